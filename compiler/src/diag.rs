@@ -1,0 +1,203 @@
+//! Diagnostics: UI-agnostic records (code, message, labelled spans, help) collected while
+//! compiling, and their renderers (rustc-style text, JSON lines, GitHub annotations).
+//!
+//! Codes of the loading front end:
+//!
+//! | code  | meaning |
+//! |-------|---------|
+//! | E0001 | YAML syntax error (or several documents in one file) |
+//! | E0002 | JSON syntax error |
+//! | E0003 | unknown key (config, kind-specific selector options, schema keywords) |
+//! | E0004 | missing required key |
+//! | E0005 | wrong type or value (e.g. a YAML boolean as a jq leaf, threshold outside 0..1) |
+//! | E0006 | duplicate key (or two spellings of one field) |
+//! | E0007 | `file://` value (Ocean's GitOps-only feature) |
+//! | E0008 | missing or unreadable input file |
+//! | E0009 | warning: no resources |
+//! | E0010 | warning: several port-app-config files |
+//! | E0200 | unknown kind |
+//! | E0305 | relation target blueprint not loaded |
+//! | E0310 | unknown property type |
+//! | E0311 | duplicate blueprint identifier |
+//! | E0312 | invalid blueprint, property or relation identifier |
+//! | E0313 | unknown property format |
+//! | E0320 | source schema outside the supported JSON-Schema subset |
+
+mod human;
+mod machine;
+
+pub use human::{render_all_human, render_human, summary_line};
+pub use machine::{render_github, render_json};
+
+use crate::source::Span;
+
+/// How bad a diagnostic is; errors fail the build, warnings do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A span with a short message shown under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One finding, e.g. `E0003 unknown key` with the key underlined and a did-you-mean help.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable code such as `E0003`; documented in the compiler's error index.
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub primary: Option<Label>,
+    pub secondary: Vec<Label>,
+    pub help: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            help: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(code, Severity::Error, message)
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(code, Severity::Warning, message)
+    }
+
+    /// Sets the main location; an empty label message just underlines.
+    pub fn with_primary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.primary = Some(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    /// Adds a help line only when there is something to say (e.g. a did-you-mean).
+    pub fn with_help_opt(self, help: Option<String>) -> Self {
+        match help {
+            Some(h) => self.with_help(h),
+            None => self,
+        }
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Accumulates diagnostics so that every problem is reported, not just the first.
+#[derive(Clone, Debug, Default)]
+pub struct Diagnostics {
+    list: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.list.push(d);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.list.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.list.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.list.len() - self.error_count()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.list.iter()
+    }
+
+    pub fn as_slice(&self) -> &[Diagnostic] {
+        &self.list
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.list
+    }
+
+    pub fn extend(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
+        self.list.extend(more);
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
+impl Extend<Diagnostic> for Diagnostics {
+    fn extend<T: IntoIterator<Item = Diagnostic>>(&mut self, iter: T) {
+        self.list.extend(iter);
+    }
+}

@@ -1,0 +1,57 @@
+//! The jq front end: parse (jaq-core's `load` parser), lower to our IR, check, generate Rust.
+
+pub mod builtins;
+pub mod codegen;
+pub mod ir;
+pub mod lower;
+pub mod parse;
+mod regexcheck;
+
+use std::ops::Range;
+
+/// A problem with one jq program, located in the program's text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExprError {
+    /// `E0100` syntax, `E0101` unknown function/arity, `E0102` unsupported construct,
+    /// `E0103` invalid regex, `E0104` undefined variable.
+    pub code: &'static str,
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Parses and lowers a jq program (already through Ocean's quote rewrite) and validates its
+/// constant regexes. All errors are reported, not just the first.
+pub fn compile(program: &str) -> Result<ir::Expr, Vec<ExprError>> {
+    let tokens = parse::lex(program).map_err(syntax_errors)?;
+    let term = parse::parse(program, &tokens).map_err(syntax_errors)?;
+    let expr = lower::lower(program, &term).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| ExprError {
+                code: e.code,
+                span: e.span,
+                message: e.message,
+                help: e.help,
+            })
+            .collect::<Vec<_>>()
+    })?;
+    let regex_errors = regexcheck::check(&expr);
+    if regex_errors.is_empty() {
+        Ok(expr)
+    } else {
+        Err(regex_errors)
+    }
+}
+
+fn syntax_errors(errors: Vec<parse::SyntaxError>) -> Vec<ExprError> {
+    errors
+        .into_iter()
+        .map(|e| ExprError {
+            code: "E0100",
+            span: e.span,
+            message: format!("jq syntax error: {}", e.message),
+            help: None,
+        })
+        .collect()
+}

@@ -1,0 +1,179 @@
+//! A mapping directory: `port-app-config.yaml`, `blueprints.json` and `sources/*.json`.
+
+use crate::blueprint::{load_blueprints, Blueprint};
+use crate::config::{load_app_config, AppConfig};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::schema::{load_schema, Schema};
+use crate::source::SourceMap;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Config file names, in order of preference (as Ocean's defaults loader accepts them).
+pub const CONFIG_FILE_NAMES: &[&str] = &[
+    "port-app-config.yaml",
+    "port-app-config.yml",
+    "port-app-config.json",
+];
+pub const BLUEPRINTS_FILE_NAME: &str = "blueprints.json";
+pub const SOURCES_DIR_NAME: &str = "sources";
+
+/// Everything loaded from a mapping directory.
+#[derive(Debug, Default)]
+pub struct MappingDir {
+    pub sm: SourceMap,
+    pub config: Option<AppConfig>,
+    pub blueprints: Vec<Blueprint>,
+    /// Source schema per kind.
+    pub schemas: BTreeMap<String, Schema>,
+    /// Every file read, and the directories searched (so that added files are noticed too),
+    /// for `cargo::rerun-if-changed`.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// Loads `dir`; source schemas come from `default_sources/*.json`, each replaced by
+/// `dir/sources/<kind>.json` when present. Missing config or blueprints: E0008.
+pub fn load_mapping_dir(dir: &Path, default_sources: &Path, diags: &mut Diagnostics) -> MappingDir {
+    let mut out = MappingDir::default();
+    out.inputs.push(dir.to_path_buf());
+
+    let existing: Vec<PathBuf> = CONFIG_FILE_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .filter(|p| p.is_file())
+        .collect();
+    match existing.first() {
+        Some(path) => {
+            if existing.len() > 1 {
+                let others: Vec<String> = existing[1..].iter().map(|p| display(p)).collect();
+                diags.push(
+                    Diagnostic::warning(
+                        "E0010",
+                        format!("several mapping files; using `{}`", display(path)),
+                    )
+                    .with_note(format!("ignored: {}", others.join(", "))),
+                );
+            }
+            if let Some(text) = read(path, &mut out.inputs, diags) {
+                out.config = load_app_config(&mut out.sm, &display(path), text, diags);
+            }
+        }
+        None => diags.push(
+            Diagnostic::error(
+                "E0008",
+                format!("no port-app-config.yaml in `{}`", display(dir)),
+            )
+            .with_help(
+                "a mapping directory holds port-app-config.yaml (the mapping) and blueprints.json",
+            )
+            .with_note("set OPSGENIE_PORT_MAPPINGS to the directory that holds your mapping"),
+        ),
+    }
+
+    let bp_path = dir.join(BLUEPRINTS_FILE_NAME);
+    if bp_path.is_file() {
+        if let Some(text) = read(&bp_path, &mut out.inputs, diags) {
+            out.blueprints = load_blueprints(&mut out.sm, &display(&bp_path), text, diags);
+        }
+    } else {
+        diags.push(
+            Diagnostic::error("E0008", format!("no blueprints.json in `{}`", display(dir)))
+                .with_help("add the Port blueprints the mapping writes to (a JSON list of blueprint definitions)"),
+        );
+    }
+
+    load_sources(
+        &mut out,
+        default_sources,
+        Some(&dir.join(SOURCES_DIR_NAME)),
+        diags,
+    );
+    out
+}
+
+/// Like [`load_mapping_dir`] for texts given inline (the proc macro): `(path shown, text)`.
+pub fn load_mapping_texts(
+    config: (&str, String),
+    blueprints: (&str, String),
+    default_sources: &Path,
+    diags: &mut Diagnostics,
+) -> MappingDir {
+    let mut out = MappingDir::default();
+    out.config = load_app_config(&mut out.sm, config.0, config.1, diags);
+    out.blueprints = load_blueprints(&mut out.sm, blueprints.0, blueprints.1, diags);
+    load_sources(&mut out, default_sources, None, diags);
+    out
+}
+
+fn load_sources(
+    out: &mut MappingDir,
+    defaults: &Path,
+    own: Option<&Path>,
+    diags: &mut Diagnostics,
+) {
+    let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let same_dir = own.is_some_and(|own| same_path(own, defaults));
+    for dir in std::iter::once(defaults).chain(own.filter(|_| !same_dir)) {
+        if !dir.is_dir() {
+            continue;
+        }
+        out.inputs.push(dir.to_path_buf());
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    "E0008",
+                    format!("cannot read `{}`: {e}", display(dir)),
+                ));
+                continue;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+            .collect();
+        paths.sort();
+        for path in paths {
+            if let Some(kind) = path.file_stem().and_then(|s| s.to_str()) {
+                // The mapping directory's own file replaces the default for that kind.
+                files.insert(kind.to_string(), path.clone());
+            }
+        }
+    }
+    for (kind, path) in files {
+        if let Some(text) = read(&path, &mut out.inputs, diags) {
+            if let Some(schema) = load_schema(&mut out.sm, &display(&path), text, diags) {
+                out.schemas.insert(kind, schema);
+            }
+        }
+    }
+}
+
+fn read(path: &Path, inputs: &mut Vec<PathBuf>, diags: &mut Diagnostics) -> Option<String> {
+    inputs.push(path.to_path_buf());
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "E0008",
+                format!("cannot read `{}`: {e}", display(path)),
+            ));
+            None
+        }
+    }
+}
+
+fn same_path(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// The path as users should see it: relative to the current directory when inside it.
+fn display(path: &Path) -> String {
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    shown.display().to_string()
+}
