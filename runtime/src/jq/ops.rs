@@ -1,0 +1,438 @@
+//! jq operators and paths: indexing, slicing, iteration, arithmetic,
+//! comparison — with libjq 1.8.2's rules and error texts.
+
+use std::cmp::Ordering;
+
+use super::error::{dump_trunc, type_error2, Error, R};
+use super::map::Map;
+use super::number::Number;
+use super::value::Value;
+
+/// jq truthiness: everything except `null` and `false`.
+pub fn truthy(v: &Value) -> bool {
+    v.is_truthy()
+}
+
+fn cannot_index(v: &Value, k: &Value) -> Error {
+    Error::msg(format!(
+        "Cannot index {} with {} ({})",
+        v.kind_name(),
+        k.kind_name(),
+        dump_trunc(k)
+    ))
+}
+
+/// `.key`: objects give the value or `null`, `null` gives `null`, anything else is an error.
+pub fn index_field(v: &Value, key: &str) -> R<Value> {
+    match v {
+        Value::Object(map) => Ok(map.get(key).cloned().unwrap_or(Value::Null)),
+        Value::Null => Ok(Value::Null),
+        _ => Err(cannot_index(v, &Value::from(key))),
+    }
+}
+
+/// `.[k]` for any key (jq's `jv_get`).
+pub fn index(v: &Value, k: &Value) -> R<Value> {
+    match (v, k) {
+        (Value::Object(map), Value::String(key)) => {
+            Ok(map.get(key).cloned().unwrap_or(Value::Null))
+        }
+        (Value::Array(items), Value::Number(n)) => Ok(array_at(items, n.as_f64())),
+        (Value::Array(_) | Value::String(_), Value::Object(range)) => {
+            let start = range.get("start").cloned().unwrap_or(Value::Null);
+            let end = range.get("end").cloned().unwrap_or(Value::Null);
+            slice_inner(v, &start, &end)
+        }
+        (Value::Array(items), Value::Array(needle)) => Ok(array_indexes(items, needle)),
+        (Value::Null, Value::String(_) | Value::Number(_) | Value::Object(_)) => Ok(Value::Null),
+        _ => Err(cannot_index(v, k)),
+    }
+}
+
+/// Element `i` (float truncated toward zero, negative counts from the end), or `null`.
+fn array_at(items: &[Value], i: f64) -> Value {
+    if i.is_nan() {
+        return Value::Null;
+    }
+    let mut idx = i.clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i64;
+    if idx < 0 {
+        idx += items.len() as i64;
+    }
+    usize::try_from(idx)
+        .ok()
+        .and_then(|i| items.get(i))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// `.[needle]` with an array key: start positions where `needle` occurs.
+fn array_indexes(items: &[Value], needle: &[Value]) -> Value {
+    let mut out = Vec::new();
+    if needle.is_empty() {
+        return Value::from(out);
+    }
+    for start in 0..items.len() {
+        let matches = needle
+            .iter()
+            .enumerate()
+            .all(|(j, want)| items.get(start + j).is_some_and(|have| have == want));
+        if matches {
+            out.push(Value::from(start));
+        }
+    }
+    Value::from(out)
+}
+
+/// `.[from:to]`; `Value::Null` means an open end. Arrays and strings (by
+/// codepoint) slice; `null` gives `null`.
+pub fn slice(v: &Value, from: &Value, to: &Value) -> R<Value> {
+    match v {
+        Value::Null => Ok(Value::Null),
+        Value::Array(_) | Value::String(_) => slice_inner(v, from, to),
+        _ => {
+            let mut range = Map::with_capacity(2);
+            range.insert("start", from.clone());
+            range.insert("end", to.clone());
+            Err(cannot_index(v, &Value::from(range)))
+        }
+    }
+}
+
+fn slice_inner(v: &Value, from: &Value, to: &Value) -> R<Value> {
+    let len = match v {
+        Value::Array(items) => items.len(),
+        Value::String(s) => s.chars().count(),
+        _ => return Err(Error::msg("Only arrays and strings can be sliced")),
+    };
+    let (start, end) = slice_bounds(len, from, to)?;
+    Ok(match v {
+        Value::Array(items) => Value::from(items[start..end].to_vec()),
+        Value::String(s) => Value::from(char_slice(s, start, end)),
+        _ => Value::Null,
+    })
+}
+
+/// jq's `parse_slice`: start rounds down, end rounds up, both clamped.
+pub(crate) fn slice_bounds(len: usize, from: &Value, to: &Value) -> R<(usize, usize)> {
+    let lenf = len as f64;
+    let start = match from {
+        Value::Null => 0.0,
+        Value::Number(n) => n.as_f64(),
+        _ => return Err(Error::msg("Array/string slice indices must be integers")),
+    };
+    let end = match to {
+        Value::Null => lenf,
+        Value::Number(n) => n.as_f64(),
+        _ => return Err(Error::msg("Array/string slice indices must be integers")),
+    };
+    let mut dstart = if start.is_nan() { 0.0 } else { start };
+    if dstart < 0.0 {
+        dstart += lenf;
+    }
+    dstart = dstart.clamp(0.0, lenf);
+    let start = dstart as usize;
+    let mut dend = if end.is_nan() { lenf } else { end };
+    if dend < 0.0 {
+        dend += lenf;
+    }
+    let mut end = if dend < 0.0 {
+        start
+    } else if dend > lenf {
+        len
+    } else {
+        dend as usize
+    };
+    if end < len && (end as f64) < dend {
+        end += 1;
+    }
+    Ok((start, end.max(start)))
+}
+
+/// Codepoints `start..end` of `s`.
+pub(crate) fn char_slice(s: &str, start: usize, end: usize) -> &str {
+    let mut indices = s
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(s.len()));
+    let from = indices.nth(start).unwrap_or(s.len());
+    let to = if end > start {
+        indices.nth(end - start - 1).unwrap_or(s.len())
+    } else {
+        from
+    };
+    &s[from..to]
+}
+
+/// `.[]`: array elements or object values in order; anything else is an error.
+pub fn iterate(v: &Value) -> R<Vec<Value>> {
+    match v {
+        Value::Array(items) => Ok(items.to_vec()),
+        Value::Object(map) => Ok(map.values().cloned().collect()),
+        _ => Err(Error::msg(format!(
+            "Cannot iterate over {} ({})",
+            v.kind_name(),
+            dump_trunc(v)
+        ))),
+    }
+}
+
+/// `a + b`.
+pub fn add(a: &Value, b: &Value) -> R<Value> {
+    Ok(match (a, b) {
+        (Value::Null, _) => b.clone(),
+        (_, Value::Null) => a.clone(),
+        (Value::Number(x), Value::Number(y)) => Value::number(x.as_f64() + y.as_f64()),
+        (Value::String(x), Value::String(y)) => {
+            let mut s = String::with_capacity(x.len() + y.len());
+            s.push_str(x);
+            s.push_str(y);
+            Value::from(s)
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            if y.is_empty() {
+                a.clone()
+            } else if x.is_empty() {
+                b.clone()
+            } else {
+                let mut items = Vec::with_capacity(x.len() + y.len());
+                items.extend(x.iter().cloned());
+                items.extend(y.iter().cloned());
+                Value::from(items)
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            let mut map = Map::clone(x);
+            for (k, v) in y.iter() {
+                map.insert(k.clone(), v.clone());
+            }
+            Value::from(map)
+        }
+        _ => return Err(type_error2(a, b, "cannot be added")),
+    })
+}
+
+/// `a - b`: numbers, or array difference.
+pub fn sub(a: &Value, b: &Value) -> R<Value> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => Ok(Value::number(x.as_f64() - y.as_f64())),
+        (Value::Array(x), Value::Array(y)) => Ok(x
+            .iter()
+            .filter(|item| !y.iter().any(|drop| drop == *item))
+            .cloned()
+            .collect()),
+        _ => Err(type_error2(a, b, "cannot be subtracted")),
+    }
+}
+
+/// `a * b`: numbers, string repetition, recursive object merge.
+pub fn mul(a: &Value, b: &Value) -> R<Value> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => Ok(Value::number(x.as_f64() * y.as_f64())),
+        (Value::String(s), Value::Number(n)) | (Value::Number(n), Value::String(s)) => {
+            repeat_string(s, n.as_f64())
+        }
+        (Value::Object(x), Value::Object(y)) => Ok(Value::from(merge_recursive(x, y))),
+        _ => Err(type_error2(a, b, "cannot be multiplied")),
+    }
+}
+
+fn repeat_string(s: &str, times: f64) -> R<Value> {
+    if times < 0.0 || times.is_nan() {
+        return Ok(Value::Null);
+    }
+    let n = if times > f64::from(i32::MAX) {
+        i32::MAX as usize
+    } else {
+        times as usize
+    };
+    if s.len().saturating_mul(n) >= (i32::MAX as usize) / 2 {
+        return Err(Error::msg("Repeat string result too long"));
+    }
+    Ok(Value::from(s.repeat(n)))
+}
+
+fn merge_recursive(a: &Map, b: &Map) -> Map {
+    let mut out = a.clone();
+    for (k, v) in b.iter() {
+        let merged = match (out.get(k), v) {
+            (Some(Value::Object(x)), Value::Object(y)) => Value::from(merge_recursive(x, y)),
+            _ => v.clone(),
+        };
+        out.insert(k.clone(), merged);
+    }
+    out
+}
+
+/// `a / b`: numbers (division by zero is an error), or string split.
+pub fn div(a: &Value, b: &Value) -> R<Value> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            if y.as_f64() == 0.0 {
+                return Err(type_error2(
+                    a,
+                    b,
+                    "cannot be divided because the divisor is zero",
+                ));
+            }
+            Ok(Value::number(x.as_f64() / y.as_f64()))
+        }
+        (Value::String(s), Value::String(sep)) => Ok(split_string(s, sep)),
+        _ => Err(type_error2(a, b, "cannot be divided")),
+    }
+}
+
+/// jq's `jv_string_split`: `""` splits into codepoints; an empty input gives `[]`.
+pub(crate) fn split_string(s: &str, sep: &str) -> Value {
+    if s.is_empty() {
+        return Value::from(Vec::new());
+    }
+    if sep.is_empty() {
+        return s
+            .chars()
+            .map(|c| Value::from(c.encode_utf8(&mut [0; 4]) as &str))
+            .collect();
+    }
+    s.split(sep).map(Value::from).collect()
+}
+
+/// `a % b`: both truncated to integers; NaN in, NaN out.
+pub fn rem(a: &Value, b: &Value) -> R<Value> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64(), y.as_f64());
+            if x.is_nan() || y.is_nan() {
+                return Ok(Value::number(f64::NAN));
+            }
+            let divisor = to_intmax(y);
+            if divisor == 0 {
+                return Err(type_error2(
+                    a,
+                    b,
+                    "cannot be divided (remainder) because the divisor is zero",
+                ));
+            }
+            let r = if divisor == -1 {
+                0
+            } else {
+                to_intmax(x) % divisor
+            };
+            Ok(Value::number(r as f64))
+        }
+        _ => Err(type_error2(a, b, "cannot be divided (remainder)")),
+    }
+}
+
+/// C's saturating double -> intmax_t conversion used by jq's `%`.
+fn to_intmax(x: f64) -> i64 {
+    // `as` saturates, which is what jq's dtoi macro does.
+    x as i64
+}
+
+/// Unary minus (keeps literal text, as jq 1.8 does).
+pub fn neg(a: &Value) -> R<Value> {
+    match a {
+        Value::Number(n) => Ok(Value::Number(n.negate())),
+        _ => Err(Error::msg(format!(
+            "{} ({}) cannot be negated",
+            a.kind_name(),
+            dump_trunc(a)
+        ))),
+    }
+}
+
+fn kind_rank(v: &Value) -> u8 {
+    match v {
+        Value::Null => 1,
+        Value::Bool(false) => 2,
+        Value::Bool(true) => 3,
+        Value::Number(_) => 4,
+        Value::String(_) => 5,
+        Value::Array(_) => 6,
+        Value::Object(_) => 7,
+    }
+}
+
+/// jq's total order: null < false < true < numbers < strings < arrays <
+/// objects; arrays lexically; objects by sorted key list, then values in key
+/// order. NaN sorts below all numbers (and equal to itself, so sorting is a
+/// consistent total order).
+pub fn compare(a: &Value, b: &Value) -> Ordering {
+    cmp_values(a, b, true)
+}
+
+/// `nan_equal == false` reproduces jq's quirk that `nan < nan`.
+fn cmp_values(a: &Value, b: &Value, nan_equal: bool) -> Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => cmp_numbers(x, y, nan_equal),
+        (Value::String(x), Value::String(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Value::Array(x), Value::Array(y)) => {
+            for (p, q) in x.iter().zip(y.iter()) {
+                let o = cmp_values(p, q, nan_equal);
+                if o.is_ne() {
+                    return o;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            let (kx, ky) = (x.sorted_keys(), y.sorted_keys());
+            let o = kx.cmp(&ky);
+            if o.is_ne() {
+                return o;
+            }
+            for k in &kx {
+                let (p, q) = (x.get(k), y.get(k));
+                let o = match (p, q) {
+                    (Some(p), Some(q)) => cmp_values(p, q, nan_equal),
+                    _ => Ordering::Equal,
+                };
+                if o.is_ne() {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        }
+        _ => kind_rank(a).cmp(&kind_rank(b)),
+    }
+}
+
+fn cmp_numbers(x: &Number, y: &Number, nan_equal: bool) -> Ordering {
+    let (xn, yn) = (x.as_f64().is_nan(), y.as_f64().is_nan());
+    match (xn, yn) {
+        // jq compares a NaN as if it were null: below every number.
+        (true, true) if nan_equal => Ordering::Equal,
+        (true, _) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => x.cmp_jq(y),
+    }
+}
+
+/// `a == b`.
+pub fn eq(a: &Value, b: &Value) -> bool {
+    a == b
+}
+
+/// `a != b`.
+pub fn ne(a: &Value, b: &Value) -> bool {
+    a != b
+}
+
+/// `a < b`.
+pub fn lt(a: &Value, b: &Value) -> bool {
+    cmp_values(a, b, false).is_lt()
+}
+
+/// `a <= b`.
+pub fn le(a: &Value, b: &Value) -> bool {
+    cmp_values(a, b, false).is_le()
+}
+
+/// `a > b`.
+pub fn gt(a: &Value, b: &Value) -> bool {
+    cmp_values(a, b, false).is_gt()
+}
+
+/// `a >= b`.
+pub fn ge(a: &Value, b: &Value) -> bool {
+    cmp_values(a, b, false).is_ge()
+}

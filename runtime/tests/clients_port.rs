@@ -1,0 +1,486 @@
+//! The Port client against the Port simulator: tokens, batching, 413 fallback, per-entity
+//! results, deletes, ownership, faults and the integration/blueprint endpoints.
+
+use opsgenie_port_runtime::config::Config;
+use opsgenie_port_runtime::http::RetryPolicy;
+use opsgenie_port_runtime::port::{
+    plan_batches, user_agent, PortClient, PortError, PortOptions, UpsertOptions, UpsertStatus,
+};
+use opsgenie_port_runtime::secret::Secret;
+use opsgenie_port_sim::faults::{FaultConfig, FaultKind};
+use opsgenie_port_sim::port::{self, PortSim, PortSimConfig, RateLimit};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+const BULK_ROUTE: &str = "POST /v1/blueprints/{blueprint}/entities/bulk";
+const SINGLE_ROUTE: &str = "POST /v1/blueprints/{blueprint}/entities";
+const BP: &str = "testService";
+
+fn blueprints() -> Vec<Value> {
+    vec![
+        json!({"identifier": "testTeam", "title": "Test Team", "schema": {"properties": {}}}),
+        json!({
+            "identifier": BP, "title": "Test Service",
+            "schema": {"properties": {
+                "status": {"type": "string", "enum": ["open", "closed"]},
+                "count": {"type": "number"},
+                "description": {"type": "string"}
+            }},
+            "relations": {"team": {"target": "testTeam", "required": false, "many": false}}
+        }),
+    ]
+}
+
+async fn sim(faults: FaultConfig) -> PortSim {
+    port::start(PortSimConfig {
+        faults,
+        blueprints: blueprints(),
+        ..PortSimConfig::default()
+    })
+    .await
+    .expect("start simulator")
+}
+
+fn options() -> PortOptions {
+    PortOptions {
+        timeout: Duration::from_secs(10),
+        retry: RetryPolicy::fast(11),
+        ..PortOptions::default()
+    }
+}
+
+fn client_as(sim: &PortSim, identifier: &str, options: PortOptions) -> PortClient {
+    PortClient::with_options(
+        &sim.base_url(),
+        Secret::new(sim.client_id()),
+        Secret::new(sim.client_secret()),
+        user_agent("opsgenie", "0.1.0", identifier),
+        options,
+    )
+    .unwrap()
+}
+
+fn entity(index: usize, description_len: usize) -> Value {
+    json!({
+        "identifier": format!("svc-{index:04}"),
+        "title": format!("Service {index}"),
+        "properties": {
+            "status": if index % 2 == 0 { "open" } else { "closed" },
+            "count": index,
+            "description": "d".repeat(description_len)
+        },
+        "relations": {}
+    })
+}
+
+fn count_status(results: &[opsgenie_port_runtime::port::UpsertResult], wanted: &str) -> usize {
+    results
+        .iter()
+        .filter(|r| match (&r.status, wanted) {
+            (UpsertStatus::Created, "created") | (UpsertStatus::Updated, "updated") => true,
+            (UpsertStatus::Failed(_), "failed") => true,
+            _ => false,
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn bulk_upserts_respect_count_and_size_and_report_per_entity() {
+    let sim = sim(FaultConfig::none()).await;
+    let client = client_as(
+        &sim,
+        "itest",
+        PortOptions {
+            batch_max_bytes: 3_000,
+            ..options()
+        },
+    );
+    let mut entities: Vec<Value> = (0..45).map(|i| entity(i, 300)).collect();
+    // Two entities Port must refuse: a value outside the enum, a relation to a missing team.
+    entities[7]["properties"]["status"] = json!("bogus");
+    entities[30]["relations"]["team"] = json!("no-such-team");
+    let upsert = UpsertOptions::default();
+
+    let results = client
+        .upsert_entities(BP, &entities, &upsert)
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 45);
+    assert!(results.iter().enumerate().all(|(i, r)| r.index == i));
+    assert_eq!(count_status(&results, "created"), 43);
+    assert_eq!(count_status(&results, "failed"), 2);
+    match &results[7].status {
+        UpsertStatus::Failed(error) => {
+            assert_eq!(error.status, 422, "{error}");
+            assert!(!error.message.is_empty());
+        }
+        other => panic!("entity 7 should fail, got {other:?}"),
+    }
+    match &results[30].status {
+        UpsertStatus::Failed(error) => assert_eq!(error.status, 404, "{error}"),
+        other => panic!("entity 30 should fail, got {other:?}"),
+    }
+    assert_eq!(sim.entities(BP).len(), 43);
+
+    let sizes: Vec<usize> = entities
+        .iter()
+        .map(|e| serde_json::to_vec(e).unwrap().len())
+        .collect();
+    let planned = plan_batches(&sizes, 20, 3_000).len() as u64;
+    assert!(
+        planned > 3,
+        "byte budget should split more than the count limit"
+    );
+    let counters = sim.counters();
+    assert_eq!(counters.by_route.get(BULK_ROUTE).copied(), Some(planned));
+    assert_eq!(counters.payload_too_large, 0);
+
+    // Again: the same entities are now updates; create_missing_related_entities fixes #30.
+    let upsert = UpsertOptions {
+        merge: true,
+        create_missing_related_entities: true,
+        ..UpsertOptions::default()
+    };
+    let results = client
+        .upsert_entities(BP, &entities, &upsert)
+        .await
+        .unwrap();
+    assert_eq!(count_status(&results, "updated"), 43);
+    assert_eq!(count_status(&results, "created"), 1);
+    assert_eq!(count_status(&results, "failed"), 1);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn payload_too_large_falls_back_to_single_upserts() {
+    let sim = sim(FaultConfig::none()).await;
+    // A byte budget above Port's 1 MiB makes the bulk request too large for the server.
+    let client = client_as(
+        &sim,
+        "itest",
+        PortOptions {
+            batch_max_bytes: 8 << 20,
+            ..options()
+        },
+    );
+    let mut entities: Vec<Value> = (0..12).map(|i| entity(i, 150_000)).collect();
+    entities.push(entity(99, 1_100_000)); // too large even alone
+    let results = client
+        .upsert_entities(BP, &entities, &UpsertOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(count_status(&results, "created"), 12);
+    match &results[12].status {
+        UpsertStatus::Failed(error) => assert_eq!(error.status, 413),
+        other => panic!("oversized entity should fail, got {other:?}"),
+    }
+    let counters = sim.counters();
+    assert!(counters.payload_too_large >= 2);
+    assert_eq!(counters.by_route.get(SINGLE_ROUTE).copied(), Some(13));
+    assert_eq!(sim.entities(BP).len(), 12);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn token_is_reused_and_refreshed_after_expiry() {
+    let sim = sim(FaultConfig::none()).await;
+    let client = client_as(&sim, "itest", options());
+    for index in 0..3 {
+        let results = client
+            .upsert_entities(BP, &[entity(index, 10)], &UpsertOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(count_status(&results, "created"), 1);
+    }
+    assert_eq!(client.token_fetches(), 1);
+    assert_eq!(sim.counters().tokens_issued, 1);
+
+    sim.expire_tokens();
+    let results = client
+        .upsert_entities(BP, &[entity(10, 10)], &UpsertOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(count_status(&results, "created"), 1);
+    assert_eq!(client.token_fetches(), 2);
+    assert!(sim.counters().unauthorized >= 1);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn token_is_refreshed_before_it_expires() {
+    let sim = port::start(PortSimConfig {
+        token_lifetime: Duration::from_secs(1),
+        blueprints: blueprints(),
+        ..PortSimConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = client_as(&sim, "itest", options());
+    assert!(client.get_blueprint(BP).await.unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(client.get_blueprint(BP).await.unwrap().is_some());
+    assert_eq!(client.token_fetches(), 2);
+    assert_eq!(
+        sim.counters().unauthorized,
+        0,
+        "the old token must not be sent"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_credentials_fail_with_a_clear_error_and_no_secret() {
+    let sim = sim(FaultConfig::none()).await;
+    let secret = "definitely-wrong-secret-42";
+    let client = PortClient::with_options(
+        &sim.base_url(),
+        Secret::new(sim.client_id()),
+        Secret::new(secret),
+        user_agent("opsgenie", "0.1.0", "itest"),
+        options(),
+    )
+    .unwrap();
+    assert!(!format!("{client:?}").contains(secret));
+    let error = client.get_blueprint(BP).await.unwrap_err();
+    assert!(error.is_auth(), "{error}");
+    let text = error.to_string();
+    assert!(text.contains("OCEAN__PORT__CLIENT_SECRET"), "{text}");
+    assert!(!text.contains(secret) && !text.contains('\n'), "{text}");
+    assert_eq!(sim.counters().tokens_issued, 0);
+    assert_eq!(
+        sim.counters().requests,
+        1,
+        "a refused credential is not retried"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn bulk_delete_in_chunks_of_one_hundred() {
+    let sim = sim(FaultConfig::none()).await;
+    let client = client_as(&sim, "itest", options());
+    let entities: Vec<Value> = (0..150).map(|i| entity(i, 5)).collect();
+    client
+        .upsert_entities(BP, &entities, &UpsertOptions::default())
+        .await
+        .unwrap();
+    let ids: Vec<String> = (0..150).map(|i| format!("svc-{i:04}")).collect();
+    let result = client.delete_entities(BP, &ids, true).await.unwrap();
+    assert_eq!(result.deleted.len(), 150);
+    assert!(result.failed.is_empty());
+    assert!(sim.entities(BP).is_empty());
+    assert_eq!(
+        sim.counters()
+            .by_route
+            .get("POST /v1/blueprints/{blueprint}/bulk/entities/delete")
+            .copied(),
+        Some(2)
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn ownership_follows_the_user_agent() {
+    let sim = sim(FaultConfig::none()).await;
+    let ours = client_as(&sim, "itest", options());
+    let theirs = client_as(&sim, "other-install", options());
+    let mine: Vec<Value> = (0..5).map(|i| entity(i, 5)).collect();
+    let other: Vec<Value> = (100..103).map(|i| entity(i, 5)).collect();
+    ours.upsert_entities(BP, &mine, &UpsertOptions::default())
+        .await
+        .unwrap();
+    theirs
+        .upsert_entities(BP, &other, &UpsertOptions::default())
+        .await
+        .unwrap();
+
+    let mut pager = ours.datasource_entities("port-ocean/opsgenie/", "/itest/exporter", None);
+    let mut owned = Vec::new();
+    while let Some(page) = pager.next_page().await.unwrap() {
+        owned.extend(
+            page.into_iter()
+                .map(|e| e["identifier"].as_str().unwrap().to_owned()),
+        );
+    }
+    owned.sort();
+    assert_eq!(
+        owned,
+        (0..5).map(|i| format!("svc-{i:04}")).collect::<Vec<_>>()
+    );
+
+    let query = json!({"combinator": "and", "rules": [
+        {"property": "$blueprint", "operator": "=", "value": BP}]});
+    let all = ours.search_entities(&query, &["identifier"]).await.unwrap();
+    assert_eq!(all.len(), 8);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn converges_under_thirty_percent_faults() {
+    let faults = FaultConfig {
+        timeout_stall: Duration::from_secs(2),
+        ..FaultConfig::all(0.3, 99)
+    };
+    let sim = sim(faults).await;
+    let client = client_as(
+        &sim,
+        "itest",
+        PortOptions {
+            timeout: Duration::from_millis(500),
+            retry: RetryPolicy::fast(15),
+            ..options()
+        },
+    );
+    let entities: Vec<Value> = (0..120).map(|i| entity(i, 50)).collect();
+    let upsert = UpsertOptions {
+        merge: true,
+        ..UpsertOptions::default()
+    };
+    let results = client
+        .upsert_entities(BP, &entities, &upsert)
+        .await
+        .unwrap();
+    assert_eq!(count_status(&results, "failed"), 0, "{results:?}");
+    assert_eq!(sim.entities(BP).len(), 120);
+
+    let ids: Vec<String> = (0..60).map(|i| format!("svc-{i:04}")).collect();
+    let deleted = client.delete_entities(BP, &ids, false).await.unwrap();
+    assert_eq!(deleted.deleted.len() + deleted.failed.len(), 60);
+    assert_eq!(sim.entities(BP).len(), 60 + deleted.failed.len());
+    assert!(client.counters().retries > 0);
+    assert!(sim.faults().injected() > 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn throttling_honours_the_reset_header() {
+    let sim = sim(FaultConfig::none()).await;
+    sim.set_rate_limit(Some(RateLimit {
+        limit: 5,
+        period: Duration::from_secs(1),
+    }));
+    let client = client_as(
+        &sim,
+        "itest",
+        PortOptions {
+            retry: RetryPolicy {
+                max_rate_limit_wait: Duration::from_secs(2),
+                ..RetryPolicy::fast(6)
+            },
+            ..options()
+        },
+    );
+    for _ in 0..12 {
+        assert!(client.get_blueprint(BP).await.unwrap().is_some());
+    }
+    let counters = client.counters();
+    assert!(counters.rate_limit_waits > 0, "{counters:?}");
+    assert!(sim.counters().rate_limited > 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_from_configuration_owns_entities_by_identifier() {
+    let sim = sim(FaultConfig::none()).await;
+    let vars: HashMap<String, String> = [
+        ("OCEAN__PORT__BASE_URL", format!("{}/", sim.base_url())),
+        ("OCEAN__PORT__CLIENT_ID", sim.client_id().to_owned()),
+        ("OCEAN__PORT__CLIENT_SECRET", sim.client_secret().to_owned()),
+        ("OCEAN__INTEGRATION__IDENTIFIER", "cfg-install".to_owned()),
+        ("OCEAN__INTEGRATION__CONFIG__API_TOKEN", "unused".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let config = Config::from_env_map(vars).unwrap();
+    let client = PortClient::from_config(&config, "9.9.9").unwrap();
+    client
+        .upsert_entities(BP, &[entity(1, 5)], &UpsertOptions::default())
+        .await
+        .unwrap();
+    let stored = sim.entity(BP, "svc-0001").expect("stored");
+    let mut pager =
+        client.datasource_entities("port-ocean/opsgenie/", "/cfg-install/exporter", None);
+    let owned = pager.next_page().await.unwrap().unwrap();
+    assert_eq!(owned.len(), 1, "{stored}");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn integration_and_blueprint_endpoints() {
+    let sim = sim(FaultConfig::none()).await;
+    let client = client_as(&sim, "itest", options());
+
+    assert_eq!(client.get_integration("itest").await.unwrap(), None);
+    let created = client
+        .create_integration(&json!({
+            "installationId": "itest", "installationAppType": "opsgenie", "version": "0.1.0",
+            "config": {}, "changelogDestination": {}, "createPortResourcesOrigin": "Empty"
+        }))
+        .await
+        .unwrap();
+    assert_eq!(created["installationId"], "itest");
+    let config = json!({"deleteDependentEntities": true, "resources": []});
+    client
+        .patch_integration_config("itest", &config, true)
+        .await
+        .unwrap();
+    let fetched = client.get_integration("itest").await.unwrap().unwrap();
+    assert_eq!(fetched["config"], config);
+    client
+        .patch_integration("itest", &json!({"version": "0.1.1"}))
+        .await
+        .unwrap();
+    client
+        .update_resync_state("itest", &json!({"status": "running"}))
+        .await
+        .unwrap();
+    assert_eq!(sim.resync_states("itest").len(), 1);
+    assert_eq!(client.get_resync_request("itest").await.unwrap(), None);
+    assert!(sim.request_resync("itest"));
+    assert!(client.get_resync_request("itest").await.unwrap().is_some());
+    let examples = vec![json!({"id": "a1"}), json!({"id": "a2"})];
+    client
+        .upload_kind_examples("itest", "alert", &examples)
+        .await
+        .unwrap();
+    assert_eq!(sim.kind_examples("itest", "alert"), examples);
+
+    assert_eq!(client.get_blueprint("newBp").await.unwrap(), None);
+    let blueprint = json!({"identifier": "newBp", "title": "New", "schema": {"properties": {}}});
+    client.create_blueprint(&blueprint).await.unwrap();
+    let patched = client
+        .patch_blueprint("newBp", &json!({"title": "Renamed"}))
+        .await
+        .unwrap();
+    assert_eq!(patched["title"], "Renamed");
+    assert!(client.get_blueprint("newBp").await.unwrap().is_some());
+    client.delete_blueprint("newBp").await.unwrap();
+    assert_eq!(client.get_blueprint("newBp").await.unwrap(), None);
+
+    let error = client
+        .create_blueprint(&json!({"title": "no id"}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, PortError::Api { status: 422, .. }),
+        "{error}"
+    );
+
+    // Ocean's policy: PATCH is not retried, GET is.
+    sim.faults().set(FaultConfig {
+        rate: 1.0,
+        seed: 3,
+        kinds: vec![FaultKind::ServerError],
+        timeout_stall: Duration::from_secs(1),
+    });
+    let error = client
+        .patch_integration("itest", &json!({"version": "0.1.2"}))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("after 1 attempt"), "{error}");
+    let error = client.get_integration("itest").await.unwrap_err();
+    assert!(error.to_string().contains("after 11 attempts"), "{error}");
+    sim.shutdown().await;
+}
