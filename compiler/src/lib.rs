@@ -12,6 +12,7 @@
 
 pub mod analyze;
 pub mod blueprint;
+pub mod build_script;
 pub mod config;
 pub mod diag;
 pub mod jq;
@@ -58,6 +59,15 @@ pub fn compile_dir(dir: &Path, default_sources: &Path) -> Compiled {
     finish(loaded, diags, &label)
 }
 
+/// [`compile_dir`] with the Opsgenie schemas compiled into this crate (for binaries that check
+/// mappings anywhere, e.g. `opsgenie-port validate`).
+pub fn compile_dir_builtin(dir: &Path) -> Compiled {
+    let mut diags = Diagnostics::new();
+    let loaded = mapdir::load_mapping_dir_with(dir, mapdir::DefaultSources::Embedded(mapdir::BUILTIN_SOURCES), &mut diags);
+    let label = dir.display().to_string();
+    finish(loaded, diags, &label)
+}
+
 /// Like [`compile_dir`] for mapping texts given directly (the proc macro's inline form).
 pub fn compile_texts(config: (&str, String), blueprints: (&str, String), default_sources: &Path) -> Compiled {
     let mut diags = Diagnostics::new();
@@ -67,8 +77,10 @@ pub fn compile_texts(config: (&str, String), blueprints: (&str, String), default
 
 fn finish(loaded: mapdir::MappingDir, mut diags: Diagnostics, label: &str) -> Compiled {
     let mut tokens = None;
+    // Mapping checks run even after loading errors, so one run reports everything.
+    let plan = mapping::plan(&loaded, &mut diags);
     if !diags.has_errors() {
-        if let Some(plan) = mapping::plan(&loaded, &mut diags) {
+        if let Some(plan) = plan {
             let blueprints: Vec<serde_json::Value> = loaded.blueprints.iter().map(|b| b.raw.clone()).collect();
             let blueprints_json = serde_json::to_string(&blueprints).unwrap_or_else(|_| "[]".into());
             let app_config_json = app_config_json(&loaded);

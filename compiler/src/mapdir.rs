@@ -30,9 +30,35 @@ pub struct MappingDir {
     pub inputs: Vec<PathBuf>,
 }
 
+/// Where the default source schemas come from.
+#[derive(Clone, Copy)]
+pub enum DefaultSources<'a> {
+    /// `*.json` files of a directory (build.rs, tests).
+    Dir(&'a Path),
+    /// `(kind, schema text)` pairs compiled into the binary ([`BUILTIN_SOURCES`]).
+    Embedded(&'a [(&'a str, &'a str)]),
+}
+
+/// The Opsgenie schemas shipped in `mappings/sources/`, compiled in, so that a binary can check
+/// mappings anywhere.
+pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
+    ("alert", include_str!("../../mappings/sources/alert.json")),
+    ("incident", include_str!("../../mappings/sources/incident.json")),
+    ("schedule", include_str!("../../mappings/sources/schedule.json")),
+    ("schedule-oncall", include_str!("../../mappings/sources/schedule-oncall.json")),
+    ("service", include_str!("../../mappings/sources/service.json")),
+    ("team", include_str!("../../mappings/sources/team.json")),
+    ("user", include_str!("../../mappings/sources/user.json")),
+];
+
 /// Loads `dir`; source schemas come from `default_sources/*.json`, each replaced by
 /// `dir/sources/<kind>.json` when present. Missing config or blueprints: E0008.
 pub fn load_mapping_dir(dir: &Path, default_sources: &Path, diags: &mut Diagnostics) -> MappingDir {
+    load_mapping_dir_with(dir, DefaultSources::Dir(default_sources), diags)
+}
+
+/// [`load_mapping_dir`] with the default schemas given explicitly.
+pub fn load_mapping_dir_with(dir: &Path, defaults: DefaultSources<'_>, diags: &mut Diagnostics) -> MappingDir {
     let mut out = MappingDir::default();
     out.inputs.push(dir.to_path_buf());
 
@@ -81,12 +107,7 @@ pub fn load_mapping_dir(dir: &Path, default_sources: &Path, diags: &mut Diagnost
         );
     }
 
-    load_sources(
-        &mut out,
-        default_sources,
-        Some(&dir.join(SOURCES_DIR_NAME)),
-        diags,
-    );
+    load_sources(&mut out, defaults, Some(&dir.join(SOURCES_DIR_NAME)), diags);
     out
 }
 
@@ -100,19 +121,32 @@ pub fn load_mapping_texts(
     let mut out = MappingDir::default();
     out.config = load_app_config(&mut out.sm, config.0, config.1, diags);
     out.blueprints = load_blueprints(&mut out.sm, blueprints.0, blueprints.1, diags);
-    load_sources(&mut out, default_sources, None, diags);
+    load_sources(&mut out, DefaultSources::Dir(default_sources), None, diags);
     out
 }
 
 fn load_sources(
     out: &mut MappingDir,
-    defaults: &Path,
+    defaults: DefaultSources<'_>,
     own: Option<&Path>,
     diags: &mut Diagnostics,
 ) {
+    let defaults = match defaults {
+        DefaultSources::Dir(d) => Some(d),
+        DefaultSources::Embedded(pairs) => {
+            for (kind, text) in pairs {
+                let shown = format!("<built-in>/sources/{kind}.json");
+                if let Some(schema) = load_schema(&mut out.sm, &shown, text.to_string(), diags) {
+                    out.schemas.insert(kind.to_string(), schema);
+                }
+            }
+            // The mapping directory's own sources still override per kind, below.
+            None
+        }
+    };
     let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let same_dir = own.is_some_and(|own| same_path(own, defaults));
-    for dir in std::iter::once(defaults).chain(own.filter(|_| !same_dir)) {
+    let same_dir = matches!((own, defaults), (Some(own), Some(d)) if same_path(own, d));
+    for dir in defaults.into_iter().chain(own.filter(|_| !same_dir)) {
         if !dir.is_dir() {
             continue;
         }

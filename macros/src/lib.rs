@@ -101,10 +101,16 @@ pub fn include_mappings(input: TokenStream) -> TokenStream {
     match (&compiled.tokens, compiled.has_errors()) {
         (Some(tokens), false) => quote!(#(#tracked)* #tokens).into(),
         _ => {
-            let message = compiled.render_human();
+            // One compile_error! per diagnostic, each rendered with its YAML/JSON snippet.
+            let errors = compiled
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| opsgenie_port_compiler::diag::render_human(d, &compiled.sm));
+            let errors = errors.map(|m| quote::quote_spanned!(span=> ::core::compile_error!(#m);));
             // The registry still exists, empty, so code using it gets no follow-on errors.
             quote::quote_spanned! {span=>
-                ::core::compile_error!(#message);
+                #(#errors)*
                 #(#tracked)*
                 pub static REGISTRY: ::opsgenie_port_runtime::mapping::Registry =
                     ::opsgenie_port_runtime::mapping::Registry {

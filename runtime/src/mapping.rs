@@ -161,7 +161,7 @@ impl Resource {
         self.expand(raw)
             .into_iter()
             .map(|item| match item {
-                Err(skipped) => skipped,
+                Err(skipped) => *skipped,
                 Ok(item) => match (self.select)(&item) {
                     Ok(true) => (self.map)(&item),
                     Ok(false) => Mapped {
@@ -179,18 +179,18 @@ impl Resource {
 
     /// `itemsToParse` fan-out: the items to map, or one skipped outcome when the expression
     /// does not yield an array.
-    pub fn expand(&self, raw: &Value) -> Vec<Result<Value, Mapped>> {
+    pub fn expand(&self, raw: &Value) -> Vec<Result<Value, Box<Mapped>>> {
         let Some(items) = &self.items_to_parse else {
             return vec![Ok(raw.clone())];
         };
         let skipped = |reason: &'static str, error: Option<String>| {
-            vec![Err(Mapped {
+            vec![Err(Box::new(Mapped {
                 outcome: Outcome::Skipped(reason),
                 notes: vec![FieldNote {
                     field: "itemsToParse",
                     error,
                 }],
-            })]
+            }))]
         };
         let list = match (items.items)(raw) {
             Ok(Some(Value::Array(list))) => list,

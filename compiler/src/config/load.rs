@@ -88,6 +88,8 @@ struct Cx<'d> {
 /// The entries of a mapping node, checked for duplicates and unknown keys.
 struct Fields<'n> {
     entries: Vec<(&'n str, &'n Node, &'n Node)>,
+    /// Known keys that an unknown key probably meant; their "missing" error would repeat it.
+    misspelt: Vec<String>,
     /// Where "missing key" diagnostics point (the parent's key, or the mapping itself).
     owner: Span,
     what: String,
@@ -133,6 +135,7 @@ impl Cx<'_> {
             return None;
         };
         let mut entries: Vec<(&'n str, &'n Node, &'n Node)> = Vec::new();
+        let mut misspelt = Vec::new();
         for (key, value) in map {
             let Some(name) = key.as_scalar().map(|s| s.value.as_str()) else {
                 self.wrong_type(key, &format!("a key of {what}"), "a string");
@@ -164,6 +167,9 @@ impl Cx<'_> {
             if let Some(allowed) = allowed {
                 if !allowed.contains(&name) {
                     self.unknown_key(key, name, what, allowed);
+                    if let Some(meant) = crate::suggest::did_you_mean(name, allowed.iter().copied()) {
+                        misspelt.push(meant.to_string());
+                    }
                     continue;
                 }
             }
@@ -171,6 +177,7 @@ impl Cx<'_> {
         }
         Some(Fields {
             entries,
+            misspelt,
             owner,
             what: what.to_string(),
         })
@@ -191,6 +198,9 @@ impl Cx<'_> {
     }
 
     fn missing(&mut self, fields: &Fields<'_>, key: &str) {
+        if fields.misspelt.iter().any(|m| m == key) {
+            return;
+        }
         self.push(
             Diagnostic::error(
                 "E0004",

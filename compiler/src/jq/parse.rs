@@ -33,9 +33,9 @@ pub fn lex(text: &str) -> Result<Vec<Token<&str>>, Vec<SyntaxError>> {
 }
 
 /// Parses tokens of `text` into a term.
-pub fn parse<'s, 't>(
+pub fn parse<'s>(
     text: &'s str,
-    tokens: &'t [Token<&'s str>],
+    tokens: &[Token<&'s str>],
 ) -> Result<Term<&'s str>, Vec<SyntaxError>> {
     Parser::new(tokens).parse(Parser::term).map_err(|errors| {
         errors
@@ -86,9 +86,11 @@ mod tests {
 
     #[test]
     fn reports_positions() {
+        // An unclosed parenthesis is reported where the `)` is missing: the end.
         let src = ".a | (.b";
         let err = lex(src).unwrap_err();
-        assert_eq!(err[0].span.start, 5);
+        assert_eq!(err[0].span.start, src.len());
+        assert!(err[0].message.contains("closing parenthesis"), "{}", err[0].message);
         let src = "if .a then .b";
         let tokens = lex(src).unwrap();
         let err = parse(src, &tokens).unwrap_err();

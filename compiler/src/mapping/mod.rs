@@ -88,6 +88,9 @@ pub fn plan(dir: &MappingDir, diags: &mut Diagnostics) -> Option<Plan> {
     let schemas = Schemas {
         by_kind: &dir.schemas,
     };
+    // A blueprints.json that did not parse already has its error; checking the mapping against
+    // an empty set would only add one "not defined" per resource.
+    let blueprints_loaded = !diags.iter().any(|d| d.code == "E0002");
     let mut resources = Vec::new();
     for resource in &config.resources {
         let mut cx = ResourceCx {
@@ -97,6 +100,7 @@ pub fn plan(dir: &MappingDir, diags: &mut Diagnostics) -> Option<Plan> {
             blueprints: &dir.blueprints,
             reads: ReadTree::default(),
             failed: false,
+            blueprints_loaded,
         };
         if let Some(p) = cx.resource(resource) {
             if !cx.failed {
@@ -123,6 +127,7 @@ struct ResourceCx<'d, 's, 'a> {
     blueprints: &'a [Blueprint],
     reads: ReadTree,
     failed: bool,
+    blueprints_loaded: bool,
 }
 
 /// What the checks need to know about one compiled leaf.
@@ -197,6 +202,7 @@ impl<'a> ResourceCx<'_, '_, 'a> {
         });
         let target = blueprint_const
             .as_ref()
+            .filter(|_| self.blueprints_loaded)
             .and_then(|name| self.find_blueprint(name, &mappings.blueprint));
 
         let mut properties = Vec::new();

@@ -1,0 +1,363 @@
+//! Values and operators: literals, indexing, strings, objects, builtin calls.
+
+use super::{CodegenError, Cont, FnGen};
+use crate::jq::ir::*;
+use proc_macro2::{Ident, TokenStream};
+use quote::quote;
+
+impl FnGen<'_> {
+    pub(super) fn lit(&mut self, lit: &Lit) -> TokenStream {
+        let rt = self.rt();
+        match lit {
+            Lit::Null => quote!(#rt::Value::Null),
+            Lit::Bool(b) => quote!(#rt::Value::Bool(#b)),
+            Lit::Num(text) => {
+                // Small integers print the same whether or not the literal is kept.
+                let plain_int = !text.is_empty()
+                    && text.len() <= 15
+                    && text.bytes().all(|b| b.is_ascii_digit())
+                    && (text == "0" || !text.starts_with('0'));
+                if plain_int {
+                    let n: f64 = text.parse().unwrap_or(0.0);
+                    quote!(#rt::Value::number(#n))
+                } else {
+                    let id = self.m.number_static(text);
+                    quote!(#id.clone())
+                }
+            }
+            Lit::Str(s) => {
+                let id = self.m.string_static(s);
+                quote!(#id.clone())
+            }
+        }
+    }
+
+    /// Binary operators: the right operand is the outer loop, the left the inner (jq's order).
+    pub(super) fn binary(
+        &mut self,
+        a: &Expr,
+        b: &Expr,
+        input: &TokenStream,
+        k: &mut Cont<'_>,
+        op: impl Fn(&TokenStream, &Ident, &Ident) -> TokenStream,
+    ) -> Result<TokenStream, CodegenError> {
+        let mut err = None;
+        let code = self.expr(b, input, &mut |g, vb| {
+            let tb = g.fresh("r");
+            let inner = g.expr(a, input, &mut |g, va| {
+                let ta = g.fresh("l");
+                let rt = g.rt();
+                let value = op(&rt, &ta, &tb);
+                let rest = g.bind_then(value, k);
+                quote! {
+                    let #ta = #va;
+                    #rest
+                }
+            });
+            match inner {
+                Ok(inner) => quote! {
+                    let #tb = #vb;
+                    #inner
+                },
+                Err(e) => {
+                    err = Some(e);
+                    TokenStream::new()
+                }
+            }
+        })?;
+        match err {
+            Some(e) => Err(e),
+            None => Ok(code),
+        }
+    }
+
+    /// Runs the fallible step `value` (an `R<Value>` expression): its error raises, or with
+    /// `opt` (jq's `?` on a path step) makes the step produce nothing.
+    pub(super) fn step(&mut self, value: TokenStream, opt: bool, k: &mut Cont<'_>) -> TokenStream {
+        if !opt {
+            return self.bind_then(quote!(#value?), k);
+        }
+        let t = self.fresh("t");
+        let rest = k(self, quote!(#t));
+        quote! {
+            if let ::core::result::Result::Ok(#t) = #value {
+                #rest
+            }
+        }
+    }
+
+    pub(super) fn index(&mut self, base: &Expr, key: &Expr, opt: bool, input: &TokenStream, k: &mut Cont<'_>) -> Result<TokenStream, CodegenError> {
+        // `.key` and `.[n]` with literal keys: no key evaluation, and no clone of the base when
+        // it is the input itself.
+        if let ExprKind::Lit(lit) = &key.kind {
+            let lit = lit.clone();
+            if let ExprKind::Identity = base.kind {
+                let value = self.index_lit(input, &lit);
+                return Ok(self.step(value, opt, k));
+            }
+            return self.expr(base, input, &mut |g, vb| {
+                let t = g.fresh("b");
+                let value = g.index_lit(&quote!(&#t), &lit);
+                let rest = g.step(value, opt, k);
+                quote! {
+                    let #t = #vb;
+                    #rest
+                }
+            });
+        }
+        let mut err = None;
+        let code = self.expr(key, input, &mut |g, vk| {
+            let tk = g.fresh("k");
+            let inner = g.expr(base, input, &mut |g, vb| {
+                let rt = g.rt();
+                g.step(quote!(#rt::index(&#vb, &#tk)), opt, k)
+            });
+            match inner {
+                Ok(inner) => quote! {
+                    let #tk = #vk;
+                    #inner
+                },
+                Err(e) => {
+                    err = Some(e);
+                    TokenStream::new()
+                }
+            }
+        })?;
+        match err {
+            Some(e) => Err(e),
+            None => Ok(code),
+        }
+    }
+
+    /// `R<Value>` expression indexing `base` (a `&Value` expression) with a literal key.
+    pub(super) fn index_lit(&mut self, base: &TokenStream, lit: &Lit) -> TokenStream {
+        let rt = self.rt();
+        match lit {
+            Lit::Str(s) => quote!(#rt::index_field(#base, #s)),
+            other => {
+                let key = self.lit(other);
+                quote!(#rt::index(#base, &#key))
+            }
+        }
+    }
+
+    pub(super) fn string(
+        &mut self,
+        fmt: Option<Format>,
+        parts: &[StrPart],
+        input: &TokenStream,
+        k: &mut Cont<'_>,
+    ) -> Result<TokenStream, CodegenError> {
+        // Interpolated parts are evaluated like `+` chains: the last part is the outermost loop.
+        let interps: Vec<&Expr> = parts
+            .iter()
+            .filter_map(|p| match p {
+                StrPart::Interp(e) => Some(e),
+                StrPart::Lit(_) => None,
+            })
+            .collect();
+        let idents: Vec<Ident> = interps.iter().map(|_| self.fresh("s")).collect();
+        let rt = self.rt();
+        let mut build = Vec::new();
+        let mut i = 0;
+        for part in parts {
+            match part {
+                StrPart::Lit(s) => build.push(quote!(out.push_str(#s);)),
+                StrPart::Interp(_) => {
+                    let id = &idents[i];
+                    i += 1;
+                    build.push(match fmt {
+                        None | Some(Format::Text) => quote!(#rt::push_interpolated(&mut out, &#id);),
+                        Some(f) => {
+                            let name = f.name();
+                            quote! {
+                                match #rt::format(#name, &#id)? {
+                                    #rt::Value::String(s) => out.push_str(&s),
+                                    other => out.push_str(&#rt::tojson_string(&other)),
+                                }
+                            }
+                        }
+                    });
+                }
+            }
+        }
+        let build = quote! {
+            {
+                let mut out = ::std::string::String::new();
+                #(#build)*
+                #rt::Value::from(out)
+            }
+        };
+        self.nest_values(&interps, &idents, input, &mut |g| g.bind_then(build.clone(), k))
+    }
+
+    /// Evaluates `exprs` in reverse order (last outermost), binding each output to `idents`.
+    pub(super) fn nest_values(
+        &mut self,
+        exprs: &[&Expr],
+        idents: &[Ident],
+        input: &TokenStream,
+        inner: &mut dyn FnMut(&mut FnGen<'_>) -> TokenStream,
+    ) -> Result<TokenStream, CodegenError> {
+        let Some((last, rest_exprs)) = exprs.split_last() else {
+            return Ok(inner(self));
+        };
+        let (last_id, rest_ids) = idents.split_last().expect("same length");
+        let mut err = None;
+        let code = self.expr(last, input, &mut |g, v| match g.nest_values(rest_exprs, rest_ids, input, inner) {
+            Ok(rest) => quote! {
+                let #last_id = #v;
+                #rest
+            },
+            Err(e) => {
+                err = Some(e);
+                TokenStream::new()
+            }
+        })?;
+        match err {
+            Some(e) => Err(e),
+            None => Ok(code),
+        }
+    }
+
+    pub(super) fn object(&mut self, entries: &[(Expr, Expr)], input: &TokenStream, k: &mut Cont<'_>) -> Result<TokenStream, CodegenError> {
+        // Entries in source order, first outermost; within an entry the key is the outer loop.
+        let map = self.fresh("obj");
+        let rt = self.rt();
+        let mut exprs: Vec<&Expr> = Vec::new();
+        for (key, value) in entries {
+            exprs.push(key);
+            exprs.push(value);
+        }
+        // nest_values puts the last expression outermost, so feed it reversed.
+        exprs.reverse();
+        let idents: Vec<Ident> = exprs.iter().map(|_| self.fresh("o")).collect();
+        let mut inserts = Vec::new();
+        for pair in idents.chunks(2).rev() {
+            // reversed: pair[1] is the key, pair[0] the value
+            let (value, key) = (&pair[0], &pair[1]);
+            inserts.push(quote!(#rt::object_insert(&mut #map, #key.clone(), #value.clone())?;));
+        }
+        let n = entries.len();
+        let build = quote! {
+            {
+                let mut #map = #rt::Map::with_capacity(#n);
+                #(#inserts)*
+                #rt::Value::from(#map)
+            }
+        };
+        self.nest_values(&exprs, &idents, input, &mut |g| g.bind_then(build.clone(), k))
+    }
+
+    pub(super) fn call(&mut self, b: Builtin, args: &[Expr], input: &TokenStream, k: &mut Cont<'_>) -> Result<TokenStream, CodegenError> {
+        let rt = self.rt();
+        let f = builtin_fn(b);
+        // Arguments: the first is the outermost loop.
+        let arg_refs: Vec<&Expr> = args.iter().rev().collect();
+        let idents: Vec<Ident> = args.iter().map(|_| self.fresh("a")).collect();
+        let ids_rev: Vec<Ident> = idents.iter().rev().cloned().collect();
+        let call = match b {
+            Builtin::Now => quote!(#rt::now()),
+            Builtin::Env => quote!(#rt::env()),
+            Builtin::Infinite => quote!(#rt::infinite()),
+            Builtin::Nan => quote!(#rt::nan()),
+            Builtin::Error0 => quote!(return ::core::result::Result::Err(#rt::error0(#input))),
+            Builtin::Error1 => {
+                let a = &idents[0];
+                quote!(return ::core::result::Result::Err(#rt::error(&#a)))
+            }
+            Builtin::Format(fmt) => {
+                let name = fmt.name();
+                quote!(#rt::format(#name, #input)?)
+            }
+            _ => quote!(#rt::#f(#input #(, &#idents)*)?),
+        };
+        let diverges = matches!(b, Builtin::Error0 | Builtin::Error1);
+        self.nest_values(&arg_refs, &ids_rev, input, &mut |g| {
+            if diverges {
+                quote!(#call;)
+            } else {
+                g.bind_then(call.clone(), k)
+            }
+        })
+    }
+}
+
+/// The runtime function implementing a builtin with value arguments.
+fn builtin_fn(b: Builtin) -> TokenStream {
+    use Builtin::*;
+    match b {
+        Length => quote!(length),
+        Utf8ByteLength => quote!(utf8bytelength),
+        Not => quote!(not),
+        Keys => quote!(keys),
+        KeysUnsorted => quote!(keys_unsorted),
+        Add => quote!(add_all),
+        Any0 => quote!(any0),
+        All0 => quote!(all0),
+        Unique => quote!(unique),
+        Sort => quote!(sort),
+        Min => quote!(min),
+        Max => quote!(max),
+        Reverse => quote!(reverse),
+        Floor => quote!(floor),
+        Ceil => quote!(ceil),
+        Round => quote!(round),
+        Sqrt => quote!(sqrt),
+        Fabs => quote!(fabs),
+        Abs => quote!(abs),
+        ToString => quote!(tostring),
+        ToNumber => quote!(tonumber),
+        ToJson => quote!(tojson),
+        FromJson => quote!(fromjson),
+        Type => quote!(type_of),
+        AsciiDowncase => quote!(ascii_downcase),
+        AsciiUpcase => quote!(ascii_upcase),
+        Explode => quote!(explode),
+        Implode => quote!(implode),
+        ToEntries => quote!(to_entries),
+        FromEntries => quote!(from_entries),
+        Flatten0 => quote!(flatten),
+        Trim => quote!(trim),
+        LTrim => quote!(ltrim),
+        RTrim => quote!(rtrim),
+        IsNan => quote!(isnan),
+        IsInfinite => quote!(isinfinite),
+        IsNormal => quote!(isnormal),
+        Infinite => quote!(infinite),
+        Nan => quote!(nan),
+        Now => quote!(now),
+        Env => quote!(env),
+        Mktime => quote!(mktime),
+        Gmtime => quote!(gmtime),
+        Localtime => quote!(localtime),
+        ToDate => quote!(todate),
+        FromDate => quote!(fromdate),
+        ToDateIso8601 => quote!(todateiso8601),
+        FromDateIso8601 => quote!(fromdateiso8601),
+        Date => quote!(date),
+        Ascii => quote!(ascii),
+        Error0 => quote!(error0),
+        ToArray => quote!(toarray),
+        Has => quote!(has),
+        In => quote!(in_),
+        Contains => quote!(contains),
+        Inside => quote!(inside),
+        StartsWith => quote!(startswith),
+        EndsWith => quote!(endswith),
+        LTrimStr => quote!(ltrimstr),
+        RTrimStr => quote!(rtrimstr),
+        Split1 => quote!(split),
+        Join => quote!(join),
+        Flatten1 => quote!(flatten_depth),
+        Strptime => quote!(strptime),
+        Strftime => quote!(strftime),
+        Strflocaltime => quote!(strflocaltime),
+        Error1 => quote!(error),
+        IndexOf => quote!(index_of),
+        RIndexOf => quote!(rindex_of),
+        Indices => quote!(indices),
+        GetPath => quote!(getpath),
+        Format(_) => quote!(format),
+    }
+}

@@ -1,0 +1,80 @@
+//! Compiles every distinct program of a jq fixture file (default: the Ocean expression corpus;
+//! override with `JQ_CONFORMANCE_FIXTURES=<path>`) into a Rust function with
+//! opsgenie-port-compiler's untyped front end. Programs the compiler rejects are recorded with
+//! their diagnostic, so the test can report them as unsupported.
+
+use opsgenie_port_compiler::jq::{self, codegen::ModuleGen};
+use quote::{format_ident, quote};
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+
+fn main() {
+    println!("cargo::rerun-if-env-changed=JQ_CONFORMANCE_FIXTURES");
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let fixtures = match std::env::var("JQ_CONFORMANCE_FIXTURES") {
+        Ok(p) if !p.is_empty() => std::fs::canonicalize(&p).unwrap_or_else(|e| {
+            panic!("JQ_CONFORMANCE_FIXTURES={p}: {e}");
+        }),
+        _ => manifest.join("fixtures/ocean-expressions.jsonl"),
+    };
+    println!("cargo::rerun-if-changed={}", fixtures.display());
+
+    let file = std::fs::File::open(&fixtures)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", fixtures.display()));
+    let mut programs: Vec<String> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line.expect("readable fixture file");
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: serde_json::Value = serde_json::from_str(&line).expect("fixture rows are JSON");
+        let program = row["program"].as_str().expect("every row has a program").to_string();
+        if !seen.contains_key(&program) {
+            seen.insert(program.clone(), programs.len());
+            programs.push(program);
+        }
+    }
+
+    let mut module = ModuleGen::new(quote!(::opsgenie_port_runtime::__private));
+    let mut functions = Vec::new();
+    let mut entries = Vec::new();
+    for (i, program) in programs.iter().enumerate() {
+        let name = format_ident!("p{}", i);
+        let compiled = jq::compile(program)
+            .map_err(|errors| {
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.code, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .and_then(|expr| {
+                module
+                    .stream_fn(&name, &expr)
+                    .map_err(|e| format!("codegen: {}", e.message))
+            });
+        match compiled {
+            Ok(f) => {
+                functions.push(f);
+                entries.push(quote!(Entry { program: #program, run: Some(#name), error: None }));
+            }
+            Err(msg) => {
+                entries.push(quote!(Entry { program: #program, run: None, error: Some(#msg) }));
+            }
+        }
+    }
+    let statics = module.statics();
+    let path = fixtures.display().to_string();
+    let code = quote! {
+        /// The fixture file these programs were compiled from.
+        pub const FIXTURES: &str = #path;
+        #statics
+        #(#functions)*
+        /// Every distinct program of the fixture file, in order of first appearance.
+        pub static PROGRAMS: &[Entry] = &[#(#entries),*];
+    };
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("programs.rs");
+    std::fs::write(&out, code.to_string()).expect("OUT_DIR is writable");
+}

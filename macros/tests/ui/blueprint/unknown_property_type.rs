@@ -1,0 +1,20 @@
+//! A property type Port does not know.
+opsgenie_port_macros::include_mappings!(
+    config = r#"
+resources:
+  - kind: alert
+    selector:
+      query: "true"
+    port:
+      entity:
+        mappings:
+          identifier: .id
+          title: .message
+          blueprint: '"opsGenieAlert"'
+          properties:
+            status: .status
+"#,
+    blueprints = r#"[{"identifier": "opsGenieAlert", "title": "Alert", "schema": {"properties": {"status": {"type": "text"}}}, "relations": {}}]"#,
+);
+
+fn main() {}

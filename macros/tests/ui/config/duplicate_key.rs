@@ -1,0 +1,20 @@
+//! A key given twice.
+opsgenie_port_macros::include_mappings!(
+    config = r#"
+resources:
+  - kind: alert
+    selector:
+      query: "true"
+    port:
+      entity:
+        mappings:
+          identifier: .id
+          title: .message
+          blueprint: '"opsGenieAlert"'
+          properties:
+            status: .status
+            status: .message
+"#,
+);
+
+fn main() {}

@@ -1,0 +1,21 @@
+//! A relation the blueprint does not have.
+opsgenie_port_macros::include_mappings!(
+    config = r#"
+resources:
+  - kind: alert
+    selector:
+      query: "true"
+    port:
+      entity:
+        mappings:
+          identifier: .id
+          title: .message
+          blueprint: '"opsGenieAlert"'
+          properties:
+            status: .status
+          relations:
+            incident: .__relatedIncident.id
+"#,
+);
+
+fn main() {}

@@ -1,0 +1,134 @@
+//! Command-line interface definitions.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Sync Opsgenie alerts, incidents, services, teams, schedules and users into Port's catalog.
+///
+/// The mapping (Port's port-app-config YAML with jq expressions, plus blueprints) is compiled
+/// into this binary at build time: `OPSGENIE_PORT_MAPPINGS=./my-mappings cargo build --release`.
+#[derive(Parser, Debug)]
+#[command(name = "opsgenie-port", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a mapping directory (all static checks, no build).
+    ///
+    /// Exit status: 0 when clean (warnings allowed), 1 when errors were found, 2 when the input
+    /// cannot be used at all (no such directory).
+    ///
+    /// Examples:
+    ///   opsgenie-port validate mappings/
+    ///   opsgenie-port validate ./my-mappings --format github
+    #[command(verbatim_doc_comment)]
+    Validate {
+        /// The mapping directory (port-app-config.yaml, blueprints.json, optional sources/).
+        #[arg(default_value = "mappings")]
+        dir: PathBuf,
+        /// Output format: human (rustc style), json (one object per line), github (workflow
+        /// annotations).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Map raw Opsgenie objects (JSON lines) to Port entities with the compiled mapping.
+    ///
+    /// Reads Opsgenie objects from FILE (or stdin with `-` or no FILE) — JSON lines, a JSON
+    /// array, or one JSON document — writes one entity per line (Port's entity JSON), and prints
+    /// a summary of skipped items and fields that produced no value to stderr.
+    ///
+    /// Examples:
+    ///   opsgenie-port map --kind alert alerts.jsonl
+    ///   curl … | jq -c '.data[]' | opsgenie-port map --kind incident -
+    #[command(verbatim_doc_comment)]
+    Map {
+        /// The Opsgenie kind of the input objects (alert, incident, service, team, schedule,
+        /// schedule-oncall, user).
+        #[arg(long)]
+        kind: String,
+        /// Use only the resource at this index of `resources:` (default: every resource of
+        /// the kind).
+        #[arg(long)]
+        resource: Option<usize>,
+        /// Input file of JSON lines; `-` or nothing reads stdin.
+        file: Option<PathBuf>,
+    },
+    /// Run one full resync from Opsgenie into Port (Port Ocean's ONCE mode), then exit.
+    ///
+    /// Configuration comes from Ocean's environment variables (`OCEAN__PORT__CLIENT_ID`,
+    /// `OCEAN__PORT__CLIENT_SECRET`, `OCEAN__INTEGRATION__CONFIG__API_TOKEN`, …, and `.env`);
+    /// the flags below override them. Prints a per-kind summary. Exit status: 0 when the resync
+    /// completed, 1 when it failed (nothing is deleted then), 2 on unusable configuration.
+    ///
+    /// Examples:
+    ///   opsgenie-port sync
+    ///   opsgenie-port sync --identifier my-opsgenie-integration --log-format json
+    #[command(verbatim_doc_comment)]
+    Sync {
+        /// Port API root (OCEAN__PORT__BASE_URL).
+        #[arg(long)]
+        port_base_url: Option<String>,
+        /// Opsgenie API root (OCEAN__INTEGRATION__CONFIG__API_URL).
+        #[arg(long)]
+        opsgenie_api_url: Option<String>,
+        /// Installation id in Port (OCEAN__INTEGRATION__IDENTIFIER).
+        #[arg(long)]
+        identifier: Option<String>,
+        /// DEBUG, INFO, WARNING, ERROR or CRITICAL (APPLICATION__LOG_LEVEL).
+        #[arg(long)]
+        log_level: Option<String>,
+        /// auto (JSON unless stderr is a terminal), json or text.
+        #[arg(long)]
+        log_format: Option<String>,
+        /// Do not PATCH the integration's resync-state in Port.
+        #[arg(long)]
+        no_resync_state: bool,
+    },
+    /// Run always-on: Opsgenie webhooks in real time plus resyncs (Port Ocean's default mode).
+    ///
+    /// Serves `POST /integration/webhook` (Opsgenie's Webhook integration; with
+    /// OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET set, requests must carry it in the
+    /// `X-Opsgenie-Port-Secret` header), `GET /health/live`, `GET /health/ready` and
+    /// `GET /metrics`, all under OCEAN__PATH_PREFIX. Resyncs follow OCEAN__EVENT_LISTENER
+    /// (POLLING: when Port's resync request changes; ONCE: one, then exit; WEBHOOKS_ONLY: none)
+    /// and OCEAN__SCHEDULED_RESYNC_INTERVAL (minutes). Creates the integration and the compiled
+    /// blueprints in Port when missing (OCEAN__INITIALIZE_PORT_RESOURCES). SIGTERM finishes
+    /// accepted webhook events, marks a running resync aborted and exits 0 within 10 s.
+    /// Exit status: 0 on a clean stop, 1 when start-up or a ONCE resync failed, 2 on unusable
+    /// configuration.
+    ///
+    /// Examples:
+    ///   opsgenie-port serve
+    ///   opsgenie-port serve --port 8080 --event-listener WEBHOOKS_ONLY
+    #[command(verbatim_doc_comment)]
+    Serve {
+        /// HTTP port (APPLICATION__PORT, default 8000).
+        #[arg(long)]
+        port: Option<u16>,
+        /// ONCE, POLLING or WEBHOOKS_ONLY (OCEAN__EVENT_LISTENER__TYPE, default POLLING).
+        #[arg(long)]
+        event_listener: Option<String>,
+        /// Create the integration and blueprints in Port when missing
+        /// (OCEAN__INITIALIZE_PORT_RESOURCES, default true).
+        #[arg(long)]
+        initialize_port_resources: Option<bool>,
+        /// DEBUG, INFO, WARNING, ERROR or CRITICAL (APPLICATION__LOG_LEVEL).
+        #[arg(long)]
+        log_level: Option<String>,
+        /// auto (JSON unless stderr is a terminal), json or text.
+        #[arg(long)]
+        log_format: Option<String>,
+    },
+    /// Print the Rust code generated from the mapping this binary was built with.
+    Expand,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+}
