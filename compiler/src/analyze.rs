@@ -72,9 +72,7 @@ impl ReadTree {
             self.fields.entry(k.clone()).or_default().merge(v);
         }
         if let Some(e) = &other.elements {
-            self.elements
-                .get_or_insert_with(Default::default)
-                .merge(e);
+            self.elements.get_or_insert_with(Default::default).merge(e);
         }
     }
 
@@ -132,7 +130,12 @@ impl<'a> Abs<'a> {
 
 /// Analyses `expr` applied to the root of an item of type `input`. The output is treated as
 /// consumed whole when `consume_output` is set (mapping fields are sent to Port).
-pub fn analyze<'a>(expr: &Expr, input: Ty<'a>, schemas: &Schemas<'a>, consume_output: bool) -> Analysis<'a> {
+pub fn analyze<'a>(
+    expr: &Expr,
+    input: Ty<'a>,
+    schemas: &Schemas<'a>,
+    consume_output: bool,
+) -> Analysis<'a> {
     let mut a = Analyzer {
         schemas,
         reads: ReadTree::default(),
@@ -313,10 +316,9 @@ impl<'a> Analyzer<'_, 'a> {
                 self.consume(&t);
                 let b = self.expr(base, input);
                 self.consume(&b);
-                let kinds = b
-                    .ty
-                    .kinds()
-                    .map(|k| Kinds(k.0 & (Kinds::ARRAY.0 | Kinds::STRING.0 | Kinds::NULL.0)));
+                let kinds =
+                    b.ty.kinds()
+                        .map(|k| Kinds(k.0 & (Kinds::ARRAY.0 | Kinds::STRING.0 | Kinds::NULL.0)));
                 Abs::computed(kinds.map_or(Ty::Any, Ty::of_kinds))
             }
             ExprKind::Iterate(base, _) => {
@@ -348,9 +350,15 @@ impl<'a> Analyzer<'_, 'a> {
                 let k = self.expr(f, &elem);
                 self.consume(&k);
                 match op {
-                    KeyedOp::SortBy | KeyedOp::UniqueBy => Abs::computed(Ty::array_of(input.ty.element())),
-                    KeyedOp::GroupBy => Abs::computed(Ty::array_of(Ty::array_of(input.ty.element()))),
-                    KeyedOp::MinBy | KeyedOp::MaxBy => Abs::computed(input.ty.element().union(Ty::null())),
+                    KeyedOp::SortBy | KeyedOp::UniqueBy => {
+                        Abs::computed(Ty::array_of(input.ty.element()))
+                    }
+                    KeyedOp::GroupBy => {
+                        Abs::computed(Ty::array_of(Ty::array_of(input.ty.element())))
+                    }
+                    KeyedOp::MinBy | KeyedOp::MaxBy => {
+                        Abs::computed(input.ty.element().union(Ty::null()))
+                    }
                 }
             }
             ExprKind::Regex {
@@ -501,14 +509,18 @@ fn reads_input(b: Builtin) -> bool {
 fn builtin_type<'a>(b: Builtin) -> Ty<'a> {
     use Builtin::*;
     let k = match b {
-        Length | Utf8ByteLength | Floor | Ceil | Round | Sqrt | Fabs | Abs | ToNumber | Infinite
-        | Nan | Now | Mktime | FromDate | FromDateIso8601 | IndexOf | RIndexOf => Kinds::NUMBER,
+        Length | Utf8ByteLength | Floor | Ceil | Round | Sqrt | Fabs | Abs | ToNumber
+        | Infinite | Nan | Now | Mktime | FromDate | FromDateIso8601 | IndexOf | RIndexOf => {
+            Kinds::NUMBER
+        }
         Not | Any0 | All0 | Has | In | Contains | Inside | StartsWith | EndsWith | IsNan
         | IsInfinite | IsNormal => Kinds::BOOL,
         ToString | ToJson | Type | AsciiDowncase | AsciiUpcase | Implode | Trim | LTrim | RTrim
-        | ToDate | ToDateIso8601 | Date | Strftime | Strflocaltime | Join | Format(_) => Kinds::STRING,
-        Keys | KeysUnsorted | Unique | Sort | Reverse | Explode | ToEntries | Flatten0 | Flatten1
-        | Gmtime | Localtime | Strptime | Split1 | Indices | ToArray => Kinds::ARRAY,
+        | ToDate | ToDateIso8601 | Date | Strftime | Strflocaltime | Join | Format(_) => {
+            Kinds::STRING
+        }
+        Keys | KeysUnsorted | Unique | Sort | Reverse | Explode | ToEntries | Flatten0
+        | Flatten1 | Gmtime | Localtime | Strptime | Split1 | Indices | ToArray => Kinds::ARRAY,
         FromEntries | Env => Kinds::OBJECT,
         Error0 | Error1 => Kinds::NONE,
         LTrimStr | RTrimStr | Ascii => return Ty::Any,
@@ -521,11 +533,17 @@ fn math_type<'a>(op: MathOp, a: &Ty<'a>, b: &Ty<'a>) -> Ty<'a> {
     let (Some(x), Some(y)) = (a.kinds(), b.kinds()) else {
         return Ty::Any;
     };
-    let only = |k: Kinds, of: Kinds| !k.is_empty() && k.minus(of).minus(Kinds::NULL).is_empty() && k.has(of);
+    let only = |k: Kinds, of: Kinds| {
+        !k.is_empty() && k.minus(of).minus(Kinds::NULL).is_empty() && k.has(of)
+    };
     match op {
-        MathOp::Add if only(x, Kinds::STRING) || only(y, Kinds::STRING) => Ty::of_kinds(Kinds::STRING),
+        MathOp::Add if only(x, Kinds::STRING) || only(y, Kinds::STRING) => {
+            Ty::of_kinds(Kinds::STRING)
+        }
         MathOp::Add if only(x, Kinds::ARRAY) && only(y, Kinds::ARRAY) => Ty::of_kinds(Kinds::ARRAY),
-        MathOp::Add if only(x, Kinds::OBJECT) && only(y, Kinds::OBJECT) => Ty::of_kinds(Kinds::OBJECT),
+        MathOp::Add if only(x, Kinds::OBJECT) && only(y, Kinds::OBJECT) => {
+            Ty::of_kinds(Kinds::OBJECT)
+        }
         _ if only(x, Kinds::NUMBER) && only(y, Kinds::NUMBER) => Ty::of_kinds(Kinds::NUMBER),
         _ => Ty::Any,
     }

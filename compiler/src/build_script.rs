@@ -40,7 +40,11 @@ pub fn run(manifest: &Path, mappings: Option<&str>) -> BuildOutcome {
         compiled.render_human()
     };
     if compiled.has_errors() {
-        let shown = dir.strip_prefix(manifest).unwrap_or(&dir).display().to_string();
+        let shown = dir
+            .strip_prefix(manifest)
+            .unwrap_or(&dir)
+            .display()
+            .to_string();
         directives.push(format!(
             "cargo::error=the mappings in `{shown}` have errors (shown above); `opsgenie-port validate {shown}` checks them without building"
         ));

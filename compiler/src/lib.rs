@@ -63,13 +63,21 @@ pub fn compile_dir(dir: &Path, default_sources: &Path) -> Compiled {
 /// mappings anywhere, e.g. `opsgenie-port validate`).
 pub fn compile_dir_builtin(dir: &Path) -> Compiled {
     let mut diags = Diagnostics::new();
-    let loaded = mapdir::load_mapping_dir_with(dir, mapdir::DefaultSources::Embedded(mapdir::BUILTIN_SOURCES), &mut diags);
+    let loaded = mapdir::load_mapping_dir_with(
+        dir,
+        mapdir::DefaultSources::Embedded(mapdir::BUILTIN_SOURCES),
+        &mut diags,
+    );
     let label = dir.display().to_string();
     finish(loaded, diags, &label)
 }
 
 /// Like [`compile_dir`] for mapping texts given directly (the proc macro's inline form).
-pub fn compile_texts(config: (&str, String), blueprints: (&str, String), default_sources: &Path) -> Compiled {
+pub fn compile_texts(
+    config: (&str, String),
+    blueprints: (&str, String),
+    default_sources: &Path,
+) -> Compiled {
     let mut diags = Diagnostics::new();
     let loaded = mapdir::load_mapping_texts(config, blueprints, default_sources, &mut diags);
     finish(loaded, diags, "inline")
@@ -81,8 +89,10 @@ fn finish(loaded: mapdir::MappingDir, mut diags: Diagnostics, label: &str) -> Co
     let plan = mapping::plan(&loaded, &mut diags);
     if !diags.has_errors() {
         if let Some(plan) = plan {
-            let blueprints: Vec<serde_json::Value> = loaded.blueprints.iter().map(|b| b.raw.clone()).collect();
-            let blueprints_json = serde_json::to_string(&blueprints).unwrap_or_else(|_| "[]".into());
+            let blueprints: Vec<serde_json::Value> =
+                loaded.blueprints.iter().map(|b| b.raw.clone()).collect();
+            let blueprints_json =
+                serde_json::to_string(&blueprints).unwrap_or_else(|_| "[]".into());
             let app_config_json = app_config_json(&loaded);
             let embedded = mapping::Embedded {
                 source: label,
@@ -120,9 +130,12 @@ fn app_config_json(loaded: &mapdir::MappingDir) -> String {
     let root = if loaded.sm.path(config.file).ends_with(".json") {
         config::json::parse_json(&loaded.sm, config.file, &mut scratch)
     } else {
-        config::yaml::parse_yaml(&loaded.sm, config.file, &mut scratch).ok().flatten()
+        config::yaml::parse_yaml(&loaded.sm, config.file, &mut scratch)
+            .ok()
+            .flatten()
     };
-    root.map(|r| r.to_json().to_string()).unwrap_or_else(|| "{}".into())
+    root.map(|r| r.to_json().to_string())
+        .unwrap_or_else(|| "{}".into())
 }
 
 /// Formats generated tokens as a Rust file with an `@generated` header.

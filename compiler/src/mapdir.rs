@@ -43,10 +43,22 @@ pub enum DefaultSources<'a> {
 /// mappings anywhere.
 pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
     ("alert", include_str!("../../mappings/sources/alert.json")),
-    ("incident", include_str!("../../mappings/sources/incident.json")),
-    ("schedule", include_str!("../../mappings/sources/schedule.json")),
-    ("schedule-oncall", include_str!("../../mappings/sources/schedule-oncall.json")),
-    ("service", include_str!("../../mappings/sources/service.json")),
+    (
+        "incident",
+        include_str!("../../mappings/sources/incident.json"),
+    ),
+    (
+        "schedule",
+        include_str!("../../mappings/sources/schedule.json"),
+    ),
+    (
+        "schedule-oncall",
+        include_str!("../../mappings/sources/schedule-oncall.json"),
+    ),
+    (
+        "service",
+        include_str!("../../mappings/sources/service.json"),
+    ),
     ("team", include_str!("../../mappings/sources/team.json")),
     ("user", include_str!("../../mappings/sources/user.json")),
 ];
@@ -58,7 +70,11 @@ pub fn load_mapping_dir(dir: &Path, default_sources: &Path, diags: &mut Diagnost
 }
 
 /// [`load_mapping_dir`] with the default schemas given explicitly.
-pub fn load_mapping_dir_with(dir: &Path, defaults: DefaultSources<'_>, diags: &mut Diagnostics) -> MappingDir {
+pub fn load_mapping_dir_with(
+    dir: &Path,
+    defaults: DefaultSources<'_>,
+    diags: &mut Diagnostics,
+) -> MappingDir {
     let mut out = MappingDir::default();
     out.inputs.push(dir.to_path_buf());
 

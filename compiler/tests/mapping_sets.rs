@@ -29,5 +29,8 @@ fn ocean_2026_set_compiles() {
 #[test]
 #[ignore = "prints the generated code; run with --ignored --nocapture"]
 fn print_default_set() {
-    println!("{}", compile(&std::env::var("SET").unwrap_or("mappings".into())).code);
+    println!(
+        "{}",
+        compile(&std::env::var("SET").unwrap_or("mappings".into())).code
+    );
 }

@@ -167,7 +167,8 @@ impl Cx<'_> {
             if let Some(allowed) = allowed {
                 if !allowed.contains(&name) {
                     self.unknown_key(key, name, what, allowed);
-                    if let Some(meant) = crate::suggest::did_you_mean(name, allowed.iter().copied()) {
+                    if let Some(meant) = crate::suggest::did_you_mean(name, allowed.iter().copied())
+                    {
                         misspelt.push(meant.to_string());
                     }
                     continue;

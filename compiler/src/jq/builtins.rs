@@ -175,10 +175,40 @@ pub const KNOWN: &[(&str, &[usize])] = &[
 
 /// Builtins that exist in jq 1.8.2 but are not compiled natively (named in the diagnostic).
 const NOT_COMPILED: &[&str] = &[
-    "tostream", "path", "paths", "leaf_paths", "del", "delpaths", "setpath", "walk", "recurse/1",
-    "recurse/2", "while", "until", "repeat", "input", "inputs", "halt", "halt_error", "pick",
-    "combinations", "transpose", "significand", "pow", "log", "exp", "log10", "exp10", "log2",
-    "exp2", "builtins", "input_line_number", "to_number", "dateadd", "datesub", "debug/1",
+    "tostream",
+    "path",
+    "paths",
+    "leaf_paths",
+    "del",
+    "delpaths",
+    "setpath",
+    "walk",
+    "recurse/1",
+    "recurse/2",
+    "while",
+    "until",
+    "repeat",
+    "input",
+    "inputs",
+    "halt",
+    "halt_error",
+    "pick",
+    "combinations",
+    "transpose",
+    "significand",
+    "pow",
+    "log",
+    "exp",
+    "log10",
+    "exp10",
+    "log2",
+    "exp2",
+    "builtins",
+    "input_line_number",
+    "to_number",
+    "dateadd",
+    "datesub",
+    "debug/1",
 ];
 
 fn simple(name: &str) -> Option<Builtin> {
@@ -318,8 +348,11 @@ impl<'s, 't> Lowerer<'_> {
             ("first", 0) => return index_num(e(ExprKind::Identity), "0", &span),
             ("last", 0) => return index_num(e(ExprKind::Identity), "-1", &span),
             ("values", 0) => return self.select_type(&span, None),
-            ("arrays" | "objects" | "iterables" | "booleans" | "numbers" | "strings" | "nulls"
-            | "scalars", 0) => return self.select_type(&span, Some(name)),
+            (
+                "arrays" | "objects" | "iterables" | "booleans" | "numbers" | "strings" | "nulls"
+                | "scalars",
+                0,
+            ) => return self.select_type(&span, Some(name)),
             ("debug" | "stderr", 0) => return e(ExprKind::Identity),
             ("input_filename", 0) => return lit(Lit::Null),
             _ => {}
@@ -363,7 +396,10 @@ impl<'s, 't> Lowerer<'_> {
                 // def map(f): [.[] | f];
                 let f = arg!(0);
                 let it = e(ExprKind::Iterate(boxed(e(ExprKind::Identity)), false));
-                e(ExprKind::Array(Some(boxed(e(ExprKind::Pipe(boxed(it), boxed(f)))))))
+                e(ExprKind::Array(Some(boxed(e(ExprKind::Pipe(
+                    boxed(it),
+                    boxed(f),
+                ))))))
             }
             ("select", 1) => {
                 // def select(f): if f then . else empty end;
@@ -387,11 +423,16 @@ impl<'s, 't> Lowerer<'_> {
                 // def with_entries(f): to_entries | map(f) | from_entries;
                 let f = arg!(0);
                 let it = e(ExprKind::Iterate(boxed(e(ExprKind::Identity)), false));
-                let mapped =
-                    e(ExprKind::Array(Some(boxed(e(ExprKind::Pipe(boxed(it), boxed(f)))))));
+                let mapped = e(ExprKind::Array(Some(boxed(e(ExprKind::Pipe(
+                    boxed(it),
+                    boxed(f),
+                ))))));
                 let to = e(ExprKind::Call(Builtin::ToEntries, vec![]));
                 let from = e(ExprKind::Call(Builtin::FromEntries, vec![]));
-                e(ExprKind::Pipe(boxed(to), boxed(e(ExprKind::Pipe(boxed(mapped), boxed(from))))))
+                e(ExprKind::Pipe(
+                    boxed(to),
+                    boxed(e(ExprKind::Pipe(boxed(mapped), boxed(from)))),
+                ))
             }
             ("add", 1) => {
                 // def add(f): reduce f as $x (null; . + $x);
@@ -432,7 +473,11 @@ impl<'s, 't> Lowerer<'_> {
             ("IN", 1) => {
                 // def IN(s): any(s == .; .);
                 let s = arg!(0);
-                let cmp = e(ExprKind::Cmp(CmpOp::Eq, boxed(s), boxed(e(ExprKind::Identity))));
+                let cmp = e(ExprKind::Cmp(
+                    CmpOp::Eq,
+                    boxed(s),
+                    boxed(e(ExprKind::Identity)),
+                ));
                 e(ExprKind::AnyAll {
                     all: false,
                     generator: boxed(cmp),
@@ -521,7 +566,11 @@ impl<'s, 't> Lowerer<'_> {
             ("range", 2) => {
                 let from = arg!(0);
                 let upto = arg!(1);
-                e(ExprKind::Range(boxed(from), boxed(upto), boxed(lit(Lit::Num("1".into())))))
+                e(ExprKind::Range(
+                    boxed(from),
+                    boxed(upto),
+                    boxed(lit(Lit::Num("1".into()))),
+                ))
             }
             ("range", 3) => {
                 let from = arg!(0);
@@ -624,7 +673,11 @@ impl<'s, 't> Lowerer<'_> {
             boxed(e(ExprKind::Lit(Lit::Num("1".into())))),
         ));
         let extract = e(ExprKind::If {
-            cond: boxed(e(ExprKind::Cmp(CmpOp::Lt, boxed(e(ExprKind::Identity)), boxed(zero())))),
+            cond: boxed(e(ExprKind::Cmp(
+                CmpOp::Lt,
+                boxed(e(ExprKind::Identity)),
+                boxed(zero()),
+            ))),
             then: boxed(e(ExprKind::Var(x))),
             otherwise: boxed(e(ExprKind::Empty)),
         });
@@ -659,7 +712,10 @@ fn error_lit(message: &str, span: &Range<usize>) -> Expr {
     Expr::new(
         ExprKind::Call(
             Builtin::Error1,
-            vec![Expr::new(ExprKind::Lit(Lit::Str(message.into())), span.clone())],
+            vec![Expr::new(
+                ExprKind::Lit(Lit::Str(message.into())),
+                span.clone(),
+            )],
         ),
         span.clone(),
     )

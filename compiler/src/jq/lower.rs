@@ -158,7 +158,12 @@ impl<'s, 't> Lowerer<'_> {
         LabelId(self.next_label)
     }
 
-    pub(super) fn error(&mut self, code: &'static str, span: Range<usize>, message: String) -> Expr {
+    pub(super) fn error(
+        &mut self,
+        code: &'static str,
+        span: Range<usize>,
+        message: String,
+    ) -> Expr {
         self.errors.push(LowerError {
             code,
             span: span.clone(),
@@ -221,7 +226,10 @@ impl<'s, 't> Lowerer<'_> {
     fn collect_span(&self, term: &Term<&'s str>, acc: &mut Option<Range<usize>>) {
         let leaf = |s: &str, acc: &mut Option<Range<usize>>, widen: (usize, usize)| {
             if let Some(r) = self.slice_span(s) {
-                Self::join(acc, r.start.saturating_sub(widen.0)..(r.end + widen.1).min(self.text.len()));
+                Self::join(
+                    acc,
+                    r.start.saturating_sub(widen.0)..(r.end + widen.1).min(self.text.len()),
+                );
             }
         };
         match term {
@@ -327,7 +335,12 @@ impl<'s, 't> Lowerer<'_> {
         }
     }
 
-    pub(super) fn term(&mut self, term: &'t Term<&'s str>, env: &Env<'s, 't>, parent: Range<usize>) -> Expr {
+    pub(super) fn term(
+        &mut self,
+        term: &'t Term<&'s str>,
+        env: &Env<'s, 't>,
+        parent: Range<usize>,
+    ) -> Expr {
         let span = self.span_of(term, &parent);
         let kind = match term {
             Term::Id => ExprKind::Identity,
@@ -358,7 +371,11 @@ impl<'s, 't> Lowerer<'_> {
             Term::Break(name) => match env.label(name) {
                 Some(id) => ExprKind::Break(id),
                 None => {
-                    return self.error("E0104", span, format!("`break {name}` has no matching label"))
+                    return self.error(
+                        "E0104",
+                        span,
+                        format!("`break {name}` has no matching label"),
+                    )
                 }
             },
             Term::Fold(kind, source, pattern, args) => {
@@ -366,7 +383,9 @@ impl<'s, 't> Lowerer<'_> {
             }
             Term::TryCatch(body, handler) => ExprKind::Try {
                 body: boxed(self.term(body, env, span.clone())),
-                handler: handler.as_ref().map(|h| boxed(self.term(h, env, span.clone()))),
+                handler: handler
+                    .as_ref()
+                    .map(|h| boxed(self.term(h, env, span.clone()))),
             },
             Term::IfThenElse(branches, otherwise) => {
                 let mut rest = match otherwise {
@@ -423,12 +442,14 @@ impl<'s, 't> Lowerer<'_> {
                             let null = || Expr::new(ExprKind::Lit(Lit::Null), span.clone());
                             ExprKind::Slice {
                                 base: boxed(cur),
-                                from: boxed(from.as_ref().map_or_else(null, |t| {
-                                    self.term(t, env, span.clone())
-                                })),
-                                to: boxed(to.as_ref().map_or_else(null, |t| {
-                                    self.term(t, env, span.clone())
-                                })),
+                                from: boxed(
+                                    from.as_ref()
+                                        .map_or_else(null, |t| self.term(t, env, span.clone())),
+                                ),
+                                to: boxed(
+                                    to.as_ref()
+                                        .map_or_else(null, |t| self.term(t, env, span.clone())),
+                                ),
                                 opt,
                             }
                         }
@@ -485,7 +506,10 @@ impl<'s, 't> Lowerer<'_> {
         match (key, value) {
             // `{$x}` = `{"x": $x}`; `{$__loc__}` is not supported.
             (Term::Var(name), None) => {
-                let k = Expr::new(ExprKind::Lit(Lit::Str(name[1..].to_string())), kspan.clone());
+                let k = Expr::new(
+                    ExprKind::Lit(Lit::Str(name[1..].to_string())),
+                    kspan.clone(),
+                );
                 (k, self.var(name, env, kspan))
             }
             (Term::Var(_), Some(v)) => {
@@ -531,27 +555,32 @@ impl<'s, 't> Lowerer<'_> {
     ) -> Expr {
         let sp = span.clone();
         let kind = match op {
-            BinaryOp::Pipe(None) => {
-                ExprKind::Pipe(boxed(self.term(l, env, sp.clone())), boxed(self.term(r, env, sp)))
-            }
+            BinaryOp::Pipe(None) => ExprKind::Pipe(
+                boxed(self.term(l, env, sp.clone())),
+                boxed(self.term(r, env, sp)),
+            ),
             BinaryOp::Pipe(Some(pattern)) => {
                 let source = self.term(l, env, sp.clone());
                 return self.bind_pattern(source, pattern, env, span, |cx, env| {
                     cx.term(r, env, sp.clone())
                 });
             }
-            BinaryOp::Comma => {
-                ExprKind::Comma(boxed(self.term(l, env, sp.clone())), boxed(self.term(r, env, sp)))
-            }
-            BinaryOp::Alt => {
-                ExprKind::Alt(boxed(self.term(l, env, sp.clone())), boxed(self.term(r, env, sp)))
-            }
-            BinaryOp::And => {
-                ExprKind::And(boxed(self.term(l, env, sp.clone())), boxed(self.term(r, env, sp)))
-            }
-            BinaryOp::Or => {
-                ExprKind::Or(boxed(self.term(l, env, sp.clone())), boxed(self.term(r, env, sp)))
-            }
+            BinaryOp::Comma => ExprKind::Comma(
+                boxed(self.term(l, env, sp.clone())),
+                boxed(self.term(r, env, sp)),
+            ),
+            BinaryOp::Alt => ExprKind::Alt(
+                boxed(self.term(l, env, sp.clone())),
+                boxed(self.term(r, env, sp)),
+            ),
+            BinaryOp::And => ExprKind::And(
+                boxed(self.term(l, env, sp.clone())),
+                boxed(self.term(r, env, sp)),
+            ),
+            BinaryOp::Or => ExprKind::Or(
+                boxed(self.term(l, env, sp.clone())),
+                boxed(self.term(r, env, sp)),
+            ),
             BinaryOp::Math(m) => {
                 if matches!(m, Math::Rem) || matches!(m, Math::Mul | Math::Div) {
                     if let Some(e) = self.check_rem_precedence(l, m, r, &span) {
@@ -588,7 +617,8 @@ impl<'s, 't> Lowerer<'_> {
         r: &Term<&'s str>,
         span: &Range<usize>,
     ) -> Option<Expr> {
-        let is_rem_child = |t: &Term<&'s str>| matches!(t, Term::BinOp(_, BinaryOp::Math(Math::Rem), _));
+        let is_rem_child =
+            |t: &Term<&'s str>| matches!(t, Term::BinOp(_, BinaryOp::Math(Math::Rem), _));
         let ambiguous = matches!(m, Math::Mul | Math::Div) && is_rem_child(r);
         if ambiguous {
             // The tree is the same whether or not the user wrote parentheses; look at the text.
@@ -656,8 +686,12 @@ impl<'s, 't> Lowerer<'_> {
                         Part::Range(None, None) => PathStep::Iterate,
                         Part::Range(a, b) => {
                             let null = || Expr::new(ExprKind::Lit(Lit::Null), span.clone());
-                            let a = a.as_ref().map_or_else(null, |t| self.term(t, env, span.clone()));
-                            let b = b.as_ref().map_or_else(null, |t| self.term(t, env, span.clone()));
+                            let a = a
+                                .as_ref()
+                                .map_or_else(null, |t| self.term(t, env, span.clone()));
+                            let b = b
+                                .as_ref()
+                                .map_or_else(null, |t| self.term(t, env, span.clone()));
                             PathStep::Slice(a, b)
                         }
                     });
@@ -791,7 +825,10 @@ impl<'s, 't> Lowerer<'_> {
             return self.error(
                 "E0101",
                 span,
-                format!("`{kind}` takes {} arguments", if is_foreach { "2 or 3" } else { "2" }),
+                format!(
+                    "`{kind}` takes {} arguments",
+                    if is_foreach { "2 or 3" } else { "2" }
+                ),
             );
         }
         let source = self.term(source, env, span.clone());
@@ -869,10 +906,8 @@ impl<'s, 't> Lowerer<'_> {
             }
             Binding::Def(def) => {
                 if self.inlining.contains(&def.id) {
-                    return self.unsupported(
-                        span,
-                        &format!("the recursive function `{}`", def.name),
-                    );
+                    return self
+                        .unsupported(span, &format!("the recursive function `{}`", def.name));
                 }
                 if self.inlining.len() > 64 {
                     return self.unsupported(span, "function definitions nested this deeply");

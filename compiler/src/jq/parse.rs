@@ -48,7 +48,10 @@ pub fn parse<'s>(
                         let end = span.start + token.0.chars().next().map_or(0, char::len_utf8);
                         (span.start..end, format!("found `{}`", first_line(token.0)))
                     }
-                    None => (text.len()..text.len(), "found end of expression".to_string()),
+                    None => (
+                        text.len()..text.len(),
+                        "found end of expression".to_string(),
+                    ),
                 };
                 SyntaxError {
                     span,
@@ -90,7 +93,11 @@ mod tests {
         let src = ".a | (.b";
         let err = lex(src).unwrap_err();
         assert_eq!(err[0].span.start, src.len());
-        assert!(err[0].message.contains("closing parenthesis"), "{}", err[0].message);
+        assert!(
+            err[0].message.contains("closing parenthesis"),
+            "{}",
+            err[0].message
+        );
         let src = "if .a then .b";
         let tokens = lex(src).unwrap();
         let err = parse(src, &tokens).unwrap_err();

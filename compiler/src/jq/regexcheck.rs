@@ -8,8 +8,7 @@ use super::ExprError;
 pub fn check(expr: &Expr) -> Vec<ExprError> {
     let mut errors = Vec::new();
     visit(expr, &mut |e| {
-        if let ExprKind::Regex { pattern, flags, .. } = &e.kind
-        {
+        if let ExprKind::Regex { pattern, flags, .. } = &e.kind {
             let flags_text = match &flags.kind {
                 ExprKind::Lit(Lit::Str(f)) => Some(f.as_str()),
                 ExprKind::Lit(Lit::Null) => Some(""),

@@ -53,7 +53,10 @@ pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> Result<TokenStream, Cod
     })
 }
 
-fn resource(module: &mut ModuleGen, r: &ResourcePlan) -> Result<(TokenStream, TokenStream), CodegenError> {
+fn resource(
+    module: &mut ModuleGen,
+    r: &ResourcePlan,
+) -> Result<(TokenStream, TokenStream), CodegenError> {
     let rt = quote!(::opsgenie_port_runtime::__private);
     let mapping = quote!(::opsgenie_port_runtime::mapping);
     let mod_name = format_ident!("r{}", r.index);

@@ -148,12 +148,17 @@ impl<'a> ResourceCx<'_, '_, 'a> {
         let mut items_plan = None;
         let mut items_paths: Vec<Vec<Step>> = Vec::new();
         if let Some(src) = &r.port.items_to_parse {
-            if let Some((leaf, analysis)) = self.compile_leaf("itemsToParse", src, root_ty.clone(), false) {
+            if let Some((leaf, analysis)) =
+                self.compile_leaf("itemsToParse", src, root_ty.clone(), false)
+            {
                 if let Some(kinds) = analysis.ty.kinds() {
                     if !kinds.has(Kinds::ARRAY) {
                         self.error(
                             Diagnostic::error("E0400", "`itemsToParse` must yield an array")
-                                .with_primary(src.span, format!("this yields {}", kinds.describe())),
+                                .with_primary(
+                                    src.span,
+                                    format!("this yields {}", kinds.describe()),
+                                ),
                         );
                     }
                 }
@@ -175,11 +180,23 @@ impl<'a> ResourceCx<'_, '_, 'a> {
 
         let selector = self.compile_checked("selector.query", &r.selector.query, item_ty.clone());
         if let Some(c) = &selector {
-            check_kinds(self, c, Kinds::BOOL, "E0306", "`selector.query` must yield a boolean");
+            check_kinds(
+                self,
+                c,
+                Kinds::BOOL,
+                "E0306",
+                "`selector.query` must yield a boolean",
+            );
         }
         let identifier = self.value("identifier", &mappings.identifier, &item_ty);
         if let (Some(ValuePlanChecked::Jq(c)), _) = (&identifier, ()) {
-            check_kinds(self, c, Kinds::STRING, "E0307", "the identifier must be a string");
+            check_kinds(
+                self,
+                c,
+                Kinds::STRING,
+                "E0307",
+                "the identifier must be a string",
+            );
         }
         let title = mappings
             .title
@@ -228,7 +245,13 @@ impl<'a> ResourceCx<'_, '_, 'a> {
             relations.push((name.clone(), v.into_plan()));
         }
         if let Some(bp) = target {
-            check_required(self, bp, &mappings.properties, &mappings.relations, r.port.entity.blueprint.span);
+            check_required(
+                self,
+                bp,
+                &mappings.properties,
+                &mappings.relations,
+                r.port.entity.blueprint.span,
+            );
         }
 
         // Reads of `.item…` are reads of the itemsToParse elements.
@@ -284,7 +307,11 @@ impl<'a> ResourceCx<'_, '_, 'a> {
         let help = did_you_mean(name, self.blueprints.iter().map(|b| b.identifier.as_str()))
             .map(|s| format!("did you mean `{s}`?"))
             .unwrap_or_else(|| {
-                let known: Vec<&str> = self.blueprints.iter().map(|b| b.identifier.as_str()).collect();
+                let known: Vec<&str> = self
+                    .blueprints
+                    .iter()
+                    .map(|b| b.identifier.as_str())
+                    .collect();
                 if known.is_empty() {
                     "no blueprints are defined in blueprints.json".to_string()
                 } else {
@@ -348,7 +375,12 @@ impl<'a> ResourceCx<'_, '_, 'a> {
         ))
     }
 
-    fn compile_checked(&mut self, field: &str, src: &JqSource, input: Ty<'a>) -> Option<Checked<'a>> {
+    fn compile_checked(
+        &mut self,
+        field: &str,
+        src: &JqSource,
+        input: Ty<'a>,
+    ) -> Option<Checked<'a>> {
         let (leaf, analysis) = self.compile_leaf(field, src, input, true)?;
         Some(Checked {
             leaf,
@@ -357,15 +389,23 @@ impl<'a> ResourceCx<'_, '_, 'a> {
         })
     }
 
-    fn value(&mut self, field: &str, v: &MappingValue, input: &Ty<'a>) -> Option<ValuePlanChecked<'a>> {
+    fn value(
+        &mut self,
+        field: &str,
+        v: &MappingValue,
+        input: &Ty<'a>,
+    ) -> Option<ValuePlanChecked<'a>> {
         match v {
-            MappingValue::Jq(src) => self.compile_checked(field, src, input.clone()).map(ValuePlanChecked::Jq),
+            MappingValue::Jq(src) => self
+                .compile_checked(field, src, input.clone())
+                .map(ValuePlanChecked::Jq),
             MappingValue::Search(q) => self.search(field, q, input).map(ValuePlanChecked::Search),
         }
     }
 
     fn search(&mut self, field: &str, q: &SearchQuery, input: &Ty<'a>) -> Option<SearchPlan> {
-        let combinator = self.compile_checked(&format!("{field}.combinator"), &q.combinator, input.clone());
+        let combinator =
+            self.compile_checked(&format!("{field}.combinator"), &q.combinator, input.clone());
         let mut rules = Vec::new();
         let mut ok = true;
         for (i, rule) in q.rules.iter().enumerate() {
@@ -376,8 +416,10 @@ impl<'a> ResourceCx<'_, '_, 'a> {
                     operator,
                     value,
                 } => {
-                    let p = self.compile_checked(&format!("{base}.property"), property, input.clone());
-                    let o = self.compile_checked(&format!("{base}.operator"), operator, input.clone());
+                    let p =
+                        self.compile_checked(&format!("{base}.property"), property, input.clone());
+                    let o =
+                        self.compile_checked(&format!("{base}.operator"), operator, input.clone());
                     let v = self.compile_checked(&format!("{base}.value"), value, input.clone());
                     match (p, o, v) {
                         (Some(p), Some(o), Some(v)) => rules.push(RulePlan::Rule {
@@ -428,7 +470,13 @@ fn label_for(code: &str) -> &'static str {
 }
 
 /// `check_kinds`: the leaf's static type must be able to be `want` (unknown types pass).
-fn check_kinds(cx: &mut ResourceCx<'_, '_, '_>, c: &Checked<'_>, want: Kinds, code: &'static str, message: &str) {
+fn check_kinds(
+    cx: &mut ResourceCx<'_, '_, '_>,
+    c: &Checked<'_>,
+    want: Kinds,
+    code: &'static str,
+    message: &str,
+) {
     if let Some(kinds) = c.ty.kinds() {
         let non_null = kinds.minus(Kinds::NULL);
         if !non_null.is_empty() && !non_null.has(want) {
@@ -442,8 +490,18 @@ fn check_kinds(cx: &mut ResourceCx<'_, '_, '_>, c: &Checked<'_>, want: Kinds, co
 
 /// `check_property`: the property exists on the blueprint, its value's static type fits the
 /// property type, and constant strings are among the enum values.
-fn check_property(cx: &mut ResourceCx<'_, '_, '_>, bp: &Blueprint, name: &str, span: Span, c: &Checked<'_>) {
+fn check_property(
+    cx: &mut ResourceCx<'_, '_, '_>,
+    bp: &Blueprint,
+    name: &str,
+    span: Span,
+    c: &Checked<'_>,
+) {
     let Some(prop) = bp.property(name) else {
+        // A property whose definition was rejected (already reported) is not "unknown" too.
+        if bp.raw.pointer(&format!("/schema/properties/{name}")).is_some() {
+            return;
+        }
         let help = did_you_mean(name, bp.properties.iter().map(|p| p.name.as_str()))
             .map(|s| format!("did you mean `{s}`?"));
         cx.error(
@@ -482,14 +540,26 @@ fn check_property(cx: &mut ResourceCx<'_, '_, '_>, bp: &Blueprint, name: &str, s
             );
         }
     }
+    let required = prop.required || bp.required.iter().any(|r| r == name);
+    if required && c.ty.kinds().is_some_and(|k| k.has(Kinds::NULL)) {
+        cx.error(
+            Diagnostic::warning("W0002", format!("required property `{name}` may be null"))
+                .with_primary(c.source.span, "can yield null (a missing field, or an error turned into null)")
+                .with_secondary(prop.span, "required here")
+                .with_note("Port rejects an entity whose required property is null; add a default with `// …`"),
+        );
+    }
     if let (Some(allowed), ExprKind::Lit(Lit::Str(s))) = (&prop.enum_values, &c.leaf.expr.kind) {
         if !allowed.iter().any(|v| v.as_str() == Some(s)) {
             let names: Vec<String> = allowed.iter().map(|v| v.to_string()).collect();
             cx.error(
-                Diagnostic::error("E0304", format!("`\"{s}\"` is not one of the enum values of `{name}`"))
-                    .with_primary(c.source.span, "not in the enum")
-                    .with_secondary(prop.span, "enum declared here")
-                    .with_help(format!("allowed values: {}", names.join(", "))),
+                Diagnostic::error(
+                    "E0304",
+                    format!("`\"{s}\"` is not one of the enum values of `{name}`"),
+                )
+                .with_primary(c.source.span, "not in the enum")
+                .with_secondary(prop.span, "enum declared here")
+                .with_help(format!("allowed values: {}", names.join(", "))),
             );
         }
     }
@@ -497,7 +567,13 @@ fn check_property(cx: &mut ResourceCx<'_, '_, '_>, bp: &Blueprint, name: &str, s
 
 /// `check_relation`: the relation exists; a `many` relation gets an array, a single one a
 /// string (search queries are objects and always allowed).
-fn check_relation(cx: &mut ResourceCx<'_, '_, '_>, bp: &Blueprint, name: &str, span: Span, v: &ValuePlanChecked<'_>) {
+fn check_relation(
+    cx: &mut ResourceCx<'_, '_, '_>,
+    bp: &Blueprint,
+    name: &str,
+    span: Span,
+    v: &ValuePlanChecked<'_>,
+) {
     let Some(rel) = bp.relation(name) else {
         let help = did_you_mean(name, bp.relations.iter().map(|r| r.name.as_str()))
             .map(|s| format!("did you mean `{s}`?"));
@@ -523,7 +599,11 @@ fn check_relation(cx: &mut ResourceCx<'_, '_, '_>, bp: &Blueprint, name: &str, s
                 "E0308",
                 format!(
                     "relation `{name}` is {} but this expression yields {}",
-                    if rel.many { "many (an array of identifiers)" } else { "single (one identifier)" },
+                    if rel.many {
+                        "many (an array of identifiers)"
+                    } else {
+                        "single (one identifier)"
+                    },
                     non_null.describe()
                 ),
             )
@@ -550,21 +630,35 @@ fn check_required(
     at: Span,
 ) {
     for p in &bp.properties {
-        if (p.required || bp.required.contains(&p.name)) && !properties.iter().any(|(n, _, _)| *n == p.name) {
+        if (p.required || bp.required.contains(&p.name))
+            && !properties.iter().any(|(n, _, _)| *n == p.name)
+        {
             cx.error(
-                Diagnostic::warning("W0001", format!("required property `{}` of `{}` is not mapped", p.name, bp.identifier))
-                    .with_primary(at, "entities of this blueprint")
-                    .with_secondary(p.span, "required here")
-                    .with_note("Port rejects entities without it"),
+                Diagnostic::warning(
+                    "W0001",
+                    format!(
+                        "required property `{}` of `{}` is not mapped",
+                        p.name, bp.identifier
+                    ),
+                )
+                .with_primary(at, "entities of this blueprint")
+                .with_secondary(p.span, "required here")
+                .with_note("Port rejects entities without it"),
             );
         }
     }
     for r in &bp.relations {
         if r.required && !relations.iter().any(|(n, _, _)| *n == r.name) {
             cx.error(
-                Diagnostic::warning("W0001", format!("required relation `{}` of `{}` is not mapped", r.name, bp.identifier))
-                    .with_primary(at, "entities of this blueprint")
-                    .with_secondary(r.span, "required here"),
+                Diagnostic::warning(
+                    "W0001",
+                    format!(
+                        "required relation `{}` of `{}` is not mapped",
+                        r.name, bp.identifier
+                    ),
+                )
+                .with_primary(at, "entities of this blueprint")
+                .with_secondary(r.span, "required here"),
             );
         }
     }
@@ -608,7 +702,13 @@ fn graft(tree: &mut ReadTree, path: &[Step], reads: &ReadTree) {
     }
     match path.split_first() {
         None => tree.merge(reads),
-        Some((Step::Field(f), rest)) => graft(tree.fields.entry(f.clone()).or_default(), rest, reads),
-        Some((Step::Elem, rest)) => graft(tree.elements.get_or_insert_with(Default::default), rest, reads),
+        Some((Step::Field(f), rest)) => {
+            graft(tree.fields.entry(f.clone()).or_default(), rest, reads)
+        }
+        Some((Step::Elem, rest)) => graft(
+            tree.elements.get_or_insert_with(Default::default),
+            rest,
+            reads,
+        ),
     }
 }

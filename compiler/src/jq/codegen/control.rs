@@ -7,7 +7,13 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 impl FnGen<'_> {
-    pub(super) fn try_(&mut self, body: &Expr, handler: Option<&Expr>, input: &TokenStream, k: &mut Cont<'_>) -> Result<TokenStream, CodegenError> {
+    pub(super) fn try_(
+        &mut self,
+        body: &Expr,
+        handler: Option<&Expr>,
+        input: &TokenStream,
+        k: &mut Cont<'_>,
+    ) -> Result<TokenStream, CodegenError> {
         let rt = self.rt();
         let outs = self.fresh("outs");
         let res = self.fresh("res");
@@ -54,14 +60,23 @@ impl FnGen<'_> {
         })
     }
 
-    pub(super) fn fold(&mut self, fold: &Fold, input: &TokenStream, k: &mut Cont<'_>) -> Result<TokenStream, CodegenError> {
+    pub(super) fn fold(
+        &mut self,
+        fold: &Fold,
+        input: &TokenStream,
+        k: &mut Cont<'_>,
+    ) -> Result<TokenStream, CodegenError> {
         let rt = self.rt();
         let state = self.fresh("state");
         let var = Self::var_ident(fold.var);
         let mut err = None;
         let code = self.expr(&fold.init, input, &mut |g, vi| {
             let upd = g.fresh("upd");
-            let update = g.expr(&fold.update, &quote!(&#state), &mut |_, v| quote!(#upd.push(#v);));
+            let update = g.expr(
+                &fold.update,
+                &quote!(&#state),
+                &mut |_, v| quote!(#upd.push(#v);),
+            );
             let update = match update {
                 Ok(u) => u,
                 Err(e) => {
@@ -137,11 +152,18 @@ impl FnGen<'_> {
         k: &mut Cont<'_>,
     ) -> Result<TokenStream, CodegenError> {
         let rt = self.rt();
-        let global_by_op = matches!(op, RegexOp::Gsub | RegexOp::Scan | RegexOp::Splits | RegexOp::Split);
+        let global_by_op = matches!(
+            op,
+            RegexOp::Gsub | RegexOp::Scan | RegexOp::Splits | RegexOp::Split
+        );
         // Compile constant patterns once, in a static.
         let constant = match (&pattern.kind, &flags.kind) {
-            (ExprKind::Lit(Lit::Str(p)), ExprKind::Lit(Lit::Str(f))) => Some((p.clone(), f.clone())),
-            (ExprKind::Lit(Lit::Str(p)), ExprKind::Lit(Lit::Null)) => Some((p.clone(), String::new())),
+            (ExprKind::Lit(Lit::Str(p)), ExprKind::Lit(Lit::Str(f))) => {
+                Some((p.clone(), f.clone()))
+            }
+            (ExprKind::Lit(Lit::Str(p)), ExprKind::Lit(Lit::Null)) => {
+                Some((p.clone(), String::new()))
+            }
             _ => None,
         };
         let re = self.fresh("re");
@@ -220,7 +242,14 @@ impl FnGen<'_> {
         }
     }
 
-    pub(super) fn update(&mut self, path: &[PathStep], rhs: &Expr, mode: UpdateMode, input: &TokenStream, k: &mut Cont<'_>) -> Result<TokenStream, CodegenError> {
+    pub(super) fn update(
+        &mut self,
+        path: &[PathStep],
+        rhs: &Expr,
+        mode: UpdateMode,
+        input: &TokenStream,
+        k: &mut Cont<'_>,
+    ) -> Result<TokenStream, CodegenError> {
         let rt = self.rt();
         // Evaluate the path's key expressions on the input (all outputs: several keys = several paths).
         let mut setup = Vec::new();

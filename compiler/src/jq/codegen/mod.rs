@@ -190,7 +190,12 @@ impl FnGen<'_> {
         }
     }
 
-    pub(super) fn expr(&mut self, e: &Expr, input: &TokenStream, k: &mut Cont<'_>) -> Result<TokenStream, CodegenError> {
+    pub(super) fn expr(
+        &mut self,
+        e: &Expr,
+        input: &TokenStream,
+        k: &mut Cont<'_>,
+    ) -> Result<TokenStream, CodegenError> {
         let rt = self.rt();
         Ok(match &e.kind {
             ExprKind::Identity => k(self, quote!((#input).clone())),
@@ -208,7 +213,10 @@ impl FnGen<'_> {
                 k(self, v)
             }
             ExprKind::Str(fmt, parts) => self.string(*fmt, parts, input, k)?,
-            ExprKind::Array(None) => k(self, quote!(#rt::Value::from(::std::vec::Vec::<#rt::Value>::new()))),
+            ExprKind::Array(None) => k(
+                self,
+                quote!(#rt::Value::from(::std::vec::Vec::<#rt::Value>::new())),
+            ),
             ExprKind::Array(Some(f)) => {
                 let arr = self.fresh("arr");
                 let fill = self.expr(f, input, &mut |_, v| quote!(#arr.push(#v);))?;
@@ -345,9 +353,13 @@ impl FnGen<'_> {
                     CmpOp::Gt => quote!(gt),
                     CmpOp::Ge => quote!(ge),
                 };
-                self.binary(a, b, input, k, move |rt, l, r| {
-                    quote!(#rt::Value::Bool(#rt::#f(&#l, &#r)))
-                })?
+                self.binary(
+                    a,
+                    b,
+                    input,
+                    k,
+                    move |rt, l, r| quote!(#rt::Value::Bool(#rt::#f(&#l, &#r))),
+                )?
             }
             ExprKind::If {
                 cond,
@@ -377,7 +389,8 @@ impl FnGen<'_> {
             ExprKind::Try { body, handler } => self.try_(body, handler.as_deref(), input, k)?,
             ExprKind::Fold(fold) => self.fold(fold, input, k)?,
             ExprKind::Label(id, body) => {
-                let label = syn::Lifetime::new(&format!("'{}", self.fresh("label")), Span::call_site());
+                let label =
+                    syn::Lifetime::new(&format!("'{}", self.fresh("label")), Span::call_site());
                 self.labels.push((*id, label.clone(), self.closure_depth));
                 let inner = self.expr(body, input, k);
                 self.labels.pop();
@@ -389,7 +402,9 @@ impl FnGen<'_> {
                 }
             }
             ExprKind::Break(id) => {
-                let Some((_, label, depth)) = self.labels.iter().rev().find(|(l, _, _)| l == id).cloned() else {
+                let Some((_, label, depth)) =
+                    self.labels.iter().rev().find(|(l, _, _)| l == id).cloned()
+                else {
                     return Err(CodegenError {
                         span: e.span.clone(),
                         message: "`break` without a label in scope".into(),
@@ -404,7 +419,12 @@ impl FnGen<'_> {
                 quote!(break #label;)
             }
             ExprKind::Index { base, key, opt } => self.index(base, key, *opt, input, k)?,
-            ExprKind::Slice { base, from, to, opt } => {
+            ExprKind::Slice {
+                base,
+                from,
+                to,
+                opt,
+            } => {
                 let opt = *opt;
                 let mut err = None;
                 let code = self.expr(from, input, &mut |g, vf| {
@@ -498,7 +518,8 @@ impl FnGen<'_> {
                 replacement,
             } => self.regex(*op, pattern, flags, replacement.as_deref(), input, k)?,
             ExprKind::First(f) => {
-                let label = syn::Lifetime::new(&format!("'{}", self.fresh("first")), Span::call_site());
+                let label =
+                    syn::Lifetime::new(&format!("'{}", self.fresh("first")), Span::call_site());
                 let body = self.expr(f, input, &mut |g, v| {
                     let rest = k(g, v);
                     quote! {
@@ -513,7 +534,8 @@ impl FnGen<'_> {
                 }
             }
             ExprKind::Limit(n, f) => {
-                let label = syn::Lifetime::new(&format!("'{}", self.fresh("limit")), Span::call_site());
+                let label =
+                    syn::Lifetime::new(&format!("'{}", self.fresh("limit")), Span::call_site());
                 let count = self.fresh("count");
                 let nval = self.fresh("n");
                 let mut err = None;
@@ -549,7 +571,8 @@ impl FnGen<'_> {
                 code
             }
             ExprKind::IsEmpty(f) => {
-                let label = syn::Lifetime::new(&format!("'{}", self.fresh("isempty")), Span::call_site());
+                let label =
+                    syn::Lifetime::new(&format!("'{}", self.fresh("isempty")), Span::call_site());
                 let empty = self.fresh("empty");
                 let body = self.expr(f, input, &mut |_, _v| {
                     quote! {
@@ -571,7 +594,8 @@ impl FnGen<'_> {
                 generator,
                 cond,
             } => {
-                let label = syn::Lifetime::new(&format!("'{}", self.fresh("anyall")), Span::call_site());
+                let label =
+                    syn::Lifetime::new(&format!("'{}", self.fresh("anyall")), Span::call_site());
                 let result = self.fresh("result");
                 let g_out = self.fresh("g");
                 let all = *all;

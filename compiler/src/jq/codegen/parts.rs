@@ -86,7 +86,14 @@ impl FnGen<'_> {
         }
     }
 
-    pub(super) fn index(&mut self, base: &Expr, key: &Expr, opt: bool, input: &TokenStream, k: &mut Cont<'_>) -> Result<TokenStream, CodegenError> {
+    pub(super) fn index(
+        &mut self,
+        base: &Expr,
+        key: &Expr,
+        opt: bool,
+        input: &TokenStream,
+        k: &mut Cont<'_>,
+    ) -> Result<TokenStream, CodegenError> {
         // `.key` and `.[n]` with literal keys: no key evaluation, and no clone of the base when
         // it is the input itself.
         if let ExprKind::Lit(lit) = &key.kind {
@@ -167,7 +174,9 @@ impl FnGen<'_> {
                     let id = &idents[i];
                     i += 1;
                     build.push(match fmt {
-                        None | Some(Format::Text) => quote!(#rt::push_interpolated(&mut out, &#id);),
+                        None | Some(Format::Text) => {
+                            quote!(#rt::push_interpolated(&mut out, &#id);)
+                        }
                         Some(f) => {
                             let name = f.name();
                             quote! {
@@ -188,7 +197,9 @@ impl FnGen<'_> {
                 #rt::Value::from(out)
             }
         };
-        self.nest_values(&interps, &idents, input, &mut |g| g.bind_then(build.clone(), k))
+        self.nest_values(&interps, &idents, input, &mut |g| {
+            g.bind_then(build.clone(), k)
+        })
     }
 
     /// Evaluates `exprs` in reverse order (last outermost), binding each output to `idents`.
@@ -204,7 +215,9 @@ impl FnGen<'_> {
         };
         let (last_id, rest_ids) = idents.split_last().expect("same length");
         let mut err = None;
-        let code = self.expr(last, input, &mut |g, v| match g.nest_values(rest_exprs, rest_ids, input, inner) {
+        let code = self.expr(last, input, &mut |g, v| match g
+            .nest_values(rest_exprs, rest_ids, input, inner)
+        {
             Ok(rest) => quote! {
                 let #last_id = #v;
                 #rest
@@ -220,7 +233,12 @@ impl FnGen<'_> {
         }
     }
 
-    pub(super) fn object(&mut self, entries: &[(Expr, Expr)], input: &TokenStream, k: &mut Cont<'_>) -> Result<TokenStream, CodegenError> {
+    pub(super) fn object(
+        &mut self,
+        entries: &[(Expr, Expr)],
+        input: &TokenStream,
+        k: &mut Cont<'_>,
+    ) -> Result<TokenStream, CodegenError> {
         // Entries in source order, first outermost; within an entry the key is the outer loop.
         let map = self.fresh("obj");
         let rt = self.rt();
@@ -246,10 +264,18 @@ impl FnGen<'_> {
                 #rt::Value::from(#map)
             }
         };
-        self.nest_values(&exprs, &idents, input, &mut |g| g.bind_then(build.clone(), k))
+        self.nest_values(&exprs, &idents, input, &mut |g| {
+            g.bind_then(build.clone(), k)
+        })
     }
 
-    pub(super) fn call(&mut self, b: Builtin, args: &[Expr], input: &TokenStream, k: &mut Cont<'_>) -> Result<TokenStream, CodegenError> {
+    pub(super) fn call(
+        &mut self,
+        b: Builtin,
+        args: &[Expr],
+        input: &TokenStream,
+        k: &mut Cont<'_>,
+    ) -> Result<TokenStream, CodegenError> {
         let rt = self.rt();
         let f = builtin_fn(b);
         // Arguments: the first is the outermost loop.
