@@ -204,7 +204,8 @@ pub struct HttpClient {
 
 /// What one attempt produced.
 enum Attempt {
-    Done(Reply),
+    /// The answer; with `raw`, a 2xx body is returned as bytes (validated JSON) and `body` is null.
+    Done(Reply, Option<Vec<u8>>),
     Retry {
         kind: HttpErrorKind,
         detail: String,
@@ -251,6 +252,22 @@ impl HttpClient {
     /// Sends `request`, retrying transient failures per the policy. Returns the first answer
     /// whose status is not retryable (2xx with a JSON body, or any 4xx/5xx the caller must judge).
     pub async fn send(&self, request: &Request) -> Result<Reply, HttpError> {
+        self.send_mode(request, false).await.map(|(reply, _)| reply)
+    }
+
+    /// Like [`HttpClient::send`], but a 2xx body comes back as its bytes (checked to be complete
+    /// JSON inside the retry loop, not decoded), for callers with their own JSON decoder.
+    pub async fn send_raw(&self, request: &Request) -> Result<(Reply, Vec<u8>), HttpError> {
+        self.send_mode(request, true)
+            .await
+            .map(|(reply, bytes)| (reply, bytes.unwrap_or_default()))
+    }
+
+    async fn send_mode(
+        &self,
+        request: &Request,
+        raw: bool,
+    ) -> Result<(Reply, Option<Vec<u8>>), HttpError> {
         let max_attempts = if request.retryable {
             self.retry.max_attempts.max(1)
         } else {
@@ -259,9 +276,9 @@ impl HttpClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = self.attempt(request).await;
+            let outcome = self.attempt(request, raw).await;
             let (kind, detail, server_wait) = match outcome {
-                Attempt::Done(reply) => return Ok(reply),
+                Attempt::Done(reply, bytes) => return Ok((reply, bytes)),
                 Attempt::Retry {
                     kind,
                     detail,
@@ -296,7 +313,7 @@ impl HttpClient {
         }
     }
 
-    async fn attempt(&self, request: &Request) -> Attempt {
+    async fn attempt(&self, request: &Request, raw: bool) -> Attempt {
         // Held only while the request is in flight, not during backoff sleeps.
         let _permit = self.permits.acquire().await;
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
@@ -337,18 +354,42 @@ impl HttpClient {
         }
         if (200..300).contains(&status) {
             if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Attempt::Done(Reply {
-                    status,
-                    headers,
-                    body: Value::Null,
-                });
+                let empty = raw.then(Vec::new);
+                return Attempt::Done(
+                    Reply {
+                        status,
+                        headers,
+                        body: Value::Null,
+                    },
+                    empty,
+                );
+            }
+            if raw {
+                return match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                    Ok(_) => Attempt::Done(
+                        Reply {
+                            status,
+                            headers,
+                            body: Value::Null,
+                        },
+                        Some(bytes.to_vec()),
+                    ),
+                    Err(error) => Attempt::Retry {
+                        kind: HttpErrorKind::MalformedBody,
+                        detail: format!("{} bytes: {error}", bytes.len()),
+                        server_wait: None,
+                    },
+                };
             }
             return match serde_json::from_slice::<Value>(&bytes) {
-                Ok(body) => Attempt::Done(Reply {
-                    status,
-                    headers,
-                    body,
-                }),
+                Ok(body) => Attempt::Done(
+                    Reply {
+                        status,
+                        headers,
+                        body,
+                    },
+                    None,
+                ),
                 Err(error) => Attempt::Retry {
                     kind: HttpErrorKind::MalformedBody,
                     detail: format!("{} bytes: {error}", bytes.len()),
@@ -356,11 +397,14 @@ impl HttpClient {
                 },
             };
         }
-        Attempt::Done(Reply {
-            status,
-            headers,
-            body: decode_lenient(&bytes),
-        })
+        Attempt::Done(
+            Reply {
+                status,
+                headers,
+                body: decode_lenient(&bytes),
+            },
+            None,
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 mod pager;
 mod query;
 
-pub use pager::Pager;
+pub use pager::{PageItem, Pager};
 pub use query::{camel_case, ListParams, QueryParamError};
 
 use crate::config::Config;
@@ -392,6 +392,20 @@ impl OpsgenieClient {
         url
     }
 
+    /// [`OpsgenieClient::send`] keeping a 2xx body as bytes (empty for other statuses).
+    async fn send_raw(&self, url: &Url, what: &str) -> Result<(Reply, Vec<u8>), OpsgenieError> {
+        let request = Request::get(url.as_str())
+            .header("authorization", self.inner.authorization.expose())
+            .header("accept", "application/json");
+        let (reply, bytes) = self
+            .inner
+            .http
+            .send_raw(&request)
+            .await
+            .map_err(OpsgenieError::Http)?;
+        Self::judge(reply, what).map(|reply| (reply, bytes))
+    }
+
     /// GET with auth; 2xx and 404 come back as replies, 401/403 and other errors as errors.
     async fn send(&self, url: &Url, what: &str) -> Result<Reply, OpsgenieError> {
         let request = Request::get(url.as_str())
@@ -403,6 +417,10 @@ impl OpsgenieClient {
             .send(&request)
             .await
             .map_err(OpsgenieError::Http)?;
+        Self::judge(reply, what)
+    }
+
+    fn judge(reply: Reply, what: &str) -> Result<Reply, OpsgenieError> {
         match reply.status {
             200..=299 | 404 => Ok(reply),
             status @ (401 | 403) => Err(OpsgenieError::Auth {

@@ -10,6 +10,7 @@
 
 use super::{malformed, ListParams, OpsgenieClient, OpsgenieError, Resource};
 use crate::http::time::parse_rfc3339_millis;
+use crate::jq;
 use reqwest::Url;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -70,36 +71,96 @@ impl Pager {
     /// The next page of items, or `None` when the list is exhausted. A page may be empty when
     /// it held only window-boundary duplicates.
     pub async fn next_page(&mut self) -> Result<Option<Vec<Value>>, OpsgenieError> {
-        let url = match &self.state {
-            State::Done => return Ok(None),
-            State::Start => self.first_url(),
-            State::Follow(next) => self.checked_next_url(next)?,
+        let Some((url, what)) = self.next_url()? else {
+            return Ok(None);
         };
-        let what = format!("GET /{}", self.resource.path());
-        let reply = self.client.send(&url, &what).await;
-        let reply = match reply {
+        let reply = match self.client.send(&url, &what).await {
             Ok(reply) => reply,
             Err(error) => {
                 self.state = State::Done;
                 return Err(error);
             }
         };
-        if reply.status == 404 {
-            self.state = State::Done;
-            return Err(OpsgenieError::Api {
-                status: 404,
-                what,
-                message: reply.error_text(),
-            });
-        }
+        let status = reply.status;
+        let message = reply.error_text();
         let mut body = reply.body;
         let next = body
             .pointer("/paging/next")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let Some(Value::Array(data)) = body.get_mut("data").map(Value::take) else {
+        let data = match body.get_mut("data").map(Value::take) {
+            Some(Value::Array(data)) if status != 404 => Some(data),
+            _ => None,
+        };
+        self.finish_page(status, message, &what, next, data)
+    }
+
+    /// [`Pager::next_page`] with items decoded by the jq runtime's parser straight from the
+    /// response bytes: keys keep the document's order and numbers Ocean's text, as in
+    /// `opsgenie-port map`.
+    pub async fn next_page_values(&mut self) -> Result<Option<Vec<jq::Value>>, OpsgenieError> {
+        let Some((url, what)) = self.next_url()? else {
+            return Ok(None);
+        };
+        let (reply, bytes) = match self.client.send_raw(&url, &what).await {
+            Ok(answer) => answer,
+            Err(error) => {
+                self.state = State::Done;
+                return Err(error);
+            }
+        };
+        let status = reply.status;
+        let message = reply.error_text();
+        let mut next = None;
+        let mut data = None;
+        if status != 404 {
+            let body = jq::parse_json_ocean(&bytes).map_err(|error| {
+                self.state = State::Done;
+                malformed(&what, &format!("invalid JSON: {error}"))
+            })?;
+            if let Some(object) = body.as_object() {
+                next = object.get("paging").and_then(|paging| {
+                    paging.as_object()?.get("next")?.as_str().map(str::to_owned)
+                });
+                data = object
+                    .get("data")
+                    .and_then(|d| d.as_array())
+                    .map(|items| items.to_vec());
+            }
+        }
+        self.finish_page(status, message, &what, next, data)
+    }
+
+    /// The URL of the next request, or `None` when done.
+    fn next_url(&mut self) -> Result<Option<(Url, String)>, OpsgenieError> {
+        let url = match &self.state {
+            State::Done => return Ok(None),
+            State::Start => self.first_url(),
+            State::Follow(next) => self.checked_next_url(next)?,
+        };
+        Ok(Some((url, format!("GET /{}", self.resource.path()))))
+    }
+
+    /// Bookkeeping after a page: window-boundary duplicates dropped, next state chosen.
+    fn finish_page<T: PageItem>(
+        &mut self,
+        status: u16,
+        message: String,
+        what: &str,
+        next: Option<String>,
+        data: Option<Vec<T>>,
+    ) -> Result<Option<Vec<T>>, OpsgenieError> {
+        if status == 404 {
             self.state = State::Done;
-            return Err(malformed(&what, "no `data` list"));
+            return Err(OpsgenieError::Api {
+                status: 404,
+                what: what.to_owned(),
+                message,
+            });
+        }
+        let Some(data) = data else {
+            self.state = State::Done;
+            return Err(malformed(what, "no `data` list"));
         };
         self.pages += 1;
         let received = data.len();
@@ -164,6 +225,32 @@ impl Pager {
     }
 }
 
+/// What windowing reads from a listed item.
+pub trait PageItem {
+    fn item_id(&self) -> Option<&str>;
+    fn created_at(&self) -> Option<&str>;
+}
+
+impl PageItem for Value {
+    fn item_id(&self) -> Option<&str> {
+        self.get("id").and_then(Value::as_str)
+    }
+
+    fn created_at(&self) -> Option<&str> {
+        self.get("createdAt").and_then(Value::as_str)
+    }
+}
+
+impl PageItem for jq::Value {
+    fn item_id(&self) -> Option<&str> {
+        self.as_object()?.get("id")?.as_str()
+    }
+
+    fn created_at(&self) -> Option<&str> {
+        self.as_object()?.get("createdAt")?.as_str()
+    }
+}
+
 /// Offset and `createdAt` bookkeeping for capped lists.
 #[derive(Debug)]
 struct Window {
@@ -191,18 +278,15 @@ impl Window {
     }
 
     /// Drops items already returned at the boundary millisecond and tracks the new boundary.
-    fn accept(&mut self, items: Vec<Value>) -> Vec<Value> {
+    fn accept<T: PageItem>(&mut self, items: Vec<T>) -> Vec<T> {
         self.offset += items.len();
         if !self.enabled {
             return items;
         }
         let mut kept = Vec::with_capacity(items.len());
         for item in items {
-            let id = item.get("id").and_then(Value::as_str);
-            let created = item
-                .get("createdAt")
-                .and_then(Value::as_str)
-                .and_then(parse_rfc3339_millis);
+            let id = item.item_id();
+            let created = item.created_at().and_then(parse_rfc3339_millis);
             if let (Some(id), Some(created)) = (id, created) {
                 match self.boundary_ms {
                     Some(boundary) if created == boundary => {
@@ -348,6 +432,24 @@ mod tests {
             "query".to_owned(),
             "(status:open) AND createdAt>=1700000000000".to_owned()
         )));
+    }
+
+    #[test]
+    fn jq_items_window_like_serde_items() {
+        let parse = |text: &str| jq::parse_json_ocean(text.as_bytes()).unwrap();
+        let mut window = Window::new(true);
+        let first = window.accept(vec![
+            parse(r#"{"id": "a", "createdAt": "2024-01-01T00:00:00Z"}"#),
+            parse(r#"{"createdAt": "2024-01-01T00:00:01Z", "id": "b"}"#),
+        ]);
+        assert_eq!(first.len(), 2);
+        assert_eq!(window.after_page(2, 2, 3), Ok(true));
+        let second = window.accept(vec![
+            parse(r#"{"id": "b", "createdAt": "2024-01-01T00:00:01Z"}"#),
+            parse(r#"{"id": "c", "createdAt": "2024-01-01T00:00:02Z"}"#),
+        ]);
+        let ids: Vec<&str> = second.iter().filter_map(PageItem::item_id).collect();
+        assert_eq!(ids, ["c"]);
     }
 
     #[test]

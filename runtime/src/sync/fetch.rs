@@ -1,0 +1,222 @@
+//! One resource of a resync: list its kind page by page, enrich, map, upsert each page before
+//! fetching the next.
+
+use super::enrich::{self, Enricher};
+use super::reconcile::Generated;
+use super::summary::KindSummary;
+use super::{CancellationFlag, Engine, SyncError};
+use crate::mapping::{Entity, FieldNote, Outcome, Resource};
+use crate::opsgenie::{self, ListParams, Pager};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Entities Port refused that are logged one by one (the rest are only counted).
+const LOGGED_FAILURES: usize = 5;
+
+pub(super) struct ResourceRun<'a> {
+    engine: &'a Engine,
+    resource: &'static Resource,
+    enricher: &'a mut Enricher,
+    generated: &'a mut Generated,
+    enrichments: Vec<&'static str>,
+    summary: KindSummary,
+    /// Fields that produced no value: (field, error) -> count, logged once at the end.
+    notes: BTreeMap<(&'static str, Option<String>), u64>,
+    logged_failures: usize,
+}
+
+impl<'a> ResourceRun<'a> {
+    pub(super) fn new(
+        engine: &'a Engine,
+        resource: &'static Resource,
+        enricher: &'a mut Enricher,
+        generated: &'a mut Generated,
+    ) -> Self {
+        ResourceRun {
+            engine,
+            resource,
+            enricher,
+            generated,
+            enrichments: Engine::resource_enrichments(resource),
+            summary: KindSummary {
+                kind: resource.kind,
+                index: resource.index,
+                ..KindSummary::default()
+            },
+            notes: BTreeMap::new(),
+            logged_failures: 0,
+        }
+    }
+
+    /// Runs the resource; the summary is complete even when it stopped early.
+    pub(super) async fn run(
+        mut self,
+        cancel: &CancellationFlag,
+    ) -> (KindSummary, Result<(), SyncError>) {
+        let started = Instant::now();
+        let opsgenie_before = self.engine.opsgenie().counters().requests;
+        let port_before = self.engine.port().counters().requests;
+        tracing::info!(
+            kind = self.resource.kind,
+            index = self.resource.index,
+            enrichments = ?self.enrichments,
+            "resyncing resource"
+        );
+        let outcome = self.pages(cancel).await;
+        self.log_notes();
+        self.summary.opsgenie_calls = self.engine.opsgenie().counters().requests - opsgenie_before;
+        self.summary.port_calls = self.engine.port().counters().requests - port_before;
+        self.summary.elapsed = started.elapsed();
+        if let Err(error) = &outcome {
+            if !matches!(error, SyncError::Aborted) {
+                self.summary.error = Some(error.to_string());
+            }
+        }
+        let s = &self.summary;
+        tracing::info!(
+            kind = s.kind,
+            index = s.index,
+            fetched = s.fetched,
+            mapped = s.mapped,
+            filtered = s.filtered,
+            skipped = s.skipped,
+            failed = s.failed,
+            upserted = s.upserted,
+            opsgenie_calls = s.opsgenie_calls,
+            port_calls = s.port_calls,
+            elapsed_ms = s.elapsed.as_millis() as u64,
+            "resource done"
+        );
+        (self.summary, outcome)
+    }
+
+    async fn pages(&mut self, cancel: &CancellationFlag) -> Result<(), SyncError> {
+        let mut pager = self.pager()?;
+        let mut selector_errors = Vec::new();
+        loop {
+            if cancel.is_cancelled() {
+                return Err(SyncError::Aborted);
+            }
+            let Some(page) = pager.next_page_values().await? else {
+                break;
+            };
+            self.summary.fetched += page.len() as u64;
+            self.enricher
+                .prepare(self.resource.kind, &self.enrichments, &page)
+                .await?;
+            let mut entities = Vec::new();
+            for mut item in page {
+                enrich::insert_fields(
+                    self.enricher,
+                    self.resource.kind,
+                    &self.enrichments,
+                    &mut item,
+                );
+                for mapped in self.resource.map_raw(&item) {
+                    self.note(&mapped.notes);
+                    match mapped.outcome {
+                        Outcome::Entity(entity) => entities.push(entity),
+                        Outcome::Filtered => self.summary.filtered += 1,
+                        Outcome::Skipped(_) => self.summary.skipped += 1,
+                        Outcome::SelectorError(message) => {
+                            self.summary.failed += 1;
+                            selector_errors.push(message);
+                        }
+                    }
+                }
+            }
+            self.upsert(entities).await?;
+        }
+        if let Some(first) = selector_errors.first() {
+            return Err(SyncError::Mapping(format!(
+                "{} item(s) failed the selector, e.g. {first}",
+                selector_errors.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The list this kind reads, with the selector's options as request parameters.
+    fn pager(&self) -> Result<Pager, SyncError> {
+        let kind = self.resource.kind;
+        let list = opsgenie::Resource::for_kind(kind).ok_or_else(|| {
+            SyncError::Mapping(format!(
+                "kind `{kind}` is not an Opsgenie kind this integration reads"
+            ))
+        })?;
+        let options = &self.resource.options;
+        let mut params = ListParams::none();
+        // schedule-oncall reads plain schedules (Ocean passes no selector parameters).
+        if kind != "schedule-oncall" {
+            let terms: Vec<String> = options
+                .api_query
+                .iter()
+                .map(|(field, value)| format!("{field}:{value}"))
+                .collect();
+            if !terms.is_empty() {
+                params.query = Some(terms.join(" AND "));
+            }
+            if let Some(expand) = options.expand {
+                params.extra.push(("expand".to_owned(), expand.to_owned()));
+            }
+        }
+        Ok(self.engine.opsgenie().list(list, params))
+    }
+
+    async fn upsert(&mut self, entities: Vec<Entity>) -> Result<(), SyncError> {
+        if entities.is_empty() {
+            return Ok(());
+        }
+        self.summary.mapped += entities.len() as u64;
+        // Failed upserts count as generated too: Ocean never deletes what it just tried to write.
+        for entity in &entities {
+            self.generated.add(entity);
+        }
+        let result = self.engine.upsert_entities(&entities).await?;
+        self.summary.upserted += result.upserted as u64;
+        self.summary.failed += result.failed as u64;
+        for (blueprint, identifier, reason) in &result.failures {
+            if self.logged_failures < LOGGED_FAILURES {
+                self.logged_failures += 1;
+                tracing::warn!(
+                    kind = self.resource.kind,
+                    blueprint = %blueprint,
+                    identifier = %identifier,
+                    reason = %reason,
+                    "Port refused an entity"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn note(&mut self, notes: &[FieldNote]) {
+        for note in notes {
+            *self
+                .notes
+                .entry((note.field, note.error.clone()))
+                .or_default() += 1;
+        }
+    }
+
+    /// One warning per field, like Ocean's misconfiguration report.
+    fn log_notes(&self) {
+        for ((field, error), count) in &self.notes {
+            match error {
+                None => tracing::warn!(
+                    kind = self.resource.kind,
+                    field,
+                    count,
+                    "mapping field produced no value; sent as null"
+                ),
+                Some(error) => tracing::warn!(
+                    kind = self.resource.kind,
+                    field,
+                    count,
+                    error = %error,
+                    "mapping field raised an error; sent as null"
+                ),
+            }
+        }
+    }
+}

@@ -1,0 +1,512 @@
+//! The resync engine: Port Ocean's `sync_raw_all` for Opsgenie (ocean-core.md §3).
+//!
+//! Resources run in mapping order. Each page of raw items is enriched, mapped with the compiled
+//! mapping and upserted before the next page is fetched, so memory follows the page size, not
+//! the account size. After all resources, stale entities owned by this integration are deleted
+//! — only when nothing at all went wrong (§3.7).
+
+mod decode;
+mod enrich;
+mod fetch;
+mod reconcile;
+mod summary;
+mod time;
+
+pub use decode::project;
+pub use enrich::supported as supported_enrichments;
+pub use summary::{DeletionOutcome, KindSummary, ResyncReport, ResyncStatus};
+pub use time::format_iso_millis;
+
+use crate::config::Config;
+use crate::jq::Value;
+use crate::mapping::{Entity, Registry, Resource};
+use crate::opsgenie::{OpsgenieClient, OpsgenieError};
+use crate::port::{PortClient, PortError, UpsertOptions};
+use crate::secret;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What a run needs besides the clients.
+#[derive(Clone, Debug)]
+pub struct SyncSettings {
+    /// Integration type (`opsgenie`): datasource prefix `port-ocean/{type}/`.
+    pub integration_type: String,
+    /// Installation id: datasource suffix `/{identifier}/exporter`, resync-state target.
+    pub identifier: String,
+    /// PATCH `/v1/integration/{id}/resync-state` before and after.
+    pub report_resync_state: bool,
+    /// Reported as `intervalInMinuets` (and `nextResync`).
+    pub interval_minutes: Option<u64>,
+    /// Enrichment detail calls in flight.
+    pub enrichment_concurrency: usize,
+}
+
+impl SyncSettings {
+    pub fn from_config(config: &Config) -> Self {
+        SyncSettings {
+            integration_type: config.integration.kind.clone(),
+            identifier: config.integration.identifier.clone(),
+            report_resync_state: true,
+            interval_minutes: config
+                .scheduled_resync_interval
+                .map(|interval| interval.as_secs() / 60),
+            enrichment_concurrency: 5,
+        }
+    }
+}
+
+/// Set to stop a running resync at the next page boundary (state `aborted`, nothing deleted).
+#[derive(Clone, Debug, Default)]
+pub struct CancellationFlag(Arc<AtomicBool>);
+
+impl CancellationFlag {
+    pub fn new() -> Self {
+        CancellationFlag::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A failure of a sync operation; `Display` is one line with secrets masked.
+#[derive(Clone, Debug)]
+pub enum SyncError {
+    Opsgenie(OpsgenieError),
+    Port(PortError),
+    /// The mapping cannot be applied (a selector that does not yield a boolean, …).
+    Mapping(String),
+    Aborted,
+}
+
+impl fmt::Display for SyncError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            SyncError::Opsgenie(error) => error.to_string(),
+            SyncError::Port(error) => error.to_string(),
+            SyncError::Mapping(message) => format!("mapping error: {message}"),
+            SyncError::Aborted => "resync aborted".to_owned(),
+        };
+        f.write_str(&crate::http::one_line(&secret::mask(&text), 500))
+    }
+}
+
+impl std::error::Error for SyncError {}
+
+impl SyncError {
+    /// Bad credentials on either side: nothing else can succeed.
+    pub fn is_auth(&self) -> bool {
+        match self {
+            SyncError::Opsgenie(error) => error.is_auth(),
+            SyncError::Port(error) => error.is_auth(),
+            _ => false,
+        }
+    }
+}
+
+impl From<OpsgenieError> for SyncError {
+    fn from(error: OpsgenieError) -> Self {
+        SyncError::Opsgenie(error)
+    }
+}
+
+impl From<PortError> for SyncError {
+    fn from(error: PortError) -> Self {
+        SyncError::Port(error)
+    }
+}
+
+/// What [`Engine::upsert_entities`] did.
+#[derive(Clone, Debug, Default)]
+pub struct UpsertSummary {
+    pub upserted: usize,
+    pub failed: usize,
+    /// `(blueprint, identifier, reason)` of refused entities.
+    pub failures: Vec<(String, String, String)>,
+}
+
+/// What [`Engine::delete_entities`] did.
+#[derive(Clone, Debug, Default)]
+pub struct DeleteSummary {
+    pub deleted: usize,
+    pub failed: usize,
+}
+
+/// The resync engine; cheap to clone (shared between the resync loop and a webhook server).
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: &'static Registry,
+    opsgenie: OpsgenieClient,
+    port: PortClient,
+    settings: SyncSettings,
+    /// Blueprint -> relation name -> target blueprint, from the compiled blueprints.
+    relation_targets: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("mapping", &self.inner.registry.source)
+            .field("settings", &self.inner.settings)
+            .finish()
+    }
+}
+
+impl Engine {
+    pub fn new(
+        registry: &'static Registry,
+        opsgenie: OpsgenieClient,
+        port: PortClient,
+        settings: SyncSettings,
+    ) -> Self {
+        Engine {
+            inner: Arc::new(Inner {
+                registry,
+                opsgenie,
+                port,
+                settings,
+                relation_targets: reconcile::relation_targets(registry.blueprints_json),
+            }),
+        }
+    }
+
+    pub fn registry(&self) -> &'static Registry {
+        self.inner.registry
+    }
+
+    pub fn opsgenie(&self) -> &OpsgenieClient {
+        &self.inner.opsgenie
+    }
+
+    pub fn port(&self) -> &PortClient {
+        &self.inner.port
+    }
+
+    pub fn settings(&self) -> &SyncSettings {
+        &self.inner.settings
+    }
+
+    /// The upsert flags of the compiled mapping (`enableMergeEntity`,
+    /// `createMissingRelatedEntities`).
+    pub fn upsert_options(&self) -> UpsertOptions {
+        UpsertOptions {
+            merge: self.inner.registry.enable_merge_entity,
+            create_missing_related_entities: self.inner.registry.create_missing_related_entities,
+            extra_query: Vec::new(),
+        }
+    }
+
+    /// A raw Opsgenie object reduced to what `resource` reads, as a jq value.
+    pub fn decode(resource: &Resource, raw: &serde_json::Value) -> Value {
+        decode::project(raw, resource.projection)
+    }
+
+    /// Enrichment fields `resource` needs: those its expressions read, plus `__members` when
+    /// a team resource sets `includeMembers: true` (as Ocean fetches them then).
+    pub fn resource_enrichments(resource: &Resource) -> Vec<&'static str> {
+        let mut fields: Vec<&'static str> = resource
+            .enrichments
+            .iter()
+            .copied()
+            .filter(|field| enrich::supported(resource.kind).contains(field))
+            .collect();
+        if resource.kind == "team"
+            && resource.options.include_members == Some(true)
+            && !fields.contains(&enrich::MEMBERS)
+        {
+            fields.push(enrich::MEMBERS);
+        }
+        fields
+    }
+
+    /// Enrichment fields any resource of `kind` needs.
+    pub fn needed_enrichments(&self, kind: &str) -> Vec<&'static str> {
+        let mut fields = Vec::new();
+        for resource in self
+            .inner
+            .registry
+            .resources
+            .iter()
+            .filter(|r| r.kind == kind)
+        {
+            for field in Engine::resource_enrichments(resource) {
+                if !fields.contains(&field) {
+                    fields.push(field);
+                }
+            }
+        }
+        fields
+    }
+
+    /// Adds the `__x` fields in `needed` to one raw item (e.g. a webhook alert) with the same
+    /// semantics as a resync. No calls when `needed` is empty; `item` must be an object.
+    pub async fn enrich_item(
+        &self,
+        kind: &str,
+        item: &mut serde_json::Value,
+        needed: &[&str],
+    ) -> Result<(), SyncError> {
+        let needed: Vec<&str> = needed
+            .iter()
+            .copied()
+            .filter(|field| enrich::supported(kind).contains(field))
+            .collect();
+        if needed.is_empty() {
+            return Ok(());
+        }
+        let mut enricher = enrich::Enricher::new(
+            self.inner.opsgenie.clone(),
+            self.inner.settings.enrichment_concurrency,
+        );
+        let others: Vec<&str> = needed
+            .iter()
+            .copied()
+            .filter(|field| *field != enrich::RELATED_INCIDENT)
+            .collect();
+        let raw = Value::from_serde(item);
+        enricher
+            .prepare(kind, &others, std::slice::from_ref(&raw))
+            .await?;
+        let mut values = Vec::new();
+        for field in &others {
+            if let Some(value) = enricher.attach(kind, field, &raw) {
+                values.push((*field, value));
+            }
+        }
+        if needed.contains(&enrich::RELATED_INCIDENT) {
+            let id = item.get("id").and_then(serde_json::Value::as_str);
+            let incident = match id {
+                Some(id) => enricher.related_incident(id).await?,
+                None => Value::Null,
+            };
+            values.push((enrich::RELATED_INCIDENT, incident));
+        }
+        if let serde_json::Value::Object(object) = item {
+            for (field, value) in values {
+                object.insert(field.to_owned(), value.to_serde());
+            }
+        }
+        Ok(())
+    }
+
+    /// Upserts entities grouped by blueprint with the mapping's flags. Refused entities are
+    /// counted, not errors; `Err` only when Port itself fails (credentials, retries exhausted).
+    pub async fn upsert_entities(&self, entities: &[Entity]) -> Result<UpsertSummary, SyncError> {
+        let mut groups: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+        let mut order: Vec<String> = Vec::new();
+        for entity in entities {
+            let blueprint = entity.blueprint_name();
+            if !groups.contains_key(&blueprint) {
+                order.push(blueprint.clone());
+            }
+            let body =
+                serde_json::from_slice(&entity.to_port_json()).unwrap_or(serde_json::Value::Null);
+            groups.entry(blueprint).or_default().push(body);
+        }
+        let options = self.upsert_options();
+        let mut summary = UpsertSummary::default();
+        for blueprint in order {
+            let bodies = groups.remove(&blueprint).unwrap_or_default();
+            let results = self
+                .inner
+                .port
+                .upsert_entities(&blueprint, &bodies, &options)
+                .await?;
+            for result in results {
+                match result.status {
+                    crate::port::UpsertStatus::Failed(error) => {
+                        summary.failed += 1;
+                        summary.failures.push((
+                            blueprint.clone(),
+                            result.identifier,
+                            secret::mask(&error.to_string()),
+                        ));
+                    }
+                    _ => summary.upserted += 1,
+                }
+            }
+        }
+        Ok(summary)
+    }
+
+    /// Bulk-deletes `(blueprint, identifier)` pairs with the mapping's `deleteDependentEntities`.
+    /// No ownership check (Ocean's `unregister_raw`).
+    pub async fn delete_entities(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<DeleteSummary, SyncError> {
+        let mut by_blueprint: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for (blueprint, identifier) in keys {
+            by_blueprint
+                .entry(blueprint.as_str())
+                .or_default()
+                .push(identifier.clone());
+        }
+        let mut summary = DeleteSummary::default();
+        for (blueprint, ids) in by_blueprint {
+            let result = self
+                .inner
+                .port
+                .delete_entities(
+                    blueprint,
+                    &ids,
+                    self.inner.registry.delete_dependent_entities,
+                )
+                .await?;
+            summary.deleted += result.deleted.len();
+            summary.failed += result.failed.len();
+        }
+        Ok(summary)
+    }
+
+    /// One full resync; every failure ends up in the report (this never panics on bad input).
+    pub async fn resync(&self, cancel: &CancellationFlag) -> ResyncReport {
+        let started = Instant::now();
+        let start_ms = crate::http::time::now_millis();
+        let start_iso = format_iso_millis(start_ms);
+        tracing::info!(
+            mapping = self.inner.registry.source,
+            resources = self.inner.registry.resources.len(),
+            "resync started"
+        );
+        let mut errors: Vec<String> = Vec::new();
+        let mut fatal = false;
+        if let Err(error) = self.report_state("running", Some(&start_iso)).await {
+            // Bad Port credentials make every later call fail: stop before touching Opsgenie.
+            if error.is_auth() {
+                errors.push(error.to_string());
+                fatal = true;
+            }
+        }
+
+        let mut enricher = enrich::Enricher::new(
+            self.inner.opsgenie.clone(),
+            self.inner.settings.enrichment_concurrency,
+        );
+        let mut generated = reconcile::Generated::new(&self.inner.relation_targets);
+        let mut kinds = Vec::new();
+        let mut aborted = false;
+        for resource in self.inner.registry.resources {
+            if fatal {
+                break;
+            }
+            if cancel.is_cancelled() {
+                aborted = true;
+                break;
+            }
+            let run = fetch::ResourceRun::new(self, resource, &mut enricher, &mut generated);
+            let (summary, outcome) = run.run(cancel).await;
+            if let Err(error) = outcome {
+                if matches!(error, SyncError::Aborted) {
+                    aborted = true;
+                } else {
+                    tracing::error!(kind = resource.kind, index = resource.index, error = %error, "resource failed");
+                    fatal |= error.is_auth();
+                    errors.push(format!(
+                        "{} (resource {}): {error}",
+                        resource.kind, resource.index
+                    ));
+                }
+            }
+            kinds.push(summary);
+            if aborted {
+                break;
+            }
+        }
+        drop(enricher);
+
+        let deletion = if aborted || cancel.is_cancelled() {
+            aborted = true;
+            DeletionOutcome::Skipped("the resync was aborted".to_owned())
+        } else if !errors.is_empty() {
+            DeletionOutcome::Skipped(format!(
+                "{} error(s) during the resync; the current state is not known",
+                errors.len()
+            ))
+        } else {
+            match reconcile::delete_stale(self, &generated, &start_iso, &mut kinds).await {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    errors.push(format!("reconciliation: {error}"));
+                    DeletionOutcome::Skipped(format!(
+                        "cannot list this integration's entities: {error}"
+                    ))
+                }
+            }
+        };
+        let status = if aborted {
+            ResyncStatus::Aborted
+        } else if errors.is_empty() {
+            ResyncStatus::Completed
+        } else {
+            ResyncStatus::Failed
+        };
+        if !fatal {
+            let _ = self.report_state(status.as_str(), None).await;
+        }
+        let report = ResyncReport {
+            status,
+            kinds,
+            errors,
+            deletion,
+            elapsed: started.elapsed(),
+        };
+        tracing::info!(
+            status = status.as_str(),
+            elapsed_ms = report.elapsed.as_millis() as u64,
+            "resync finished"
+        );
+        report
+    }
+
+    /// PATCHes resync-state; failures are logged, and returned so the caller can stop on bad
+    /// credentials.
+    async fn report_state(&self, status: &str, start: Option<&str>) -> Result<(), PortError> {
+        let settings = &self.inner.settings;
+        if !settings.report_resync_state {
+            return Ok(());
+        }
+        let now = crate::http::time::now_millis();
+        let interval = settings.interval_minutes.filter(|m| *m > 0);
+        let next = interval.map(|m| format_iso_millis(now + (m as i64) * 60_000));
+        let body = match start {
+            Some(start) => json!({
+                "status": status,
+                "lastResyncStart": start,
+                "lastResyncEnd": null,
+                "nextResync": next,
+                "intervalInMinuets": interval,
+            }),
+            None => json!({
+                "status": status,
+                "lastResyncEnd": format_iso_millis(now),
+                "nextResync": next,
+                "intervalInMinuets": interval,
+            }),
+        };
+        match self
+            .inner
+            .port
+            .update_resync_state(&settings.identifier, &body)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot report the resync state");
+                Err(error)
+            }
+        }
+    }
+}

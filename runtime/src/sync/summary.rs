@@ -1,0 +1,155 @@
+//! What a resync did: per-kind counters, the deletion phase, the final status.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// The status Ocean reports to `resync-state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResyncStatus {
+    Completed,
+    Failed,
+    Aborted,
+}
+
+impl ResyncStatus {
+    /// The wire value (`completed`, `failed`, `aborted`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResyncStatus::Completed => "completed",
+            ResyncStatus::Failed => "failed",
+            ResyncStatus::Aborted => "aborted",
+        }
+    }
+}
+
+/// Counters of one resource (`kind` at `index` of the mapping).
+#[derive(Clone, Debug, Default)]
+pub struct KindSummary {
+    pub kind: &'static str,
+    pub index: usize,
+    /// Raw items read from Opsgenie.
+    pub fetched: u64,
+    /// Entities produced by the mapping.
+    pub mapped: u64,
+    /// Items the selector rejected.
+    pub filtered: u64,
+    /// Items without a truthy identifier/blueprint (or whose itemsToParse was not an array).
+    pub skipped: u64,
+    /// Entities Port refused plus items whose selector failed.
+    pub failed: u64,
+    pub upserted: u64,
+    /// Stale entities of this resource's blueprint deleted at the end of the resync.
+    pub deleted: u64,
+    /// Requests sent to Opsgenie (retries included) while this resource ran.
+    pub opsgenie_calls: u64,
+    /// Requests sent to Port while this resource ran.
+    pub port_calls: u64,
+    pub elapsed: Duration,
+    /// Why the resource stopped early, if it did (one line, masked).
+    pub error: Option<String>,
+}
+
+/// The reconciliation phase.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeletionOutcome {
+    /// Nothing was deleted, and why.
+    Skipped(String),
+    Done {
+        /// Entities owned by this integration and not written during the resync.
+        candidates: u64,
+        stale: u64,
+        /// Stale entities kept because a generated entity relates to them.
+        protected: u64,
+        deleted: u64,
+        failed: u64,
+    },
+}
+
+/// The result of [`super::Engine::resync`].
+#[derive(Clone, Debug)]
+pub struct ResyncReport {
+    pub status: ResyncStatus,
+    pub kinds: Vec<KindSummary>,
+    /// Every error, one line each, secrets masked.
+    pub errors: Vec<String>,
+    pub deletion: DeletionOutcome,
+    pub elapsed: Duration,
+}
+
+impl ResyncReport {
+    pub fn is_success(&self) -> bool {
+        self.status == ResyncStatus::Completed
+    }
+
+    /// Total requests sent to Opsgenie and to Port.
+    pub fn api_calls(&self) -> (u64, u64) {
+        self.kinds
+            .iter()
+            .fold((0, 0), |(o, p), k| (o + k.opsgenie_calls, p + k.port_calls))
+    }
+
+    /// A table of the per-kind counters, then the deletion result and the status.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:<20} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>9} {:>9} {:>8}",
+            "kind",
+            "fetched",
+            "mapped",
+            "filtered",
+            "skipped",
+            "failed",
+            "upserted",
+            "deleted",
+            "opsgenie",
+            "port",
+            "time"
+        );
+        for kind in &self.kinds {
+            let name = format!("{} (#{})", kind.kind, kind.index);
+            let _ = writeln!(
+                out,
+                "{:<20} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>9} {:>9} {:>7.1}s",
+                name,
+                kind.fetched,
+                kind.mapped,
+                kind.filtered,
+                kind.skipped,
+                kind.failed,
+                kind.upserted,
+                kind.deleted,
+                kind.opsgenie_calls,
+                kind.port_calls,
+                kind.elapsed.as_secs_f64()
+            );
+        }
+        match &self.deletion {
+            DeletionOutcome::Skipped(why) => {
+                let _ = writeln!(out, "deletion: skipped ({why})");
+            }
+            DeletionOutcome::Done {
+                candidates,
+                stale,
+                protected,
+                deleted,
+                failed,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "deletion: {deleted} deleted of {stale} stale ({candidates} candidates, \
+                     {protected} protected as relation targets, {failed} failed)"
+                );
+            }
+        }
+        let (opsgenie, port) = self.api_calls();
+        let _ = writeln!(
+            out,
+            "resync {} in {:.1}s ({opsgenie} Opsgenie and {port} Port requests, {} errors)",
+            self.status.as_str(),
+            self.elapsed.as_secs_f64(),
+            self.errors.len()
+        );
+        out
+    }
+}

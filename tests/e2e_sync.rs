@@ -1,0 +1,638 @@
+//! End-to-end resyncs against both simulators (in-process, OS-assigned ports).
+
+mod common;
+
+use common::*;
+use opsgenie_port::generated::REGISTRY;
+use opsgenie_port::runtime::mapping::Registry;
+use opsgenie_port::runtime::sync::{CancellationFlag, DeletionOutcome, ResyncStatus};
+use opsgenie_port_sim::faults::FaultConfig;
+use opsgenie_port_sim::generate::{Account, GenSpec};
+use opsgenie_port_sim::opsgenie::OpsgenieSimConfig;
+use serde_json::json;
+use std::time::Duration;
+
+mod ocean {
+    opsgenie_port_macros::include_mappings!("mappings/ocean-2026");
+}
+
+mod plain {
+    opsgenie_port_macros::include_mappings!("tests/fixtures/sync-plain");
+}
+
+async fn sync_ok(
+    sims: &Sims,
+    registry: &'static Registry,
+) -> opsgenie_port::runtime::sync::ResyncReport {
+    let report = engine(sims, registry)
+        .resync(&CancellationFlag::new())
+        .await;
+    assert_eq!(
+        report.status,
+        ResyncStatus::Completed,
+        "{}\n{:?}",
+        report.render(),
+        report.errors
+    );
+    report
+}
+
+fn deleted(report: &opsgenie_port::runtime::sync::ResyncReport) -> u64 {
+    match &report.deletion {
+        DeletionOutcome::Done { deleted, .. } => *deleted,
+        DeletionOutcome::Skipped(_) => 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_mapping_catalog_equals_map_raw_of_the_same_objects() {
+    let mut account = small_account(11, 240);
+    let sample = Account::seed_sample();
+    account.services.extend(sample.services);
+    account.incidents.extend(sample.incidents);
+    let sims = start(account, &REGISTRY, OpsgenieSimConfig::default()).await;
+    let report = sync_ok(&sims, &REGISTRY).await;
+    let expected = expected_catalog(&sims, &REGISTRY).await;
+    assert!(expected.len() > 250, "{}", expected.len());
+    assert_catalog(&sims, &expected);
+    // Every kind reported what it did.
+    // (Two sample services share a name, hence an identifier: more upserts than entities.)
+    let upserted: u64 = report.kinds.iter().map(|k| k.upserted).sum();
+    assert!(upserted as usize >= expected.len());
+    assert_eq!(
+        report
+            .kinds
+            .iter()
+            .map(|k| k.failed + k.skipped)
+            .sum::<u64>(),
+        0
+    );
+    // Some services have a team, on-calls and incidents: the enrichment fields were filled in.
+    let services = sims.port.entities("opsGenieService");
+    assert!(services
+        .iter()
+        .any(|s| s["properties"]["oncallTeam"].is_string()));
+    assert!(services
+        .iter()
+        .any(|s| s["properties"]["numOpenIncidents"].as_f64() > Some(0.0)));
+    let alerts = sims.port.entities("opsGenieAlert");
+    assert!(alerts
+        .iter()
+        .any(|a| a["relations"]["relatedIncident"].is_string()));
+    // resync-state went running -> completed.
+    let states = sims.port.resync_states(IDENTIFIER);
+    let statuses: Vec<&str> = states.iter().filter_map(|s| s["status"].as_str()).collect();
+    assert_eq!(statuses, ["running", "completed"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ocean_2026_mapping_catalog_equals_map_raw_of_the_same_objects() {
+    let sims = start(
+        small_account(12, 150),
+        &ocean::REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    sync_ok(&sims, &ocean::REGISTRY).await;
+    let expected = expected_catalog(&sims, &ocean::REGISTRY).await;
+    let blueprints: std::collections::BTreeSet<&str> =
+        expected.keys().map(|(bp, _)| bp.as_str()).collect();
+    assert!(blueprints.len() >= 5, "{blueprints:?}");
+    assert_catalog(&sims, &expected);
+    // Teams got their members (includeMembers) and on-call users (schedule-oncall merge).
+    let teams = sims.port.entities("opsGenieTeam");
+    assert!(teams.iter().any(|t| t["relations"]["members"]
+        .as_array()
+        .is_some_and(|m| !m.is_empty())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removed_objects_are_deleted_and_foreign_entities_untouched() {
+    let sims = start(
+        small_account(13, 120),
+        &REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    // An entity written by another integration, and one by a user.
+    sims.port
+        .insert_entity_as(
+            "port-ocean/opsgenie/0.1.0/another-installation/exporter",
+            "opsGenieAlert",
+            json!({"identifier": "foreign-alert", "title": "not ours", "properties": {}, "relations": {}}),
+        )
+        .unwrap();
+    sims.port
+        .insert_entity_as(
+            "Port UI",
+            "opsGenieAlert",
+            json!({"identifier": "manual-alert", "properties": {}, "relations": {}}),
+        )
+        .unwrap();
+    sync_ok(&sims, &REGISTRY).await;
+    let before = port_catalog(&sims);
+
+    // Remove 5 alerts from Opsgenie.
+    let alert_ids: Vec<String> = sims.opsgenie.with_account(|a| {
+        a.alerts()
+            .iter()
+            .take(5)
+            .map(|x| x.id.to_string())
+            .collect()
+    });
+    for id in &alert_ids {
+        assert!(sims.opsgenie.delete_alert(id));
+    }
+    let report = sync_ok(&sims, &REGISTRY).await;
+    let after = port_catalog(&sims);
+    let gone: Vec<&(String, String)> = before.keys().filter(|k| !after.contains_key(*k)).collect();
+    let mut expected_gone: Vec<(String, String)> = alert_ids
+        .iter()
+        .map(|id| ("opsGenieAlert".to_owned(), id.clone()))
+        .collect();
+    expected_gone.sort();
+    let mut gone: Vec<(String, String)> = gone.into_iter().cloned().collect();
+    gone.sort();
+    assert_eq!(gone, expected_gone, "{}", report.render());
+    assert_eq!(deleted(&report), 5);
+    assert!(sims.port.entity("opsGenieAlert", "foreign-alert").is_some());
+    assert!(sims.port.entity("opsGenieAlert", "manual-alert").is_some());
+    assert_catalog(&sims, &expected_catalog(&sims, &REGISTRY).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_relation_targets_of_synced_entities_are_kept() {
+    let sims = start(
+        small_account(22, 30),
+        &plain::REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    sync_ok(&sims, &plain::REGISTRY).await;
+    // Two services incidents point at: one removed only from the service list (incidents still
+    // reference it), one removed everywhere (`remove_service` also strips it from incidents).
+    let used: Vec<String> = sims.opsgenie.with_account(|a| {
+        let mut used: Vec<String> = a
+            .incidents
+            .iter()
+            .flat_map(|i| i.impacted_services.iter().map(|s| s.to_string()))
+            .collect();
+        used.sort();
+        used.dedup();
+        used
+    });
+    assert!(used.len() >= 2, "{used:?}");
+    let (referenced, unreferenced) = (used[0].clone(), used[1].clone());
+    sims.opsgenie.with_account(|a| {
+        a.services.retain(|s| *s.id != *referenced);
+        assert!(a.remove_service(&unreferenced));
+    });
+    let report = sync_ok(&sims, &plain::REGISTRY).await;
+    assert!(
+        matches!(
+            report.deletion,
+            DeletionOutcome::Done {
+                stale: 2,
+                protected: 1,
+                deleted: 1,
+                ..
+            }
+        ),
+        "{}",
+        report.render()
+    );
+    assert!(sims.port.entity("opsGenieService", &referenced).is_some());
+    assert!(sims.port.entity("opsGenieService", &unreferenced).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mass_removal_above_the_threshold_deletes_nothing() {
+    // 200 alerts, 8 services, 12 incidents: removing every alert makes 200 of 220 (91%) stale,
+    // above the default entityDeletionThreshold of 0.9.
+    let sims = start(
+        small_account(21, 200),
+        &plain::REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    sync_ok(&sims, &plain::REGISTRY).await;
+    let before = port_catalog(&sims);
+    sims.opsgenie.with_account(|a| {
+        let ids: Vec<String> = a.alerts().iter().map(|x| x.id.to_string()).collect();
+        for id in ids {
+            a.delete_alert(&id);
+        }
+    });
+    let report = sync_ok(&sims, &plain::REGISTRY).await;
+    assert!(
+        matches!(&report.deletion, DeletionOutcome::Skipped(why) if why.contains("entityDeletionThreshold")),
+        "{}",
+        report.render()
+    );
+    assert_eq!(port_catalog(&sims).len(), before.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_percent_faults_converge_without_wrongful_deletions_or_losses() {
+    let sims = start(
+        small_account(14, 200),
+        &plain::REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    sync_ok(&sims, &plain::REGISTRY).await;
+    let clean = port_catalog(&sims);
+    let created_before = sims.port.counters().entities_deleted;
+
+    let mut faults = FaultConfig::all(0.3, 99);
+    faults.timeout_stall = Duration::from_secs(3);
+    sims.opsgenie.faults().set(faults.clone());
+    sims.port.faults().set(FaultConfig { seed: 7, ..faults });
+    let mut converged = false;
+    for _ in 0..3 {
+        let report = chatty_engine(&sims, &plain::REGISTRY)
+            .resync(&CancellationFlag::new())
+            .await;
+        // Whatever happened, nothing was deleted and nothing lost.
+        assert_eq!(
+            sims.port.counters().entities_deleted,
+            created_before,
+            "{}",
+            report.render()
+        );
+        let now = port_catalog(&sims);
+        assert_eq!(
+            now.keys().collect::<Vec<_>>(),
+            clean.keys().collect::<Vec<_>>()
+        );
+        if report.is_success() {
+            converged = true;
+            break;
+        }
+    }
+    assert!(converged, "no resync completed under 30% faults");
+    let injected = (
+        sims.opsgenie.faults().injected(),
+        sims.port.faults().injected(),
+    );
+    assert!(injected.0 > 10 && injected.1 > 10, "{injected:?}");
+    sims.opsgenie.faults().set(FaultConfig::none());
+    sims.port.faults().set(FaultConfig::none());
+    assert_catalog(&sims, &expected_catalog(&sims, &plain::REGISTRY).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kind_failing_for_good_blocks_every_deletion() {
+    let account = small_account(15, 100);
+    let sims = start(
+        account.clone(),
+        &plain::REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    sync_ok(&sims, &plain::REGISTRY).await;
+    let before = port_catalog(&sims);
+    let removed: Vec<String> = sims.opsgenie.with_account(|a| {
+        a.alerts()
+            .iter()
+            .take(3)
+            .map(|x| x.id.to_string())
+            .collect()
+    });
+    for id in &removed {
+        sims.opsgenie.delete_alert(id);
+    }
+    // Incidents now fail for good: this Opsgenie refuses incident lists without a query.
+    let strict = opsgenie_port_sim::opsgenie::start(
+        sims.opsgenie.with_account(|a| a.clone()),
+        OpsgenieSimConfig {
+            strict_incident_query: true,
+            ..OpsgenieSimConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let engine = opsgenie_port::runtime::sync::Engine::new(
+        &plain::REGISTRY,
+        opsgenie_port::runtime::opsgenie::OpsgenieClient::new(
+            &strict.base_url(),
+            opsgenie_port::runtime::secret::Secret::new(strict.api_key()),
+            Default::default(),
+        )
+        .unwrap(),
+        port_client(&sims),
+        engine(&sims, &plain::REGISTRY).settings().clone(),
+    );
+    let report = engine.resync(&CancellationFlag::new()).await;
+    assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
+    assert!(
+        report.errors.iter().any(|e| e.starts_with("incident")),
+        "{:?}",
+        report.errors
+    );
+    assert!(matches!(report.deletion, DeletionOutcome::Skipped(_)));
+    // Other kinds still ran; the removed alerts' entities are still there.
+    assert!(report
+        .kinds
+        .iter()
+        .any(|k| k.kind == "alert" && k.upserted > 0));
+    assert_eq!(
+        port_catalog(&sims).keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    let states = sims.port.resync_states(IDENTIFIER);
+    assert_eq!(
+        states.last().and_then(|s| s["status"].as_str()),
+        Some("failed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_five_thousand_alerts_are_all_synced_once() {
+    let account = Account::generate(&GenSpec {
+        seed: 16,
+        alerts: 25_000,
+        incidents: 5,
+        services: 5,
+        teams: 3,
+        users: 10,
+        schedules: 3,
+    });
+    let sims = start(account, &plain::REGISTRY, OpsgenieSimConfig::default()).await;
+    let report = sync_ok(&sims, &plain::REGISTRY).await;
+    let alerts = report.kinds.iter().find(|k| k.kind == "alert").unwrap();
+    assert_eq!(alerts.fetched, 25_000);
+    assert_eq!(alerts.upserted, 25_000);
+    let counters = sims.port.counters();
+    // Every entity was created exactly once, never rewritten within the resync.
+    assert_eq!(counters.entities_updated, 0);
+    assert_eq!(sims.port.entities("opsGenieAlert").len(), 25_000);
+    // Pages past the 20,000-offset cap were read in createdAt windows.
+    assert!(sims.opsgenie.counter("alerts.list") >= 251);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opsgenie_calls_grow_linearly_and_plain_mappings_make_no_enrichment_calls() {
+    // The seed mapping on two account sizes: every call family is bounded by a linear function.
+    for (alerts, incidents, services) in [(200, 10, 6), (600, 30, 18)] {
+        let spec = GenSpec {
+            seed: 17,
+            alerts,
+            incidents,
+            services,
+            teams: 4,
+            users: 10,
+            schedules: 4,
+        };
+        let sims = start(
+            Account::generate(&spec),
+            &REGISTRY,
+            OpsgenieSimConfig::default(),
+        )
+        .await;
+        sync_ok(&sims, &REGISTRY).await;
+        let c = |family: &str| sims.opsgenie.counter(family);
+        let pages = |n: usize| (n as u64).div_ceil(100) + 1;
+        let associated: u64 = sims.opsgenie.with_account(|a| {
+            a.incidents
+                .iter()
+                .map(|i| (i.associated_alert_ids.len() as u64 / 25) + 1)
+                .sum()
+        });
+        assert!(
+            c("alerts.list") <= pages(alerts),
+            "alerts.list {}",
+            c("alerts.list")
+        );
+        // Once for the incident resource, once for the per-resync index.
+        assert!(c("incidents.list") <= 2 * pages(incidents));
+        assert!(c("services.list") <= 2 * pages(services));
+        assert!(
+            c("incidents.associated-alert-ids") <= associated,
+            "{} > {associated}",
+            c("incidents.associated-alert-ids")
+        );
+        assert!(c("teams.get") <= spec.teams as u64);
+        assert!(c("schedules.list") <= pages(spec.schedules));
+        assert!(c("schedules.on-calls") <= spec.schedules as u64);
+        assert_eq!(c("alerts.get") + c("incidents.get") + c("services.get"), 0);
+    }
+    // A mapping reading no `__` field: only the three lists.
+    let sims = start(
+        small_account(18, 300),
+        &plain::REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    sync_ok(&sims, &plain::REGISTRY).await;
+    let counters = sims.opsgenie.counters();
+    let families: Vec<&str> = counters.keys().map(String::as_str).collect();
+    assert_eq!(
+        families,
+        ["alerts.list", "incidents.list", "services.list"],
+        "{counters:?}"
+    );
+    assert_eq!(counters["incidents.list"], 1);
+    assert_eq!(counters["services.list"], 1);
+}
+
+/// Runs the real binary against the simulators.
+async fn run_cli(sims: &Sims, env: Vec<(&'static str, String)>) -> std::process::Output {
+    let bin = env!("CARGO_BIN_EXE_opsgenie-port");
+    let mut base = vec![
+        ("OCEAN__PORT__CLIENT_ID", sims.port.client_id().to_owned()),
+        (
+            "OCEAN__PORT__CLIENT_SECRET",
+            sims.port.client_secret().to_owned(),
+        ),
+        ("OCEAN__PORT__BASE_URL", sims.port.base_url()),
+        (
+            "OCEAN__INTEGRATION__CONFIG__API_URL",
+            sims.opsgenie.base_url(),
+        ),
+        ("OCEAN__INTEGRATION__IDENTIFIER", IDENTIFIER.to_owned()),
+        (
+            "OCEAN__INTEGRATION__CONFIG__API_TOKEN",
+            sims.opsgenie.api_key().to_owned(),
+        ),
+    ];
+    base.retain(|(name, _)| !env.iter().any(|(n, _)| n == name));
+    base.extend(env);
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(bin)
+            .arg("sync")
+            .env_remove("RUST_LOG")
+            .envs(base)
+            .current_dir(std::env::temp_dir())
+            .output()
+            .expect("run opsgenie-port")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_command_never_logs_tokens_even_at_debug() {
+    let sims = start(
+        small_account(19, 60),
+        &REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    let output = run_cli(&sims, vec![("APPLICATION__LOG_LEVEL", "DEBUG".into())]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("resync completed"), "{stdout}");
+    assert!(stderr.lines().count() > 5, "expected debug logs: {stderr}");
+    for secret in [
+        sims.opsgenie.api_key(),
+        sims.port.client_secret(),
+        sims.port.client_id(),
+    ] {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "{secret} leaked"
+        );
+    }
+    // JSON lines (stderr is not a terminal).
+    assert!(
+        stderr
+            .lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_command_fails_clearly_on_bad_input_and_deletes_nothing() {
+    let sims = start(
+        small_account(20, 40),
+        &REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    sims.port
+        .insert_entity_as(
+            &port_user_agent(),
+            "opsGenieAlert",
+            json!({"identifier": "stale-but-kept", "properties": {}, "relations": {}}),
+        )
+        .unwrap();
+    let wrong_key = "wrong-genie-key-5150";
+    let output = run_cli(
+        &sims,
+        vec![("OCEAN__INTEGRATION__CONFIG__API_TOKEN", wrong_key.into())],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Opsgenie rejected the API key"), "{stderr}");
+    assert!(!stderr.contains(wrong_key));
+    assert!(sims
+        .port
+        .entity("opsGenieAlert", "stale-but-kept")
+        .is_some());
+
+    let output = run_cli(&sims, vec![("OCEAN__PORT__BASE_URL", "not a url".into())]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("OCEAN__PORT__BASE_URL"), "{stderr}");
+
+    let output = run_cli(
+        &sims,
+        vec![("OCEAN__PORT__CLIENT_SECRET", "wrong-secret-8080".into())],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Port rejected the credentials"), "{stderr}");
+    assert!(!stderr.contains("wrong-secret-8080"));
+    assert!(sims
+        .port
+        .entity("opsGenieAlert", "stale-but-kept")
+        .is_some());
+    assert_eq!(
+        sims.opsgenie.counter("alerts.list"),
+        0,
+        "Opsgenie was called despite bad Port credentials"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_enrichment_of_one_alert_matches_the_resync_semantics() {
+    let sims = start(
+        small_account(23, 120),
+        &REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    let engine = engine(&sims, &REGISTRY);
+    let needed = engine.needed_enrichments("alert");
+    assert_eq!(needed, ["__relatedIncident"]);
+    let client = opsgenie_client(&sims, sims.opsgenie.api_key());
+    // An alert some incident associates, and one no incident does.
+    let (associated, lonely) = sims.opsgenie.with_account(|a| {
+        let linked: Vec<String> = a
+            .incidents
+            .iter()
+            .flat_map(|i| i.associated_alert_ids.iter().map(|x| x.to_string()))
+            .collect();
+        let lonely = a
+            .alerts()
+            .iter()
+            .find(|x| !linked.contains(&x.id.to_string()));
+        (
+            linked[0].clone(),
+            lonely.map(|x| x.id.to_string()).expect("a lonely alert"),
+        )
+    });
+    for (id, linked) in [(associated, true), (lonely, false)] {
+        let mut alert = client.get_alert(&id).await.unwrap().expect("alert");
+        engine
+            .enrich_item("alert", &mut alert, &needed)
+            .await
+            .unwrap();
+        let related = &alert["__relatedIncident"];
+        assert_eq!(related.is_object(), linked, "{related}");
+        if linked {
+            let incident_id = related["id"].as_str().unwrap();
+            let ids = client
+                .incident_associated_alert_ids(incident_id)
+                .await
+                .unwrap();
+            assert!(ids.contains(&id));
+        }
+    }
+    // Nothing needed, nothing fetched.
+    sims.opsgenie.reset_counters();
+    let mut alert = serde_json::json!({"id": "x"});
+    engine.enrich_item("alert", &mut alert, &[]).await.unwrap();
+    assert!(sims.opsgenie.counters().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_resync_is_aborted_and_deletes_nothing() {
+    let sims = start(
+        small_account(24, 50),
+        &plain::REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    sync_ok(&sims, &plain::REGISTRY).await;
+    let id: String = sims
+        .opsgenie
+        .with_account(|a| a.alerts().iter().next().unwrap().id.to_string());
+    sims.opsgenie.delete_alert(&id);
+    let cancel = CancellationFlag::new();
+    cancel.cancel();
+    let report = engine(&sims, &plain::REGISTRY).resync(&cancel).await;
+    assert_eq!(report.status, ResyncStatus::Aborted);
+    assert!(matches!(report.deletion, DeletionOutcome::Skipped(_)));
+    assert!(sims.port.entity("opsGenieAlert", &id).is_some());
+    let states = sims.port.resync_states(IDENTIFIER);
+    assert_eq!(
+        states.last().and_then(|s| s["status"].as_str()),
+        Some("aborted")
+    );
+}
