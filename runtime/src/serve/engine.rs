@@ -1,0 +1,111 @@
+//! The resync engine ([`crate::sync::Engine`]) behind the serve-side traits: full resyncs for
+//! the listeners and single-alert enrichment for webhooks.
+
+use super::apply::{AlertEnricher, BoxFuture};
+use super::listener::{Cancel, ResyncOutcome, ResyncRun, Resyncer};
+use super::metrics::KindFigures;
+use super::ServeParts;
+use crate::config::Config;
+use crate::mapping::Registry;
+use crate::opsgenie::OpsgenieClient;
+use crate::port::PortClient;
+use crate::sync::{CancellationFlag, Engine, ResyncStatus, SyncSettings};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Full resyncs by the engine. Its own resync-state reports are switched off: the serve loop
+/// reports (it also knows about superseded runs and shutdown).
+pub struct EngineResync(pub Engine);
+
+impl Resyncer for EngineResync {
+    fn resync(&self, cancel: Cancel) -> BoxFuture<'static, ResyncRun> {
+        let engine = self.0.clone();
+        Box::pin(async move {
+            // The engine polls a flag between pages; bridge the async signal to it.
+            let flag = CancellationFlag::new();
+            let bridge = {
+                let flag = flag.clone();
+                tokio::spawn(async move {
+                    cancel.cancelled().await;
+                    flag.cancel();
+                })
+            };
+            let report = engine.resync(&flag).await;
+            bridge.abort();
+            let outcome = match report.status {
+                ResyncStatus::Completed => ResyncOutcome::Completed,
+                ResyncStatus::Aborted => ResyncOutcome::Aborted,
+                ResyncStatus::Failed => ResyncOutcome::Failed(if report.errors.is_empty() {
+                    "see the log".to_owned()
+                } else {
+                    report.errors.join("; ")
+                }),
+            };
+            // Several resources may share a kind: add them up.
+            let mut kinds: Vec<(String, KindFigures)> = Vec::new();
+            for summary in &report.kinds {
+                let index = match kinds.iter().position(|(kind, _)| kind == summary.kind) {
+                    Some(index) => index,
+                    None => {
+                        kinds.push((summary.kind.to_owned(), KindFigures::default()));
+                        kinds.len() - 1
+                    }
+                };
+                let figures = &mut kinds[index].1;
+                figures.fetched += summary.fetched;
+                figures.upserted += summary.upserted;
+                figures.deleted += summary.deleted;
+                figures.failed += summary.failed;
+                figures.duration += summary.elapsed;
+            }
+            ResyncRun { outcome, kinds }
+        })
+    }
+}
+
+/// Webhook alerts enriched exactly as a resync would.
+pub struct EngineEnricher(pub Engine);
+
+impl AlertEnricher for EngineEnricher {
+    fn enrich<'a>(
+        &'a self,
+        alert: &'a mut Value,
+        fields: &'a [&'static str],
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.0
+                .enrich_item(super::apply::ALERT_KIND, alert, fields)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+impl ServeParts {
+    /// The production wiring: clients from `config`, the engine for resyncs and enrichment.
+    pub fn with_engine(
+        config: Config,
+        registry: &'static Registry,
+        version: &str,
+    ) -> Result<ServeParts, super::ServeError> {
+        let port = PortClient::from_config(&config, version)
+            .map_err(|e| super::ServeError::Config(e.to_string()))?;
+        let opsgenie = OpsgenieClient::from_config(&config)
+            .map_err(|e| super::ServeError::Config(e.to_string()))?;
+        let settings = SyncSettings {
+            report_resync_state: false,
+            ..SyncSettings::from_config(&config)
+        };
+        let engine = Engine::new(registry, opsgenie.clone(), port.clone(), settings);
+        let mut parts = ServeParts::new(
+            config,
+            registry,
+            version,
+            Arc::new(EngineResync(engine.clone())),
+            Arc::new(EngineEnricher(engine)),
+        );
+        parts.port = Some(port);
+        parts.opsgenie = Some(opsgenie);
+        Ok(parts)
+    }
+}

@@ -1,0 +1,495 @@
+//! Process metrics in Prometheus' text exposition format (version 0.0.4), written by hand: a
+//! handful of counters, gauges and one histogram do not justify a metrics crate.
+
+use crate::http::HttpCounters;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+const LATENCY_BUCKETS: [f64; 16] = [
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+    1.0, 5.0, 30.0,
+];
+
+/// A source of HTTP client counters (Opsgenie or Port), read at scrape time.
+pub type CounterSource = Arc<dyn Fn() -> HttpCounters + Send + Sync>;
+
+/// Per-kind figures of the latest resync, as the engine reports them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KindFigures {
+    pub fetched: u64,
+    pub upserted: u64,
+    pub deleted: u64,
+    pub failed: u64,
+    pub duration: Duration,
+}
+
+/// Everything `/metrics` shows. Shared (`Arc`) between the server, the webhook workers and the
+/// listeners; all updates are cheap.
+#[derive(Default)]
+pub struct Metrics {
+    webhook_events: Mutex<BTreeMap<(String, &'static str), u64>>,
+    webhook_latency: Mutex<Histogram>,
+    webhook_response: Mutex<Histogram>,
+    webhook_in_flight: AtomicU64,
+    resyncs: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    resync_running: AtomicBool,
+    kinds: Mutex<BTreeMap<String, KindFigures>>,
+    kind_totals: Mutex<BTreeMap<String, KindFigures>>,
+    drift: Mutex<Drift>,
+    ready: AtomicBool,
+    clients: Mutex<Vec<(&'static str, CounterSource)>>,
+}
+
+#[derive(Default)]
+struct Drift {
+    checked: bool,
+    differing: Vec<String>,
+}
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; LATENCY_BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Metrics are plain numbers: a panic elsewhere cannot leave them meaningfully broken.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Metrics {
+    pub fn new() -> Arc<Metrics> {
+        Arc::new(Metrics::default())
+    }
+
+    /// Reports `source`'s counters under `client="<name>"`.
+    pub fn add_client(&self, name: &'static str, source: CounterSource) {
+        lock(&self.clients).push((name, source));
+    }
+
+    /// One webhook event finished with `outcome` (`upserted`, `deleted`, `ignored`, `failed`,
+    /// `rejected`, …). `action` should already be bounded (see `webhook::action_label`).
+    pub fn webhook_event(&self, action: &str, outcome: &'static str) {
+        *lock(&self.webhook_events)
+            .entry((action.to_owned(), outcome))
+            .or_default() += 1;
+    }
+
+    /// Time from receiving an event to having applied it.
+    pub fn webhook_latency(&self, elapsed: Duration) {
+        lock(&self.webhook_latency).observe(elapsed);
+    }
+
+    /// Time the webhook handler took to answer (read, check, parse, queue).
+    pub fn webhook_response(&self, elapsed: Duration) {
+        lock(&self.webhook_response).observe(elapsed);
+    }
+
+    pub fn webhook_started(&self) {
+        self.webhook_in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn webhook_finished(&self) {
+        self.webhook_in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Events accepted but not yet applied.
+    pub fn webhooks_in_flight(&self) -> u64 {
+        self.webhook_in_flight.load(Ordering::Relaxed)
+    }
+
+    pub fn resync_started(&self) {
+        self.resync_running.store(true, Ordering::Relaxed);
+    }
+
+    /// A resync triggered by `trigger` (`start`, `polling`, `schedule`, `once`) ended.
+    pub fn resync_finished(&self, trigger: &'static str, outcome: &'static str) {
+        self.resync_running.store(false, Ordering::Relaxed);
+        *lock(&self.resyncs).entry((trigger, outcome)).or_default() += 1;
+    }
+
+    /// Figures of one kind in the latest resync (also added to the running totals).
+    pub fn kind_figures(&self, kind: &str, figures: KindFigures) {
+        let mut totals = lock(&self.kind_totals);
+        let total = totals.entry(kind.to_owned()).or_default();
+        total.fetched += figures.fetched;
+        total.upserted += figures.upserted;
+        total.deleted += figures.deleted;
+        total.failed += figures.failed;
+        total.duration += figures.duration;
+        lock(&self.kinds).insert(kind.to_owned(), figures);
+    }
+
+    /// Result of comparing Port's stored mapping with the compiled one.
+    pub fn drift(&self, differing: Vec<String>) {
+        *lock(&self.drift) = Drift {
+            checked: true,
+            differing,
+        };
+    }
+
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Relaxed);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed)
+    }
+
+    /// The exposition text.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(4096);
+        self.render_webhooks(&mut out);
+        self.render_resyncs(&mut out);
+        self.render_clients(&mut out);
+
+        header(
+            &mut out,
+            "opsgenie_port_mapping_drift",
+            "gauge",
+            "1 when Port's stored integration mapping differs from the compiled one (-1: not checked yet).",
+        );
+        let drift = lock(&self.drift);
+        let value = match (drift.checked, drift.differing.is_empty()) {
+            (false, _) => -1,
+            (true, true) => 0,
+            (true, false) => 1,
+        };
+        let _ = writeln!(out, "opsgenie_port_mapping_drift {value}");
+        header(
+            &mut out,
+            "opsgenie_port_mapping_drift_resources",
+            "gauge",
+            "Resources (or top-level keys) whose stored mapping differs from the compiled one.",
+        );
+        let _ = writeln!(
+            out,
+            "opsgenie_port_mapping_drift_resources {}",
+            drift.differing.len()
+        );
+        drop(drift);
+
+        header(
+            &mut out,
+            "opsgenie_port_ready",
+            "gauge",
+            "1 once the configuration is loaded and Port answered.",
+        );
+        let _ = writeln!(out, "opsgenie_port_ready {}", u8::from(self.is_ready()));
+        out
+    }
+
+    fn render_webhooks(&self, out: &mut String) {
+        header(
+            out,
+            "opsgenie_port_webhook_events_total",
+            "counter",
+            "Webhook events by action and outcome.",
+        );
+        for ((action, outcome), count) in lock(&self.webhook_events).iter() {
+            let _ = writeln!(
+                out,
+                "opsgenie_port_webhook_events_total{{action=\"{}\",outcome=\"{outcome}\"}} {count}",
+                escape_label(action)
+            );
+        }
+        header(
+            out,
+            "opsgenie_port_webhook_in_flight",
+            "gauge",
+            "Webhook events accepted and not yet applied.",
+        );
+        let _ = writeln!(
+            out,
+            "opsgenie_port_webhook_in_flight {}",
+            self.webhooks_in_flight()
+        );
+        lock(&self.webhook_latency).render(
+            out,
+            "opsgenie_port_webhook_duration_seconds",
+            "Time from receiving a webhook event to having applied it in Port.",
+        );
+        lock(&self.webhook_response).render(
+            out,
+            "opsgenie_port_webhook_response_seconds",
+            "Time the webhook endpoint took to answer (read, check, parse, queue).",
+        );
+    }
+
+    fn render_resyncs(&self, out: &mut String) {
+        header(
+            out,
+            "opsgenie_port_resyncs_total",
+            "counter",
+            "Full resyncs by trigger and outcome.",
+        );
+        for ((trigger, outcome), count) in lock(&self.resyncs).iter() {
+            let _ = writeln!(
+                out,
+                "opsgenie_port_resyncs_total{{trigger=\"{trigger}\",outcome=\"{outcome}\"}} {count}"
+            );
+        }
+        header(
+            out,
+            "opsgenie_port_resync_running",
+            "gauge",
+            "1 while a full resync runs.",
+        );
+        let _ = writeln!(
+            out,
+            "opsgenie_port_resync_running {}",
+            u8::from(self.resync_running.load(Ordering::Relaxed))
+        );
+
+        let kinds = lock(&self.kinds);
+        let totals = lock(&self.kind_totals);
+        type Pick = fn(&KindFigures) -> f64;
+        let series: [(&str, &str, &str, Pick); 5] = [
+            (
+                "opsgenie_port_kind_fetched_total",
+                "counter",
+                "Raw items fetched from Opsgenie per kind, over all resyncs.",
+                |f| f.fetched as f64,
+            ),
+            (
+                "opsgenie_port_kind_upserted_total",
+                "counter",
+                "Entities upserted per kind, over all resyncs.",
+                |f| f.upserted as f64,
+            ),
+            (
+                "opsgenie_port_kind_deleted_total",
+                "counter",
+                "Stale entities deleted per kind, over all resyncs.",
+                |f| f.deleted as f64,
+            ),
+            (
+                "opsgenie_port_kind_failed_total",
+                "counter",
+                "Items that failed to map or upsert per kind, over all resyncs.",
+                |f| f.failed as f64,
+            ),
+            (
+                "opsgenie_port_kind_duration_seconds_total",
+                "counter",
+                "Time spent syncing each kind, over all resyncs.",
+                |f| f.duration.as_secs_f64(),
+            ),
+        ];
+        for (name, kind_type, help, pick) in series {
+            header(out, name, kind_type, help);
+            for (kind, figures) in totals.iter() {
+                let _ = writeln!(
+                    out,
+                    "{name}{{kind=\"{}\"}} {}",
+                    escape_label(kind),
+                    pick(figures)
+                );
+            }
+        }
+        header(
+            out,
+            "opsgenie_port_kind_last_duration_seconds",
+            "gauge",
+            "Duration of each kind in the latest resync.",
+        );
+        for (kind, figures) in kinds.iter() {
+            let _ = writeln!(
+                out,
+                "opsgenie_port_kind_last_duration_seconds{{kind=\"{}\"}} {}",
+                escape_label(kind),
+                figures.duration.as_secs_f64()
+            );
+        }
+    }
+
+    fn render_clients(&self, out: &mut String) {
+        let snapshot: Vec<(&'static str, HttpCounters)> = lock(&self.clients)
+            .iter()
+            .map(|(name, source)| (*name, source()))
+            .collect();
+        type Pick = fn(&HttpCounters) -> f64;
+        let series: [(&str, &str, Pick); 5] = [
+            (
+                "opsgenie_port_api_requests_total",
+                "HTTP requests sent per API, retries included.",
+                |c| c.requests as f64,
+            ),
+            (
+                "opsgenie_port_api_retries_total",
+                "Retried HTTP requests per API.",
+                |c| c.retries as f64,
+            ),
+            (
+                "opsgenie_port_api_failures_total",
+                "HTTP requests that failed after all retries per API.",
+                |c| c.failed as f64,
+            ),
+            (
+                "opsgenie_port_api_rate_limit_waits_total",
+                "Waits caused by HTTP 429 per API.",
+                |c| c.rate_limit_waits as f64,
+            ),
+            (
+                "opsgenie_port_api_rate_limit_wait_seconds_total",
+                "Time slept because of HTTP 429 per API.",
+                |c| c.rate_limit_wait.as_secs_f64(),
+            ),
+        ];
+        for (name, help, pick) in series {
+            header(out, name, "counter", help);
+            for (client, counters) in &snapshot {
+                let _ = writeln!(out, "{name}{{api=\"{client}\"}} {}", pick(counters));
+            }
+        }
+    }
+}
+
+impl Histogram {
+    fn observe(&mut self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        for (bound, count) in LATENCY_BUCKETS.iter().zip(self.counts.iter_mut()) {
+            if seconds <= *bound {
+                *count += 1;
+            }
+        }
+        self.count += 1;
+        self.sum += seconds;
+    }
+
+    fn render(&self, out: &mut String, name: &str, help: &str) {
+        header(out, name, "histogram", help);
+        for (bound, count) in LATENCY_BUCKETS.iter().zip(self.counts.iter()) {
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {count}");
+        }
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {}", self.count);
+        let _ = writeln!(out, "{name}_sum {}", self.sum);
+        let _ = writeln!(out, "{name}_count {}", self.count);
+    }
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// Label values escape `\`, `"` and newlines.
+fn escape_label(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_value(text: &str, prefix: &str) -> Option<f64> {
+        text.lines()
+            .find(|line| line.starts_with(prefix))
+            .and_then(|line| line.rsplit(' ').next())
+            .and_then(|value| value.parse().ok())
+    }
+
+    #[test]
+    fn counts_webhook_events_by_action_and_outcome() {
+        let metrics = Metrics::new();
+        metrics.webhook_event("Create", "upserted");
+        metrics.webhook_event("Create", "upserted");
+        metrics.webhook_event("Delete", "deleted");
+        let text = metrics.render();
+        assert_eq!(
+            line_value(
+                &text,
+                "opsgenie_port_webhook_events_total{action=\"Create\",outcome=\"upserted\"}"
+            ),
+            Some(2.0)
+        );
+        assert_eq!(
+            line_value(
+                &text,
+                "opsgenie_port_webhook_events_total{action=\"Delete\",outcome=\"deleted\"}"
+            ),
+            Some(1.0)
+        );
+    }
+
+    #[test]
+    fn histogram_buckets_are_cumulative() {
+        let metrics = Metrics::new();
+        metrics.webhook_latency(Duration::from_micros(300));
+        metrics.webhook_latency(Duration::from_millis(3));
+        metrics.webhook_latency(Duration::from_secs(10));
+        metrics.webhook_response(Duration::from_secs(100));
+        let text = metrics.render();
+        let bucket = |le: &str| {
+            line_value(
+                &text,
+                &format!("opsgenie_port_webhook_duration_seconds_bucket{{le=\"{le}\"}}"),
+            )
+        };
+        assert_eq!(bucket("0.0005"), Some(1.0));
+        assert_eq!(bucket("0.005"), Some(2.0));
+        assert_eq!(bucket("5"), Some(2.0));
+        assert_eq!(bucket("30"), Some(3.0));
+        assert_eq!(bucket("+Inf"), Some(3.0));
+    }
+
+    #[test]
+    fn drift_gauge_starts_unknown_then_follows_checks() {
+        let metrics = Metrics::new();
+        assert_eq!(
+            line_value(&metrics.render(), "opsgenie_port_mapping_drift "),
+            Some(-1.0)
+        );
+        metrics.drift(vec!["alert".into()]);
+        assert_eq!(
+            line_value(&metrics.render(), "opsgenie_port_mapping_drift "),
+            Some(1.0)
+        );
+        metrics.drift(Vec::new());
+        assert_eq!(
+            line_value(&metrics.render(), "opsgenie_port_mapping_drift "),
+            Some(0.0)
+        );
+    }
+
+    #[test]
+    fn client_counters_are_read_at_scrape_time() {
+        let metrics = Metrics::new();
+        let requests = Arc::new(AtomicU64::new(1));
+        let source = requests.clone();
+        metrics.add_client(
+            "port",
+            Arc::new(move || HttpCounters {
+                requests: source.load(Ordering::Relaxed),
+                ..HttpCounters::default()
+            }),
+        );
+        requests.store(7, Ordering::Relaxed);
+        assert_eq!(
+            line_value(
+                &metrics.render(),
+                "opsgenie_port_api_requests_total{api=\"port\"}"
+            ),
+            Some(7.0)
+        );
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape_label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}
