@@ -30,7 +30,10 @@ fn main() {
             continue;
         }
         let row: serde_json::Value = serde_json::from_str(&line).expect("fixture rows are JSON");
-        let program = row["program"].as_str().expect("every row has a program").to_string();
+        let program = row["program"]
+            .as_str()
+            .expect("every row has a program")
+            .to_string();
         if !seen.contains_key(&program) {
             seen.insert(program.clone(), programs.len());
             programs.push(program);

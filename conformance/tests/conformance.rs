@@ -126,7 +126,9 @@ fn check(row: &Row<'_>, entry: &Entry) -> Outcome {
         Outcome::Fail(format!(
             "want [{}]{}, got [{}]{}",
             want.iter().map(show).collect::<Vec<_>>().join(", "),
-            row.outputs_error.as_ref().map_or(String::new(), |e| format!(" then error {e:?}")),
+            row.outputs_error
+                .as_ref()
+                .map_or(String::new(), |e| format!(" then error {e:?}")),
             outs.iter().map(show).collect::<Vec<_>>().join(", "),
             err.map_or(String::new(), |e| format!(" then error {e:?}")),
         ))
@@ -181,5 +183,8 @@ fn conformance() {
         println!("({skipped} nondeterministic rows not compared)");
     }
     println!("conformance: {passed} passed, {failed} failed, {unsupported} unsupported");
-    assert_eq!(failed, 0, "conformance cases computed a different answer than libjq 1.8.2");
+    assert_eq!(
+        failed, 0,
+        "conformance cases computed a different answer than libjq 1.8.2"
+    );
 }
