@@ -124,6 +124,25 @@ pub enum Command {
     },
     /// Print the Rust code generated from the mapping this binary was built with.
     Expand,
+    /// Run everything against built-in Opsgenie and Port simulators: no credentials, no network.
+    ///
+    /// Starts both simulators with a seeded account (the Port documentation's sample objects
+    /// included), starts the service (which creates the blueprints and the integration in the
+    /// Port simulator), runs a full resync, sends webhook events (Acknowledge, Close, Delete),
+    /// prints what changed per blueprint, and writes the final catalog as JSON.
+    ///
+    /// Examples:
+    ///   opsgenie-port demo
+    ///   opsgenie-port demo --alerts 5000 --output /tmp/catalog.json
+    #[command(verbatim_doc_comment)]
+    Demo {
+        /// How many alerts the generated account has (besides the sample objects).
+        #[arg(long, default_value_t = 500)]
+        alerts: usize,
+        /// Where to write the resulting catalog.
+        #[arg(long, default_value = "demo-catalog.json")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

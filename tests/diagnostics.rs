@@ -24,11 +24,18 @@ fn build_output_matches_snapshots_and_validate() {
     std::env::set_current_dir(manifest).expect("cd");
     let mut checked = 0;
     for dir in cases() {
-        let rel = dir.strip_prefix(manifest).expect("inside").display().to_string();
+        let rel = dir
+            .strip_prefix(manifest)
+            .expect("inside")
+            .display()
+            .to_string();
         let outcome = opsgenie_port_compiler::build_script::run(manifest, Some(&rel));
         assert!(outcome.failed(), "{rel} should not compile");
         assert!(
-            outcome.directives.iter().any(|d| d.starts_with("cargo::error=")),
+            outcome
+                .directives
+                .iter()
+                .any(|d| d.starts_with("cargo::error=")),
             "{rel}: the build must fail with cargo::error"
         );
         let snapshot = dir.join("expected.stderr");
@@ -45,7 +52,11 @@ fn build_output_matches_snapshots_and_validate() {
             .output()
             .expect("binary runs");
         assert_eq!(validate.status.code(), Some(1), "{rel}");
-        assert_eq!(String::from_utf8_lossy(&validate.stdout).trim_end(), want.trim_end(), "{rel}: validate differs from build");
+        assert_eq!(
+            String::from_utf8_lossy(&validate.stdout).trim_end(),
+            want.trim_end(),
+            "{rel}: validate differs from build"
+        );
         checked += 1;
     }
     assert!(checked >= 3, "expected at least three broken fixtures");

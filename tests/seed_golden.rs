@@ -19,7 +19,11 @@ fn map(kind: &str, raw: &str) -> (String, String) {
         .write_all(format!("{raw}\n").as_bytes())
         .expect("write stdin");
     let out = child.wait_with_output().expect("binary finishes");
-    assert!(out.status.success(), "map failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "map failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (
         String::from_utf8(out.stdout).expect("utf-8"),
         String::from_utf8(out.stderr).expect("utf-8"),
@@ -36,9 +40,15 @@ fn seed_payloads_map_to_golden_entities() {
         let (stdout, stderr) = map(kind, &row["raw"].to_string());
         let lines: Vec<&str> = stdout.lines().collect();
         match &row["entity"] {
-            serde_json::Value::Null => assert!(lines.is_empty(), "{kind}: expected no entity, got {stdout}"),
+            serde_json::Value::Null => {
+                assert!(lines.is_empty(), "{kind}: expected no entity, got {stdout}")
+            }
             want => {
-                assert_eq!(lines.len(), 1, "{kind}: one entity expected, got {stdout}\n{stderr}");
+                assert_eq!(
+                    lines.len(),
+                    1,
+                    "{kind}: one entity expected, got {stdout}\n{stderr}"
+                );
                 let got: serde_json::Value = serde_json::from_str(lines[0]).expect("entity JSON");
                 assert_eq!(&got, want, "{kind}: entity differs");
             }

@@ -28,7 +28,10 @@ fn shipped_mapping_sets_are_valid() {
 fn github_format_gives_one_annotation_per_error_with_positions() {
     let (code, stdout, _) = validate(&["tests/fixtures/broken/three-errors", "--format", "github"]);
     assert_eq!(code, Some(1));
-    let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::error ")).collect();
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
     assert_eq!(lines.len(), 3, "{stdout}");
     let file = "file=tests/fixtures/broken/three-errors/port-app-config.yaml";
     // `.mesage` (line 10, the dot at column 18), `.message` into a number (line 14, col 20),
@@ -51,7 +54,9 @@ fn json_format_is_one_object_per_line() {
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect();
     assert_eq!(rows.len(), 3);
-    assert!(rows.iter().all(|r| r["severity"] == "error" && r["line"].is_number()));
+    assert!(rows
+        .iter()
+        .all(|r| r["severity"] == "error" && r["line"].is_number()));
 }
 
 #[test]

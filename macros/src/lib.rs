@@ -75,16 +75,27 @@ pub fn include_mappings(input: TokenStream) -> TokenStream {
             // Relative to the calling crate; failing that, to this workspace (trybuild runs
             // test cases from a generated crate elsewhere).
             let own = caller.join(dir.value());
-            let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(dir.value());
-            let path = if own.is_dir() || !workspace.is_dir() { own } else { workspace };
-            (opsgenie_port_compiler::compile_dir(&path, &sources), dir.span())
+            let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(dir.value());
+            let path = if own.is_dir() || !workspace.is_dir() {
+                own
+            } else {
+                workspace
+            };
+            (
+                opsgenie_port_compiler::compile_dir(&path, &sources),
+                dir.span(),
+            )
         }
         Input::Inline { config, blueprints } => (
             opsgenie_port_compiler::compile_texts(
                 ("port-app-config.yaml", config.value()),
                 (
                     "blueprints.json",
-                    blueprints.as_ref().map_or(DEFAULT_BLUEPRINTS.to_string(), LitStr::value),
+                    blueprints
+                        .as_ref()
+                        .map_or(DEFAULT_BLUEPRINTS.to_string(), LitStr::value),
                 ),
                 &sources,
             ),
@@ -97,7 +108,11 @@ pub fn include_mappings(input: TokenStream) -> TokenStream {
         .iter()
         .filter(|p| p.is_file())
         .map(|p| p.display().to_string())
-        .map(|p| quote!(const _: &[u8] = ::core::include_bytes!(#p);));
+        .map(|p| {
+            quote!(
+                const _: &[u8] = ::core::include_bytes!(#p);
+            )
+        });
     match (&compiled.tokens, compiled.has_errors()) {
         (Some(tokens), false) => quote!(#(#tracked)* #tokens).into(),
         _ => {

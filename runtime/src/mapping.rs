@@ -131,11 +131,45 @@ impl Entity {
         Value::from(m)
     }
 
-    /// Port's wire JSON (numbers as Ocean sends them).
+    /// Port's wire JSON (numbers as Ocean sends them), the same document as [`Entity::to_value`]
+    /// written directly: this runs once per synced item, so no intermediate map is built.
     pub fn to_port_json(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(256);
-        jq::write_port_json(&self.to_value(), &mut out);
-        out
+        let mut out = String::with_capacity(1024);
+        let field = |out: &mut String, name: &str, v: &Value, first: bool| {
+            if !first {
+                out.push(',');
+            }
+            jq::write_port_string(name, out);
+            out.push(':');
+            jq::write_port(v, out);
+        };
+        out.push('{');
+        field(&mut out, "identifier", &self.identifier, true);
+        if let Some(t) = &self.title {
+            field(&mut out, "title", t, false);
+        }
+        field(&mut out, "blueprint", &self.blueprint, false);
+        if let Some(i) = &self.icon {
+            field(&mut out, "icon", i, false);
+        }
+        if let Some(t) = &self.team {
+            field(&mut out, "team", t, false);
+        }
+        for (name, values) in [
+            ("properties", &self.properties),
+            ("relations", &self.relations),
+        ] {
+            out.push(',');
+            jq::write_port_string(name, &mut out);
+            out.push_str(":{");
+            // Later entries win, as when inserting into a map (a mapping cannot repeat a key).
+            for (i, (k, v)) in values.iter().enumerate() {
+                field(&mut out, k, v, i == 0);
+            }
+            out.push('}');
+        }
+        out.push('}');
+        out.into_bytes()
     }
 
     /// The identifier as a string key (Ocean normalises identifiers to strings for diffing).
@@ -299,5 +333,29 @@ pub mod build {
             m.insert(k, v);
         }
         Value::from(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_json_is_to_value_written_out() {
+        let entity = Entity {
+            identifier: Value::from("a\"1"),
+            blueprint: Value::from("bp"),
+            title: Some(Value::Null),
+            icon: None,
+            team: Some(Value::from(vec![Value::from("t")])),
+            properties: vec![("n", Value::number(5.0)), ("f", Value::number(0.5))],
+            relations: vec![("r", Value::from("x"))],
+        };
+        let mut want = Vec::new();
+        jq::write_port_json(&entity.to_value(), &mut want);
+        assert_eq!(
+            String::from_utf8(entity.to_port_json()),
+            String::from_utf8(want)
+        );
     }
 }

@@ -21,12 +21,7 @@ pub fn regex_dynamic(pattern: &Value, flags: &Value, global: bool) -> R<(Regex, 
     let mut f = match flags {
         Value::Null => String::new(),
         Value::String(s) => s.to_string(),
-        other => {
-            return Err(Error::msg(format!(
-                "{} is not a string",
-                other.kind_name()
-            )))
-        }
+        other => return Err(Error::msg(format!("{} is not a string", other.kind_name()))),
     };
     if global && !f.contains('g') {
         f.push('g');
@@ -34,4 +29,3 @@ pub fn regex_dynamic(pattern: &Value, flags: &Value, global: bool) -> R<(Regex, 
     let g = f.contains('g');
     Ok((Regex::new(p, &f)?, g))
 }
-

@@ -77,10 +77,13 @@ fn entity(index: usize, description_len: usize) -> Value {
 fn count_status(results: &[opsgenie_port_runtime::port::UpsertResult], wanted: &str) -> usize {
     results
         .iter()
-        .filter(|r| match (&r.status, wanted) {
-            (UpsertStatus::Created, "created") | (UpsertStatus::Updated, "updated") => true,
-            (UpsertStatus::Failed(_), "failed") => true,
-            _ => false,
+        .filter(|r| {
+            matches!(
+                (&r.status, wanted),
+                (UpsertStatus::Created, "created")
+                    | (UpsertStatus::Updated, "updated")
+                    | (UpsertStatus::Failed(_), "failed")
+            )
         })
         .count()
 }

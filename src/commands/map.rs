@@ -59,22 +59,27 @@ pub fn run(kind: &str, index: Option<usize>, file: Option<&Path>) -> Result<Exit
                         summary.entities += 1;
                         let mut bytes = entity.to_port_json();
                         bytes.push(b'\n');
-                        out.write_all(&bytes).map_err(|e| format!("cannot write: {e}"))?;
+                        out.write_all(&bytes)
+                            .map_err(|e| format!("cannot write: {e}"))?;
                     }
                     Outcome::Filtered => summary.filtered += 1,
                     Outcome::Skipped(why) => *summary.skipped.entry(why).or_default() += 1,
-                    Outcome::SelectorError(e) => summary.selector_errors.push(format!("item {}: {e}", n + 1)),
+                    Outcome::SelectorError(e) => {
+                        summary.selector_errors.push(format!("item {}: {e}", n + 1))
+                    }
                 }
             }
         }
     }
     out.flush().map_err(|e| format!("cannot write: {e}"))?;
     summary.print();
-    Ok(if summary.invalid.is_empty() && summary.selector_errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(
+        if summary.invalid.is_empty() && summary.selector_errors.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
 }
 
 /// The raw items of the input: a JSON array's elements, a single JSON document, or JSON lines.

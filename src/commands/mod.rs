@@ -1,5 +1,6 @@
 //! Subcommand implementations.
 
+mod demo;
 mod map;
 mod serve;
 mod sync;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             log_level,
             log_format,
         }),
+        Command::Demo { alerts, output } => demo::run(alerts, &output),
         Command::Expand => {
             print!("{}", opsgenie_port::generated::SOURCE);
             Ok(ExitCode::SUCCESS)

@@ -499,7 +499,11 @@ fn check_property(
 ) {
     let Some(prop) = bp.property(name) else {
         // A property whose definition was rejected (already reported) is not "unknown" too.
-        if bp.raw.pointer(&format!("/schema/properties/{name}")).is_some() {
+        if bp
+            .raw
+            .pointer(&format!("/schema/properties/{name}"))
+            .is_some()
+        {
             return;
         }
         let help = did_you_mean(name, bp.properties.iter().map(|p| p.name.as_str()))

@@ -53,6 +53,11 @@ pub fn write_jq_string(s: &str, out: &mut String) {
 }
 
 /// Appends a JSON string literal escaped like serde_json (DEL stays raw).
+/// Appends `s` as a JSON string with serde_json's escaping (what Port receives).
+pub fn write_port_string(s: &str, out: &mut String) {
+    write_serde_string(s, out);
+}
+
 fn write_serde_string(s: &str, out: &mut String) {
     write_escaped(s, out, false);
 }
@@ -134,7 +139,8 @@ pub fn write_port_json(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
-fn write_port(v: &Value, out: &mut String) {
+/// [`write_port_json`] into a `String` (no intermediate buffer).
+pub fn write_port(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
