@@ -636,3 +636,38 @@ async fn a_cancelled_resync_is_aborted_and_deletes_nothing() {
         Some("aborted")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_refusing_an_entity_fails_the_sync_and_deletes_nothing() {
+    let sims = start(
+        small_account(20, 40),
+        &REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    sims.port
+        .insert_entity_as(
+            &port_user_agent(),
+            "opsGenieAlert",
+            json!({"identifier": "stale-but-kept", "properties": {}, "relations": {}}),
+        )
+        .unwrap();
+    // An alert status outside the blueprint's enum (open, closed): Port refuses that entity.
+    let refused = sims.opsgenie.with_account(|a| {
+        let id = a.alerts().iter().next().expect("alerts").id.to_string();
+        a.alerts_mut()
+            .update(&id, |al| al.status = "snoozing".into());
+        id
+    });
+    let output = run_cli(&sims, vec![]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Port refused the entity"), "{stderr}");
+    assert!(sims.port.entity("opsGenieAlert", &refused).is_none());
+    assert!(
+        sims.port
+            .entity("opsGenieAlert", "stale-but-kept")
+            .is_some(),
+        "a failed resync must not delete"
+    );
+}

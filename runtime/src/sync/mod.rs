@@ -426,6 +426,16 @@ impl Engine {
             }
         }
         drop(enricher);
+        // Entities Port refused (or items whose selector did not yield a boolean) make the
+        // resync failed: its result is not the account's state, so nothing may be deleted.
+        for kind in &kinds {
+            if kind.failed > 0 && kind.error.is_none() {
+                errors.push(format!(
+                    "{} (resource {}): {} item(s) not written: Port refused the entity or the selector did not yield a boolean (each reason is in the log)",
+                    kind.kind, kind.index, kind.failed
+                ));
+            }
+        }
 
         let deletion = if aborted || cancel.is_cancelled() {
             aborted = true;
