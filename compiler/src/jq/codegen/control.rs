@@ -1,7 +1,7 @@
 //! Control flow that needs more than a continuation: `try`, `reduce`/`foreach`, regex builtins
 //! with replacement filters, and path updates.
 
-use super::{ok, CodegenError, Cont, FnGen};
+use super::{finish, ok, stash, CodegenError, Cont, FnGen};
 use crate::jq::ir::*;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -79,10 +79,7 @@ impl FnGen<'_> {
             );
             let update = match update {
                 Ok(u) => u,
-                Err(e) => {
-                    err = Some(e);
-                    return TokenStream::new();
-                }
+                Err(e) => return stash(&mut err, e),
             };
             let source_loop = if fold.is_foreach {
                 let u = g.fresh("u");
@@ -90,10 +87,7 @@ impl FnGen<'_> {
                     None => k(g, quote!(#u.clone())),
                     Some(x) => match g.expr(x, &quote!(&#u), k) {
                         Ok(c) => c,
-                        Err(e) => {
-                            err = Some(e);
-                            TokenStream::new()
-                        }
+                        Err(e) => stash(&mut err, e),
                     },
                 };
                 g.expr(&fold.source, input, &mut |_, vs| {
@@ -120,10 +114,7 @@ impl FnGen<'_> {
             };
             let source_loop = match source_loop {
                 Ok(c) => c,
-                Err(e) => {
-                    err = Some(e);
-                    return TokenStream::new();
-                }
+                Err(e) => return stash(&mut err, e),
             };
             let finish = if fold.is_foreach {
                 TokenStream::new()
@@ -136,10 +127,7 @@ impl FnGen<'_> {
                 #finish
             }
         })?;
-        match err {
-            Some(e) => Err(e),
-            None => Ok(code),
-        }
+        finish(err, code)
     }
 
     pub(super) fn regex(

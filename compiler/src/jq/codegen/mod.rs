@@ -162,6 +162,20 @@ struct FnGen<'m> {
     labels: Vec<(LabelId, syn::Lifetime, u32)>,
 }
 
+/// Continuations return tokens, not results: an error met inside one is kept here and raised
+/// by [`finish`] once the enclosing expression is generated.
+fn stash(slot: &mut Option<CodegenError>, e: CodegenError) -> TokenStream {
+    slot.get_or_insert(e);
+    TokenStream::new()
+}
+
+fn finish(slot: Option<CodegenError>, code: TokenStream) -> Result<TokenStream, CodegenError> {
+    match slot {
+        Some(e) => Err(e),
+        None => Ok(code),
+    }
+}
+
 fn ok() -> TokenStream {
     quote!(::core::result::Result::Ok(()))
 }
@@ -241,16 +255,10 @@ impl FnGen<'_> {
                             let #t = #v;
                             #rest
                         },
-                        Err(e) => {
-                            err = Some(e);
-                            TokenStream::new()
-                        }
+                        Err(e) => stash(&mut err, e),
                     }
                 })?;
-                if let Some(e) = err {
-                    return Err(e);
-                }
-                code
+                finish(err, code)?
             }
             ExprKind::Bind { source, var, body } => {
                 let id = Self::var_ident(*var);
@@ -260,15 +268,9 @@ impl FnGen<'_> {
                         let #id: #rt::Value = #v;
                         #rest
                     },
-                    Err(e) => {
-                        err = Some(e);
-                        TokenStream::new()
-                    }
+                    Err(e) => stash(&mut err, e),
                 })?;
-                if let Some(e) = err {
-                    return Err(e);
-                }
-                code
+                finish(err, code)?
             }
             ExprKind::Comma(a, b) => {
                 let first = self.expr(a, input, k)?;
@@ -311,10 +313,7 @@ impl FnGen<'_> {
                         k(g, quote!(#rt::Value::Bool(#rt::truthy(&#vb))))
                     }) {
                         Ok(c) => c,
-                        Err(e) => {
-                            err = Some(e);
-                            TokenStream::new()
-                        }
+                        Err(e) => stash(&mut err, e),
                     };
                     let t = g.fresh("t");
                     if is_and {
@@ -329,10 +328,7 @@ impl FnGen<'_> {
                         }
                     }
                 })?;
-                if let Some(e) = err {
-                    return Err(e);
-                }
-                code
+                finish(err, code)?
             }
             ExprKind::Math(op, a, b) => {
                 let f = match op {
@@ -375,16 +371,10 @@ impl FnGen<'_> {
                         (Ok(a), Ok(b)) => quote! {
                             if #rt::truthy(&#c) { #a } else { #b }
                         },
-                        (Err(e), _) | (_, Err(e)) => {
-                            err = Some(e);
-                            TokenStream::new()
-                        }
+                        (Err(e), _) | (_, Err(e)) => stash(&mut err, e),
                     }
                 })?;
-                if let Some(e) = err {
-                    return Err(e);
-                }
-                code
+                finish(err, code)?
             }
             ExprKind::Try { body, handler } => self.try_(body, handler.as_deref(), input, k)?,
             ExprKind::Fold(fold) => self.fold(fold, input, k)?,
@@ -437,24 +427,15 @@ impl FnGen<'_> {
                         });
                         match inner {
                             Ok(inner) => quote! { let #tt = #vt; #inner },
-                            Err(e) => {
-                                err = Some(e);
-                                TokenStream::new()
-                            }
+                            Err(e) => stash(&mut err, e),
                         }
                     });
                     match inner {
                         Ok(inner) => quote! { let #tf = #vf; #inner },
-                        Err(e) => {
-                            err = Some(e);
-                            TokenStream::new()
-                        }
+                        Err(e) => stash(&mut err, e),
                     }
                 })?;
-                if let Some(e) = err {
-                    return Err(e);
-                }
-                code
+                finish(err, code)?
             }
             ExprKind::Iterate(base, opt) => self.expr(base, input, &mut |g, vb| {
                 let rt = g.rt();
@@ -559,16 +540,10 @@ impl FnGen<'_> {
                                 }
                             }
                         },
-                        Err(e) => {
-                            err = Some(e);
-                            TokenStream::new()
-                        }
+                        Err(e) => stash(&mut err, e),
                     }
                 })?;
-                if let Some(e) = err {
-                    return Err(e);
-                }
-                code
+                finish(err, code)?
             }
             ExprKind::IsEmpty(f) => {
                 let label =
@@ -620,15 +595,10 @@ impl FnGen<'_> {
                             let #g_out = #vg;
                             #inner
                         },
-                        Err(e) => {
-                            err = Some(e);
-                            TokenStream::new()
-                        }
+                        Err(e) => stash(&mut err, e),
                     }
                 })?;
-                if let Some(e) = err {
-                    return Err(e);
-                }
+                let body = finish(err, body)?;
                 let rest = k(self, quote!(#rt::Value::Bool(#result)));
                 quote! {
                     let mut #result = #all;
@@ -656,24 +626,15 @@ impl FnGen<'_> {
                         });
                         match inner {
                             Ok(inner) => quote! { let #tu = #vu; #inner },
-                            Err(e) => {
-                                err = Some(e);
-                                TokenStream::new()
-                            }
+                            Err(e) => stash(&mut err, e),
                         }
                     });
                     match inner {
                         Ok(inner) => quote! { let #tf = #vf; #inner },
-                        Err(e) => {
-                            err = Some(e);
-                            TokenStream::new()
-                        }
+                        Err(e) => stash(&mut err, e),
                     }
                 })?;
-                if let Some(e) = err {
-                    return Err(e);
-                }
-                code
+                finish(err, code)?
             }
             ExprKind::Update { path, rhs, mode } => self.update(path, rhs, *mode, input, k)?,
             ExprKind::Unsupported(what) => {

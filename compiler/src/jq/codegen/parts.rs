@@ -1,6 +1,6 @@
 //! Values and operators: literals, indexing, strings, objects, builtin calls.
 
-use super::{CodegenError, Cont, FnGen};
+use super::{finish, stash, CodegenError, Cont, FnGen};
 use crate::jq::ir::*;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -59,16 +59,10 @@ impl FnGen<'_> {
                     let #tb = #vb;
                     #inner
                 },
-                Err(e) => {
-                    err = Some(e);
-                    TokenStream::new()
-                }
+                Err(e) => stash(&mut err, e),
             }
         })?;
-        match err {
-            Some(e) => Err(e),
-            None => Ok(code),
-        }
+        finish(err, code)
     }
 
     /// Runs the fallible step `value` (an `R<Value>` expression): its error raises, or with
@@ -124,16 +118,10 @@ impl FnGen<'_> {
                     let #tk = #vk;
                     #inner
                 },
-                Err(e) => {
-                    err = Some(e);
-                    TokenStream::new()
-                }
+                Err(e) => stash(&mut err, e),
             }
         })?;
-        match err {
-            Some(e) => Err(e),
-            None => Ok(code),
-        }
+        finish(err, code)
     }
 
     /// `R<Value>` expression indexing `base` (a `&Value` expression) with a literal key.
@@ -222,15 +210,9 @@ impl FnGen<'_> {
                 let #last_id = #v;
                 #rest
             },
-            Err(e) => {
-                err = Some(e);
-                TokenStream::new()
-            }
+            Err(e) => stash(&mut err, e),
         })?;
-        match err {
-            Some(e) => Err(e),
-            None => Ok(code),
-        }
+        finish(err, code)
     }
 
     pub(super) fn object(

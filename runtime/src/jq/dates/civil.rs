@@ -146,6 +146,32 @@ pub(crate) fn jq_set_tm_yday(tm: &mut Tm) {
     tm.yday = MON_YDAY[0][mon] + leap_day + tm.mday - 1;
 }
 
+/// C-locale day names (`%A`; `%a` is the first three letters).
+pub(super) const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+/// C-locale month names (`%B`; `%b` is the first three letters).
+pub(super) const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,31 +3,7 @@
 //! (`_ - 0 ^ #`), field widths and the `E`/`O` modifiers (no-ops in the C locale);
 //! an unknown conversion is copied to the output as written.
 
-use super::civil::{self, Tm};
-
-const WEEKDAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+use super::civil::{self, Tm, MONTHS, WEEKDAYS};
 
 /// One conversion's flags and width.
 #[derive(Clone, Copy, Default)]

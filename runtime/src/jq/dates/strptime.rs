@@ -5,31 +5,7 @@
 //! (as in jq) has no effect, and weekday/day-of-year are derived at the end the way
 //! glibc derives them.
 
-use super::civil::{self, Tm, MON_YDAY};
-
-const WEEKDAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+use super::civil::{self, Tm, MONTHS, MON_YDAY, WEEKDAYS};
 
 /// What glibc remembers between conversions (its `struct __strptime_state`).
 #[derive(Default)]
