@@ -1,0 +1,558 @@
+"""Checks deploy/ (run through scripts/check-deploy.sh, which provides the tools).
+
+- every YAML/JSON file parses;
+- the Helm chart lints and renders with Helm's own Go code (the `helm_python` package, a binding
+  of Helm's SDK); the rendered manifests are checked: each values key of Port's Opsgenie docs
+  lands in the right OCEAN__* variable, secrets only in the Secret, probes on the health routes,
+  non-root security context matching the image, Service/Ingress on the webhook port;
+- the ArgoCD example and the values for Port's `port-ocean` chart use keys that exist;
+- the Dockerfile: stages, pinned bases, non-root numeric USER, ENTRYPOINT/CMD/EXPOSE, OCI
+  labels, the MAPPINGS build argument, the same build flags as scripts/container-build.sh, and
+  hadolint when installed.
+
+Exit status 1 when any check fails. Without helm_python or hadolint those checks are skipped
+with a warning (an error with CHECK_DEPLOY_STRICT=1).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+ROOT = Path(os.environ.get("CHECK_DEPLOY_ROOT", Path(__file__).resolve().parent.parent))
+DEPLOY = ROOT / "deploy"
+CHART = DEPLOY / "helm" / "opsgenie-port"
+STRICT = os.environ.get("CHECK_DEPLOY_STRICT") == "1"
+
+# Port's Opsgenie docs (Helm tab): values key -> environment variable, and whether it is secret.
+SEED_KEYS: list[tuple[str, str, bool]] = [
+    ("port.clientId", "OCEAN__PORT__CLIENT_ID", True),
+    ("port.clientSecret", "OCEAN__PORT__CLIENT_SECRET", True),
+    ("port.baseUrl", "OCEAN__PORT__BASE_URL", False),
+    ("integration.identifier", "OCEAN__INTEGRATION__IDENTIFIER", False),
+    ("integration.type", "OCEAN__INTEGRATION__TYPE", False),
+    ("integration.eventListener.type", "OCEAN__EVENT_LISTENER", False),
+    ("integration.secrets.apiToken", "OCEAN__INTEGRATION__CONFIG__API_TOKEN", True),
+    ("integration.config.apiUrl", "OCEAN__INTEGRATION__CONFIG__API_URL", False),
+    ("scheduledResyncInterval", "OCEAN__SCHEDULED_RESYNC_INTERVAL", False),
+    ("initializePortResources", "OCEAN__INITIALIZE_PORT_RESOURCES", False),
+]
+
+# Top-level keys of Port's port-ocean chart (values.yaml at port-labs/helm-charts) that
+# deploy/values-port-ocean.yaml may set.
+PORT_OCEAN_KEYS = {
+    "port", "imageRegistry", "image", "imagePullPolicy", "imagePullSecrets",
+    "initializePortResources", "scheduledResyncInterval", "integration", "podSecurityContext",
+    "containerSecurityContext", "resources", "livenessProbe", "readinessProbe", "extraEnv",
+    "service", "ingress", "workload", "secret", "sendRawDataExamples", "podAnnotations",
+    "nodeSelector", "tolerations", "affinity", "liveEvents", "clientTimeout",
+}
+
+passed = 0
+failures: list[str] = []
+warnings: list[str] = []
+
+
+def check(condition: bool, what: str) -> bool:
+    global passed
+    if condition:
+        passed += 1
+    else:
+        failures.append(what)
+        print(f"FAIL: {what}")
+    return condition
+
+
+def warn(what: str) -> None:
+    if STRICT:
+        check(False, what)
+    else:
+        warnings.append(what)
+        print(f"WARN: {what}")
+
+
+def section(title: str) -> None:
+    print(f"== {title}")
+
+
+def dig(tree: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(tree, dict) or part not in tree:
+            raise KeyError(dotted)
+        tree = tree[part]
+    return tree
+
+
+def has_key(tree: Any, dotted: str) -> bool:
+    try:
+        dig(tree, dotted)
+        return True
+    except KeyError:
+        return False
+
+
+def set_dotted(tree: dict, dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        tree = tree.setdefault(part, {})
+    tree[parts[-1]] = value
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+# --- YAML files -----------------------------------------------------------------------------------
+
+
+def check_yaml_files() -> dict[Path, list[Any]]:
+    section("YAML and JSON files parse")
+    parsed: dict[Path, list[Any]] = {}
+    templates = CHART / "templates"
+    for path in sorted(DEPLOY.rglob("*")):
+        if path.suffix not in (".yaml", ".yml", ".json") or templates in path.parents:
+            continue
+        rel = path.relative_to(ROOT)
+        try:
+            text = path.read_text()
+            docs = [json.loads(text)] if path.suffix == ".json" else list(yaml.safe_load_all(text))
+            parsed[path] = docs
+            check(all(doc is not None for doc in docs), f"{rel}: has an empty document")
+        except (yaml.YAMLError, json.JSONDecodeError) as error:
+            check(False, f"{rel}: does not parse: {error}")
+    check(CHART / "Chart.yaml" in parsed, "deploy/helm/opsgenie-port/Chart.yaml exists")
+    check(CHART / "values.yaml" in parsed, "deploy/helm/opsgenie-port/values.yaml exists")
+    print(f"{len(parsed)} files parsed")
+    return parsed
+
+
+# --- chart values -----------------------------------------------------------------------------------
+
+
+def check_values(values: dict, chart: dict) -> None:
+    section("chart values carry the keys of Port's Opsgenie docs")
+    check(chart.get("apiVersion") == "v2", "Chart.yaml: apiVersion v2")
+    check(bool(re.fullmatch(r"\d+\.\d+\.\d+", str(chart.get("version", "")))), "Chart.yaml: semver version")
+    for key, _, _ in SEED_KEYS:
+        check(has_key(values, key), f"values.yaml: key {key} exists")
+    for key in ("image.repository", "image.tag", "service.port", "ingress.enabled",
+                "livenessProbe.enabled", "readinessProbe.enabled", "existingSecret"):
+        check(has_key(values, key), f"values.yaml: key {key} exists")
+    check(values.get("port", {}).get("clientSecret") in ("", None), "values.yaml: no default client secret")
+    check(values.get("integration", {}).get("secrets", {}).get("apiToken") in ("", None),
+          "values.yaml: no default API token")
+    check(values.get("service", {}).get("port") == 8000, "values.yaml: service.port is 8000 (APPLICATION__PORT default)")
+    check(str(values.get("image", {}).get("tag", "")) != "latest", "values.yaml: image.tag is not latest")
+
+
+# --- rendering with Helm ------------------------------------------------------------------------------
+
+
+def helm_module():
+    try:
+        import helm_python  # type: ignore
+
+        return helm_python
+    except ImportError:
+        return None
+
+
+def render(helm, values: dict) -> dict[str, list[dict]]:
+    """Renders the chart; returns {template file name: [manifest, ...]}."""
+    with helm.Chart.load(str(CHART)) as chart:
+        out = chart.render(values, name="og", namespace="opsgenie")
+    docs: dict[str, list[dict]] = {}
+    for name, text in out.items():
+        if name.endswith(".txt"):
+            continue
+        docs[name.rsplit("/", 1)[-1]] = [d for d in yaml.safe_load_all(text) if d]
+    return docs
+
+
+def by_kind(docs: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    kinds: dict[str, list[dict]] = {}
+    for manifests in docs.values():
+        for manifest in manifests:
+            kinds.setdefault(manifest.get("kind", "?"), []).append(manifest)
+    return kinds
+
+
+def one(kinds: dict[str, list[dict]], kind: str) -> dict:
+    found = kinds.get(kind, [])
+    check(len(found) == 1, f"rendered chart has exactly one {kind} (found {len(found)})")
+    return found[0] if found else {}
+
+
+def sentinel_values() -> tuple[dict, dict[str, str]]:
+    """Values with a distinct marker per seed key, and the expected variable values."""
+    values: dict = {}
+    expected: dict[str, str] = {}
+    markers = {
+        "port.clientId": "cid-7f3a",
+        "port.clientSecret": "csecret-91bd",
+        "port.baseUrl": "https://port.example.test",
+        "integration.identifier": "og-sentinel-id",
+        "integration.type": "opsgenie",
+        "integration.eventListener.type": "WEBHOOKS_ONLY",
+        "integration.secrets.apiToken": "token-52ce",
+        "integration.config.apiUrl": "https://api.eu.opsgenie.com",
+        "scheduledResyncInterval": 45,
+        "initializePortResources": False,
+    }
+    for key, env, _ in SEED_KEYS:
+        set_dotted(values, key, markers[key])
+        expected[env] = str(markers[key]).lower() if isinstance(markers[key], bool) else str(markers[key])
+    expected["OCEAN__EVENT_LISTENER"] = json.dumps({"type": "WEBHOOKS_ONLY"}, separators=(",", ":"))
+    return values, expected
+
+
+def check_helm(helm, values_file: dict, parsed: dict[Path, list[Any]]) -> None:
+    section(f"Helm {helm.helm_sdk_version()}: lint")
+    lint_values, expected = sentinel_values()
+    report = helm.lint(str(CHART), lint_values, strict=True)
+    problems = [m for m in report.get("messages", []) if m.get("severity", 0) >= 2] + [
+        {"error": e} for e in report.get("errors", [])
+    ]
+    for problem in problems:
+        print(f"  lint: {problem}")
+    check(not problems, "helm lint --strict reports no warnings or errors")
+
+    section("render: every seed key reaches its OCEAN__* variable")
+    docs = render(helm, lint_values)
+    kinds = by_kind(docs)
+    configmap, secret = one(kinds, "ConfigMap"), one(kinds, "Secret")
+    deployment, service = one(kinds, "Deployment"), one(kinds, "Service")
+    check("Ingress" not in kinds, "no Ingress unless ingress.enabled")
+    config_data = configmap.get("data", {}) or {}
+    secret_data = {
+        k: base64.b64decode(v).decode() for k, v in (secret.get("data", {}) or {}).items()
+    }
+    for key, env, is_secret in SEED_KEYS:
+        home, other = (secret_data, config_data) if is_secret else (config_data, secret_data)
+        where = "Secret" if is_secret else "ConfigMap"
+        check(home.get(env) == expected[env],
+              f"{key} -> {where} {env} = {expected[env]!r} (got {home.get(env)!r})")
+        check(env not in other, f"{env} is only in the {where}")
+    rendered_text = yaml.safe_dump(configmap) + yaml.safe_dump(deployment) + yaml.safe_dump(service)
+    for key, _, is_secret in SEED_KEYS:
+        if is_secret:
+            check(str(dig(lint_values, key)) not in rendered_text,
+                  f"{key}'s value appears only in the Secret")
+
+    section("render: Deployment, probes, Service")
+    pod = deployment.get("spec", {}).get("template", {}).get("spec", {})
+    containers = pod.get("containers", [])
+    check(len(containers) == 1, "one container")
+    container = containers[0] if containers else {}
+    check(container.get("image") == f"{values_file['image']['repository']}:0.1.0",
+          "image = image.repository:appVersion when image.tag is empty")
+    check(container.get("args") == ["serve"], "container runs `serve`")
+    refs = container.get("envFrom", [])
+    check({"configMapRef": {"name": configmap["metadata"]["name"]}} in refs, "envFrom the ConfigMap")
+    check({"secretRef": {"name": secret["metadata"]["name"]}} in refs, "envFrom the Secret")
+    ports = {p.get("name"): p.get("containerPort") for p in container.get("ports", [])}
+    check(ports.get("http") == 8000 and config_data.get("APPLICATION__PORT") == "8000",
+          "container port http = APPLICATION__PORT = 8000")
+    for probe, path in (("livenessProbe", "/health/live"), ("readinessProbe", "/health/ready")):
+        get = container.get(probe, {}).get("httpGet", {})
+        check(get.get("path") == path and get.get("port") == "http", f"{probe}: GET {path} on http")
+    security = {**pod.get("securityContext", {}), **container.get("securityContext", {})}
+    check(security.get("runAsNonRoot") is True, "runAsNonRoot")
+    check(security.get("runAsUser") == dockerfile_uid(), "runAsUser matches the Dockerfile's USER")
+    check(security.get("readOnlyRootFilesystem") is True, "readOnlyRootFilesystem")
+    check(security.get("allowPrivilegeEscalation") is False, "allowPrivilegeEscalation false")
+    check(deployment.get("spec", {}).get("replicas") == 1, "one replica (as Ocean)")
+    selector = deployment.get("spec", {}).get("selector", {}).get("matchLabels", {})
+    check(selector and service.get("spec", {}).get("selector") == selector,
+          "Service selects the Deployment's pods")
+    sports = service.get("spec", {}).get("ports", [])
+    check(any(p.get("port") == 8000 and p.get("targetPort") == "http" for p in sports),
+          "Service port 8000 -> http")
+
+    section("render: variants")
+    prefixed = deep_merge(lint_values, {
+        "pathPrefix": "/og/", "ingress": {"enabled": True, "host": "og.example.test"},
+        "integration": {"secrets": {"webhookSecret": "hook-0c1d"}},
+    })
+    kinds = by_kind(render(helm, prefixed))
+    container = one(kinds, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    check(container["livenessProbe"]["httpGet"]["path"] == "/og/health/live",
+          "pathPrefix moves the liveness probe")
+    check(container["readinessProbe"]["httpGet"]["path"] == "/og/health/ready",
+          "pathPrefix moves the readiness probe")
+    check(one(kinds, "ConfigMap")["data"].get("OCEAN__PATH_PREFIX") == "/og", "OCEAN__PATH_PREFIX=/og")
+    ingress = one(kinds, "Ingress")
+    rule = (ingress.get("spec", {}).get("rules") or [{}])[0]
+    path = (rule.get("http", {}).get("paths") or [{}])[0]
+    check(rule.get("host") == "og.example.test" and path.get("path") == "/og/integration",
+          "Ingress exposes {pathPrefix}/integration on ingress.host")
+    check(path.get("backend", {}).get("service", {}).get("port", {}).get("name") == "http",
+          "Ingress targets the Service's http port")
+    secret_data = one(kinds, "Secret").get("data", {})
+    check(base64.b64decode(secret_data.get("OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET", "")) == b"hook-0c1d",
+          "integration.secrets.webhookSecret -> Secret OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET")
+
+    existing = deep_merge(lint_values, {"existingSecret": "my-og-credentials"})
+    for key, _, is_secret in SEED_KEYS:
+        if is_secret:
+            set_dotted(existing, key, "")
+    kinds = by_kind(render(helm, existing))
+    check("Secret" not in kinds, "existingSecret: the chart creates no Secret")
+    refs = one(kinds, "Deployment")["spec"]["template"]["spec"]["containers"][0]["envFrom"]
+    check({"secretRef": {"name": "my-og-credentials"}} in refs, "existingSecret: envFrom that Secret")
+
+    expect_render_error(helm, deep_merge(lint_values, {"port": {"clientId": ""}}), "port.clientId",
+                        "render without port.clientId fails naming it")
+    expect_render_error(helm, deep_merge(lint_values, {"integration": {"secrets": {"apiToken": ""}}}),
+                        "apiToken", "render without integration.secrets.apiToken fails naming it")
+    expect_render_error(helm, deep_merge(lint_values, {"integration": {"eventListener": {"type": "KAFKA"}}}),
+                        "", "values.schema.json rejects event listener KAFKA (not supported)")
+
+    section("render: the ArgoCD example's values and parameters")
+    app_path = DEPLOY / "argocd" / "application.yaml"
+    argo_values_path = DEPLOY / "argocd" / "values.yaml"
+    if app_path in parsed and argo_values_path in parsed:
+        argo_values = copy.deepcopy(parsed[argo_values_path][0])
+        source = chart_source(parsed[app_path][0])
+        for parameter in source.get("helm", {}).get("parameters", []):
+            set_dotted(argo_values, parameter["name"], parameter["value"])
+        try:
+            kinds = by_kind(render(helm, argo_values))
+            check("Deployment" in kinds and "Secret" in kinds, "ArgoCD values + parameters render")
+        except Exception as error:  # noqa: BLE001 - any render failure is the finding
+            check(False, f"ArgoCD values + parameters render: {error}")
+
+
+def expect_render_error(helm, values: dict, needle: str, what: str) -> None:
+    try:
+        render(helm, values)
+    except Exception as error:  # noqa: BLE001 - the error is what we check
+        check(needle in str(error), f"{what} ({str(error)[:100]})")
+        return
+    check(False, f"{what}: it rendered")
+
+
+# --- ArgoCD and port-ocean values ---------------------------------------------------------------------
+
+
+def chart_source(app: dict) -> dict:
+    for source in app.get("spec", {}).get("sources", []):
+        if "path" in source or "chart" in source:
+            return source
+    return {}
+
+
+def check_argocd(parsed: dict[Path, list[Any]], values: dict) -> None:
+    section("ArgoCD Application")
+    path = DEPLOY / "argocd" / "application.yaml"
+    if not check(path in parsed, "deploy/argocd/application.yaml exists"):
+        return
+    app = parsed[path][0]
+    check(app.get("apiVersion") == "argoproj.io/v1alpha1" and app.get("kind") == "Application",
+          "argoproj.io/v1alpha1 Application")
+    spec = app.get("spec", {})
+    check(bool(spec.get("destination", {}).get("namespace")), "destination namespace set")
+    source = chart_source(app)
+    check(source.get("path") == "deploy/helm/opsgenie-port" and (ROOT / source.get("path", "-")).is_dir(),
+          "chart source path is this chart")
+    refs = {s.get("ref") for s in spec.get("sources", []) if s.get("ref")}
+    for value_file in source.get("helm", {}).get("valueFiles", []):
+        ref = value_file.split("/", 1)[0]
+        check(not ref.startswith("$") or ref[1:] in refs, f"valueFiles {value_file}: source ref {ref} exists")
+    for parameter in source.get("helm", {}).get("parameters", []):
+        check(has_key(values, parameter.get("name", "")), f"parameter {parameter.get('name')} is a values key")
+
+
+def check_port_ocean_values(parsed: dict[Path, list[Any]]) -> None:
+    section("values for Port's port-ocean chart")
+    path = DEPLOY / "values-port-ocean.yaml"
+    if not check(path in parsed, "deploy/values-port-ocean.yaml exists"):
+        return
+    values = parsed[path][0]
+    unknown = set(values) - PORT_OCEAN_KEYS
+    check(not unknown, f"only port-ocean chart keys (unknown: {sorted(unknown)})")
+    for key, _, _ in SEED_KEYS:
+        check(has_key(values, key), f"values-port-ocean.yaml: key {key} exists")
+    image = str(values.get("image", ""))
+    check(bool(values.get("imageRegistry")) and re.fullmatch(r"[a-z0-9._/-]*opsgenie-port:[\w.-]+", image) is not None,
+          "image override: imageRegistry + opsgenie-port:<tag>")
+    check(not image.endswith(":latest"), "image override is not :latest")
+    listener = values.get("integration", {}).get("eventListener", {})
+    check(listener.get("type") in ("POLLING", "WEBHOOKS_ONLY"), "event listener POLLING or WEBHOOKS_ONLY")
+    check("brokers" in listener and listener["brokers"] is None,
+          "eventListener.brokers: null drops the chart's Kafka default")
+    check(values.get("livenessProbe", {}).get("enabled", True) and values.get("readinessProbe", {}).get("enabled", True),
+          "port-ocean probes (/health/live, /health/ready) stay enabled")
+    check(values.get("podSecurityContext", {}).get("runAsUser") == dockerfile_uid(),
+          "runAsUser matches the Dockerfile's USER")
+
+
+# --- Dockerfile -------------------------------------------------------------------------------------
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for line in (DEPLOY / "Dockerfile").read_text().splitlines():
+        stripped = line.strip()
+        if not pending and (not stripped or stripped.startswith("#")):
+            continue
+        if pending and stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        full = pending + stripped
+        pending = ""
+        word, _, rest = full.partition(" ")
+        instructions.append((word.upper(), rest.strip()))
+    return instructions
+
+
+def dockerfile_uid() -> int | None:
+    stages = dockerfile_stages()
+    users = [a for i, a in stages[-1][1] if i == "USER"] if stages else []
+    try:
+        return int(users[-1].split(":")[0]) if users else None
+    except ValueError:
+        return None
+
+
+def dockerfile_stages() -> list[tuple[str, list[tuple[str, str]]]]:
+    stages: list[tuple[str, list[tuple[str, str]]]] = []
+    for instruction, args in dockerfile_instructions():
+        if instruction == "FROM":
+            stages.append((args, []))
+        elif stages:
+            stages[-1][1].append((instruction, args))
+    return stages
+
+
+def build_settings(text: str) -> dict[str, str]:
+    """The build flags a file sets: RUSTFLAGS, CARGO_PROFILE_RELEASE_STRIP, cargo build args."""
+    found: dict[str, str] = {}
+    for name in ("RUSTFLAGS", "CARGO_PROFILE_RELEASE_STRIP"):
+        match = re.search(rf'{name}=("[^"]*"|\'[^\']*\'|\S+)', text)
+        if match:
+            found[name] = match.group(1).strip("\"'")
+    match = re.search(r"^\s*cargo build (--[^;\n]*)", text, re.MULTILINE)
+    if match:
+        found["cargo build"] = " ".join(shlex.split(match.group(1)))
+    return found
+
+
+def check_dockerfile() -> None:
+    section("Dockerfile")
+    text = (DEPLOY / "Dockerfile").read_text()
+    instructions = dockerfile_instructions()
+    global_args = {}
+    for instruction, args in instructions:
+        if instruction == "FROM":
+            break
+        if instruction == "ARG" and "=" in args:
+            name, _, default = args.partition("=")
+            global_args[name] = default
+    stages = dockerfile_stages()
+    check(len(stages) >= 2, f"multi-stage ({len(stages)} stages)")
+    for base, _ in stages:
+        image = base.split()[0]
+        image = re.sub(r"\$\{?(\w+)\}?", lambda m: global_args.get(m.group(1), m.group(0)), image)
+        check("$" not in image, f"FROM {image}: every ARG has a default")
+        check(image == "scratch" or (":" in image.split("/")[-1] and not image.endswith(":latest")),
+              f"FROM {image}: pinned tag, not latest")
+        if image.startswith("rust:"):
+            check(re.match(r"rust:\d+\.\d+(\.\d+)?-(slim-)?(bookworm|trixie)$", image) is not None,
+                  f"builder {image}: official Debian-based Rust image pinned by version")
+    if not stages:
+        return
+    builder_text = " ".join(a for _, a in stages[0][1])
+    final_base, final = stages[-1]
+    check(final_base.split()[0] == "scratch" or "distroless/static" in final_base,
+          f"final stage is scratch or distroless static ({final_base})")
+    final_map: dict[str, list[str]] = {}
+    for instruction, args in final:
+        final_map.setdefault(instruction, []).append(args)
+    user = (final_map.get("USER") or [""])[-1]
+    check(re.fullmatch(r"[1-9]\d*(:\d+)?", user) is not None, f"final USER is a numeric non-root id ({user!r})")
+    check(final_map.get("ENTRYPOINT") == ['["/opsgenie-port"]'], 'ENTRYPOINT ["/opsgenie-port"]')
+    check(final_map.get("CMD") == ['["serve"]'], 'CMD ["serve"]')
+    check("8000" in " ".join(final_map.get("EXPOSE", [])), "EXPOSE 8000")
+    check(not final_map.get("RUN"), "no RUN in the final stage (nothing to run it with)")
+    labels = " ".join(final_map.get("LABEL", []))
+    for label in ("title", "description", "licenses", "version", "revision"):
+        check(f"org.opencontainers.image.{label}=" in labels, f"OCI label org.opencontainers.image.{label}")
+    check(any(a.startswith("MAPPINGS=mappings") for i, a in stages[0][1] if i == "ARG"),
+          "builder: ARG MAPPINGS=mappings")
+    check(re.search(r"OPSGENIE_PORT_MAPPINGS=\$\{?MAPPINGS\}?", builder_text) is not None,
+          "builder: OPSGENIE_PORT_MAPPINGS=${MAPPINGS}")
+    check("ca-certificates.crt" in builder_text and any("--from=builder" in a for a in final_map.get("COPY", [])),
+          "CA certificates staged and copied into the final stage")
+    uid = user.split(":")[0]
+    check(re.search(rf":x:{uid}:{uid}:", builder_text) is not None, "/etc/passwd names the USER's uid")
+    check("openssl" not in text.lower() or "no openssl" in text.lower(), "no OpenSSL in the build")
+
+    docker = build_settings(text)
+    script = build_settings((ROOT / "scripts" / "container-build.sh").read_text())
+    check("+crt-static" in docker.get("RUSTFLAGS", ""), "RUSTFLAGS has +crt-static")
+    check("--target" in docker.get("cargo build", "") and "--release" in docker.get("cargo build", ""),
+          "cargo build --release --target (RUSTFLAGS stay off build scripts)")
+    for name in ("RUSTFLAGS", "CARGO_PROFILE_RELEASE_STRIP", "cargo build"):
+        check(docker.get(name) is not None and docker.get(name) == script.get(name),
+              f"same {name} in Dockerfile and container-build.sh ({docker.get(name)!r} vs {script.get(name)!r})")
+
+    ignore = DEPLOY / "Dockerfile.dockerignore"
+    if check(ignore.is_file(), "deploy/Dockerfile.dockerignore exists"):
+        entries = ignore.read_text().split()
+        check("target" in entries and ".git" in entries, "build context excludes target and .git")
+
+    hadolint = shutil.which("hadolint")
+    if hadolint:
+        result = subprocess.run([hadolint, str(DEPLOY / "Dockerfile")], capture_output=True, text=True)
+        print((result.stdout + result.stderr).strip() or "hadolint: no findings")
+        check(result.returncode == 0, "hadolint reports nothing")
+    else:
+        warn("hadolint not installed: Dockerfile lint skipped")
+
+
+def main() -> int:
+    parsed = check_yaml_files()
+    values = (parsed.get(CHART / "values.yaml") or [{}])[0] or {}
+    chart = (parsed.get(CHART / "Chart.yaml") or [{}])[0] or {}
+    check_values(values, chart)
+    check_dockerfile()
+    check_argocd(parsed, values)
+    check_port_ocean_values(parsed)
+    helm = helm_module()
+    if helm is None:
+        warn("helm_python not installed: chart lint and render skipped")
+    else:
+        try:
+            check_helm(helm, values, parsed)
+        except Exception as error:  # noqa: BLE001 - report, then fail
+            check(False, f"chart rendering: {type(error).__name__}: {error}")
+    print(f"check-deploy: {passed} passed, {len(failures)} failed")
+    for failure in failures:
+        print(f"  failed: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
