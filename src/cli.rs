@@ -124,6 +124,22 @@ pub enum Command {
     },
     /// Print the Rust code generated from the mapping this binary was built with.
     Expand,
+    /// Run the Opsgenie and Port simulators standalone on loopback until Ctrl-C.
+    ///
+    /// Prints their URLs and the OCEAN__* variables that point `sync` or `serve` at them. The
+    /// Opsgenie account is generated from the seed (plus the Port documentation's samples).
+    ///
+    /// Example:
+    ///   opsgenie-port sim --alerts 20000
+    #[command(verbatim_doc_comment)]
+    Sim {
+        /// How many alerts the generated account has.
+        #[arg(long, default_value_t = 1000)]
+        alerts: usize,
+        /// Seed of the generated account (same seed, same account).
+        #[arg(long, default_value_t = 20_261_128)]
+        seed: u64,
+    },
     /// Run everything against built-in Opsgenie and Port simulators: no credentials, no network.
     ///
     /// Starts both simulators with a seeded account (the Port documentation's sample objects

@@ -36,7 +36,7 @@ type Catalog = BTreeMap<(String, String), Value>;
 
 async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
     let started = Instant::now();
-    let account = seeded_account(alerts);
+    let account = Account::generate(&GenSpec::typical(20_261_128, alerts)).with_seed_sample();
     let counts = format!(
         "{} alerts, {} incidents, {} services, {} teams, {} users, {} schedules",
         account.alerts().len(),
@@ -131,22 +131,6 @@ async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// A generated account plus the seed document's sample service, incident and alert (with the
-/// team, schedule and users they reference).
-fn seeded_account(alerts: usize) -> Account {
-    let mut account = Account::generate(&GenSpec::typical(20_261_128, alerts));
-    let sample = Account::seed_sample();
-    for alert in sample.alerts().iter() {
-        account.alerts_mut().upsert(alert.clone());
-    }
-    account.incidents.extend(sample.incidents);
-    account.services.extend(sample.services);
-    account.teams.extend(sample.teams);
-    account.users.extend(sample.users);
-    account.schedules.extend(sample.schedules);
-    account
 }
 
 fn demo_config(opsgenie: &OpsgenieSim, port: &PortSim) -> Result<Config, String> {

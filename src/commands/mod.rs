@@ -3,6 +3,7 @@
 mod demo;
 mod map;
 mod serve;
+mod sim;
 mod sync;
 mod validate;
 
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             log_format,
         }),
         Command::Demo { alerts, output } => demo::run(alerts, &output),
+        Command::Sim { alerts, seed } => sim::run(alerts, seed),
         Command::Expand => {
             print!("{}", opsgenie_port::generated::SOURCE);
             Ok(ExitCode::SUCCESS)

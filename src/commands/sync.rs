@@ -6,6 +6,7 @@ use opsgenie_port_runtime::logging::{self, LogFormat, LogOptions};
 use opsgenie_port_runtime::opsgenie::OpsgenieClient;
 use opsgenie_port_runtime::port::PortClient;
 use opsgenie_port_runtime::secret;
+use opsgenie_port_runtime::serve::init::{self, InitPlan};
 use opsgenie_port_runtime::sync::{CancellationFlag, Engine, SyncSettings};
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -60,7 +61,21 @@ pub fn run(args: SyncArgs) -> Result<ExitCode, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let plan = InitPlan::from_json(
+        &config.integration.identifier,
+        &config.integration.kind,
+        env!("CARGO_PKG_VERSION"),
+        REGISTRY.app_config_json,
+        REGISTRY.blueprints_json,
+        config.initialize_port_resources,
+    )
+    .map_err(|e| e.to_string())?;
     let report = runtime.block_on(async {
+        // As Ocean does at every start: the integration, and with initializePortResources the
+        // blueprints, exist in Port before the first resync writes to them.
+        if let Err(e) = init::initialize(engine.port(), &plan).await {
+            return Err(format!("cannot initialise Port resources: {e}"));
+        }
         let cancel = CancellationFlag::new();
         let on_signal = cancel.clone();
         tokio::spawn(async move {
@@ -69,8 +84,15 @@ pub fn run(args: SyncArgs) -> Result<ExitCode, String> {
                 on_signal.cancel();
             }
         });
-        engine.resync(&cancel).await
+        Ok(engine.resync(&cancel).await)
     });
+    let report = match report {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {}", secret::mask(&e));
+            return Ok(ExitCode::from(1));
+        }
+    };
     print!("{}", report.render());
     for error in &report.errors {
         eprintln!("error: {}", secret::mask(error));

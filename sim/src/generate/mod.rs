@@ -65,6 +65,20 @@ impl Account {
         }
     }
 
+    /// This account plus the Port documentation's sample objects ([`Account::seed_sample`]).
+    pub fn with_seed_sample(mut self) -> Account {
+        let sample = Account::seed_sample();
+        for alert in sample.alerts().iter() {
+            self.alerts.upsert(alert.clone());
+        }
+        self.incidents.extend(sample.incidents);
+        self.services.extend(sample.services);
+        self.teams.extend(sample.teams);
+        self.users.extend(sample.users);
+        self.schedules.extend(sample.schedules);
+        self
+    }
+
     pub fn alerts(&self) -> &AlertStore {
         &self.alerts
     }
