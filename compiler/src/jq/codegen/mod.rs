@@ -29,9 +29,8 @@ pub struct CodegenError {
 pub struct ModuleGen {
     rt: TokenStream,
     statics: Vec<TokenStream>,
-    string_statics: HashMap<String, Ident>,
-    number_statics: HashMap<String, Ident>,
-    regex_statics: HashMap<(String, String), Ident>,
+    /// Statics by (name prefix, text, second text): string and number literals, regexes.
+    pooled: HashMap<(&'static str, String, String), Ident>,
     next: u32,
 }
 
@@ -41,9 +40,7 @@ impl ModuleGen {
         ModuleGen {
             rt,
             statics: Vec::new(),
-            string_statics: HashMap::new(),
-            number_statics: HashMap::new(),
-            regex_statics: HashMap::new(),
+            pooled: HashMap::new(),
             next: 0,
         }
     }
@@ -108,47 +105,49 @@ impl ModuleGen {
         })
     }
 
-    fn string_static(&mut self, s: &str) -> Ident {
-        if let Some(id) = self.string_statics.get(s) {
+    /// A pooled `static` (one per distinct key) initialised by `init`; returns its name.
+    fn pooled_static(
+        &mut self,
+        key: (&'static str, String, String),
+        ty: TokenStream,
+        init: TokenStream,
+    ) -> Ident {
+        if let Some(id) = self.pooled.get(&key) {
             return id.clone();
         }
-        let id = self.fresh("STR_");
-        let rt = &self.rt;
+        let id = self.fresh(key.0);
         self.statics.push(quote! {
-            static #id: ::std::sync::LazyLock<#rt::Value> =
-                ::std::sync::LazyLock::new(|| #rt::Value::from(#s));
+            static #id: ::std::sync::LazyLock<#ty> = ::std::sync::LazyLock::new(|| #init);
         });
-        self.string_statics.insert(s.to_string(), id.clone());
+        self.pooled.insert(key, id.clone());
         id
+    }
+
+    fn string_static(&mut self, s: &str) -> Ident {
+        let rt = self.rt.clone();
+        self.pooled_static(
+            ("STR_", s.to_string(), String::new()),
+            quote!(#rt::Value),
+            quote!(#rt::Value::from(#s)),
+        )
     }
 
     fn number_static(&mut self, text: &str) -> Ident {
-        if let Some(id) = self.number_statics.get(text) {
-            return id.clone();
-        }
-        let id = self.fresh("NUM_");
-        let rt = &self.rt;
-        self.statics.push(quote! {
-            static #id: ::std::sync::LazyLock<#rt::Value> =
-                ::std::sync::LazyLock::new(|| #rt::Value::number_literal(#text));
-        });
-        self.number_statics.insert(text.to_string(), id.clone());
-        id
+        let rt = self.rt.clone();
+        self.pooled_static(
+            ("NUM_", text.to_string(), String::new()),
+            quote!(#rt::Value),
+            quote!(#rt::Value::number_literal(#text)),
+        )
     }
 
     fn regex_static(&mut self, pattern: &str, flags: &str) -> Ident {
-        let key = (pattern.to_string(), flags.to_string());
-        if let Some(id) = self.regex_statics.get(&key) {
-            return id.clone();
-        }
-        let id = self.fresh("RE_");
-        let rt = &self.rt;
-        self.statics.push(quote! {
-            static #id: ::std::sync::LazyLock<#rt::R<#rt::Regex>> =
-                ::std::sync::LazyLock::new(|| #rt::Regex::new(#pattern, #flags));
-        });
-        self.regex_statics.insert(key, id.clone());
-        id
+        let rt = self.rt.clone();
+        self.pooled_static(
+            ("RE_", pattern.to_string(), flags.to_string()),
+            quote!(#rt::R<#rt::Regex>),
+            quote!(#rt::Regex::new(#pattern, #flags)),
+        )
     }
 }
 
