@@ -1,6 +1,6 @@
-//! Sync benchmark: one full resync of 100k alerts, 2k incidents and 1k services (default
-//! mapping, all enrichments) against both simulators. Prints wall time, API calls and the peak
-//! RSS of the syncing process.
+//! Sync benchmark: a full resync of 100k alerts, 2k incidents and 1k services (default mapping,
+//! all enrichments) against both simulators, then a second resync and a plan of the unchanged
+//! account. Prints wall time and API calls of each, and the peak RSS of the syncing process.
 //!
 //!     cargo run --release --example sync_bench [-- --alerts N --incidents N --services N]
 //!
@@ -11,7 +11,7 @@ use opsgenie_port::generated::REGISTRY;
 use opsgenie_port::runtime::opsgenie::{OpsgenieClient, OpsgenieOptions};
 use opsgenie_port::runtime::port::PortClient;
 use opsgenie_port::runtime::secret::Secret;
-use opsgenie_port::runtime::sync::{CancellationFlag, Engine, SyncSettings};
+use opsgenie_port::runtime::sync::{CancellationFlag, Engine, NoProgress, SyncSettings};
 use opsgenie_port_sim::generate::{Account, GenSpec};
 use opsgenie_port_sim::opsgenie::{self, OpsgenieSimConfig};
 use opsgenie_port_sim::port::{self, PortSimConfig};
@@ -146,12 +146,43 @@ fn bench(runtime: &tokio::runtime::Runtime, spec: &GenSpec) -> Result<(), String
         peak_rss_kib() as f64 / 1024.0,
         rss_before as f64 / 1024.0
     );
+    if !report.is_success() {
+        drop(child.stdin.take());
+        let _ = child.wait();
+        return Err(format!("resync failed: {:?}", report.errors));
+    }
+
+    // The same account again: every entity compares equal, nothing is written.
+    let started = Instant::now();
+    let again = runtime.block_on(engine.resync(&CancellationFlag::new()));
+    let (opsgenie_calls, port_calls) = again.api_calls();
+    let written: u64 = again.kinds.iter().map(|k| k.upserted).sum();
+    print!("{}", again.render());
+    println!(
+        "bench: second resync of the unchanged account: wall {:.1}s, {opsgenie_calls} Opsgenie + \
+         {port_calls} Port requests, {written} entities written, peak RSS {:.1} MiB",
+        started.elapsed().as_secs_f64(),
+        peak_rss_kib() as f64 / 1024.0
+    );
+    let started = Instant::now();
+    let plan = runtime.block_on(engine.plan(&CancellationFlag::new(), &NoProgress));
+    let (opsgenie_calls, port_calls) = plan
+        .kinds
+        .iter()
+        .fold((0, 0), |(o, p), k| (o + k.opsgenie_calls, p + k.port_calls));
+    print!("{}", plan.render(3));
+    println!(
+        "bench: plan of the unchanged account: wall {:.1}s, {opsgenie_calls} Opsgenie + \
+         {port_calls} Port requests, peak RSS {:.1} MiB",
+        started.elapsed().as_secs_f64(),
+        peak_rss_kib() as f64 / 1024.0
+    );
     drop(child.stdin.take());
     let _ = child.wait();
-    if report.is_success() {
+    if again.is_success() && plan.is_success() {
         Ok(())
     } else {
-        Err(format!("resync failed: {:?}", report.errors))
+        Err(format!("failed: {:?} {:?}", again.errors, plan.errors))
     }
 }
 

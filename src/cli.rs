@@ -1,14 +1,31 @@
 //! Command-line interface definitions.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+
+/// The exit-status table (also in the README), printed after the top-level help.
+const EXIT_STATUS: &str = "\
+Exit status (every subcommand):
+  0    success (validate: no errors; sync: resync completed; plan: plan complete)
+  1    the operation ran and failed: mapping errors (validate), a failed resync (sync, serve
+       with ONCE; nothing is deleted then), an incomplete plan, start-up failure (serve)
+  2    unusable input: a wrong flag, missing or invalid OCEAN__* configuration, no such file
+  3    plan --detailed-exitcode only: the plan is complete and a resync would change something
+  130  sync or plan interrupted by Ctrl-C or SIGTERM (nothing deleted; serve exits 0 instead)";
 
 /// Sync Opsgenie alerts, incidents, services, teams, schedules and users into Port's catalog.
 ///
 /// The mapping (Port's port-app-config YAML with jq expressions, plus blueprints) is compiled
 /// into this binary at build time: `OPSGENIE_PORT_MAPPINGS=./my-mappings cargo build --release`.
 #[derive(Parser, Debug)]
-#[command(name = "opsgenie-port", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "opsgenie-port",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = EXIT_STATUS
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -60,32 +77,51 @@ pub enum Command {
     ///
     /// Configuration comes from Ocean's environment variables (`OCEAN__PORT__CLIENT_ID`,
     /// `OCEAN__PORT__CLIENT_SECRET`, `OCEAN__INTEGRATION__CONFIG__API_TOKEN`, …, and `.env`);
-    /// the flags below override them. Prints a per-kind summary. Exit status: 0 when the resync
-    /// completed, 1 when it failed (nothing is deleted then), 2 on unusable configuration.
+    /// the flags below override them. Entities equal to what Port holds are not written again.
+    /// Shows a progress bar per kind on a terminal, then prints a per-kind summary. Exit
+    /// status: 0 when the resync completed, 1 when it failed (nothing is deleted then), 2 on
+    /// unusable configuration, 130 when interrupted by Ctrl-C or SIGTERM.
     ///
     /// Examples:
     ///   opsgenie-port sync
     ///   opsgenie-port sync --identifier my-opsgenie-integration --log-format json
     #[command(verbatim_doc_comment)]
     Sync {
-        /// Port API root (OCEAN__PORT__BASE_URL).
-        #[arg(long)]
-        port_base_url: Option<String>,
-        /// Opsgenie API root (OCEAN__INTEGRATION__CONFIG__API_URL).
-        #[arg(long)]
-        opsgenie_api_url: Option<String>,
-        /// Installation id in Port (OCEAN__INTEGRATION__IDENTIFIER).
-        #[arg(long)]
-        identifier: Option<String>,
-        /// DEBUG, INFO, WARNING, ERROR or CRITICAL (APPLICATION__LOG_LEVEL).
-        #[arg(long)]
-        log_level: Option<String>,
-        /// auto (JSON unless stderr is a terminal), json or text.
-        #[arg(long)]
-        log_format: Option<String>,
+        #[command(flatten)]
+        connection: Connection,
         /// Do not PATCH the integration's resync-state in Port.
         #[arg(long)]
         no_resync_state: bool,
+    },
+    /// Show what a resync would create, update and delete in Port, changing nothing.
+    ///
+    /// Reads Opsgenie and Port exactly as `sync` does (same configuration, same mapping, the
+    /// same comparison with Port's entities and the same deletion rules) but writes nothing:
+    /// no entities, no deletions, no resync-state, no blueprints. Prints per blueprint how many
+    /// entities would be created, updated, left unchanged and deleted, with the first
+    /// identifiers of each. Port's own validation is not predicted: an entity Port would refuse
+    /// is listed as a create or update. Exit status: 0 when the plan is complete (3 with
+    /// --detailed-exitcode when it is not empty), 1 when it could not be completed, 2 on
+    /// unusable configuration, 130 when interrupted.
+    ///
+    /// Examples:
+    ///   opsgenie-port plan
+    ///   opsgenie-port plan --show 20
+    ///   opsgenie-port plan --format json > plan.json
+    ///   opsgenie-port plan --detailed-exitcode || echo "the catalog is out of date"
+    #[command(verbatim_doc_comment)]
+    Plan {
+        #[command(flatten)]
+        connection: Connection,
+        /// Output: text (a table and the first identifiers) or json (every identifier).
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// How many identifiers to list per blueprint and change (text output).
+        #[arg(long, default_value_t = 5)]
+        show: usize,
+        /// Exit with 3 instead of 0 when a resync would change something.
+        #[arg(long)]
+        detailed_exitcode: bool,
     },
     /// Run always-on: Opsgenie webhooks in real time plus resyncs (Port Ocean's default mode).
     ///
@@ -123,14 +159,23 @@ pub enum Command {
         log_format: Option<String>,
     },
     /// Print the Rust code generated from the mapping this binary was built with.
+    ///
+    /// The code every mapping expression was compiled to, formatted; useful to see what a jq
+    /// expression became or to report a compiler bug.
+    ///
+    /// Examples:
+    ///   opsgenie-port expand > generated.rs
+    ///   opsgenie-port expand | grep -n 'fn resource_2'
+    #[command(verbatim_doc_comment)]
     Expand,
     /// Run the Opsgenie and Port simulators standalone on loopback until Ctrl-C.
     ///
     /// Prints their URLs and the OCEAN__* variables that point `sync` or `serve` at them. The
     /// Opsgenie account is generated from the seed (plus the Port documentation's samples).
     ///
-    /// Example:
-    ///   opsgenie-port sim --alerts 20000
+    /// Examples:
+    ///   opsgenie-port sim
+    ///   opsgenie-port sim --alerts 20000 --seed 7
     #[command(verbatim_doc_comment)]
     Sim {
         /// How many alerts the generated account has.
@@ -161,9 +206,38 @@ pub enum Command {
     },
 }
 
+/// Where `sync` and `plan` connect and how they report (flags over the `OCEAN__*` variables).
+#[derive(Args, Debug, Default)]
+pub struct Connection {
+    /// Port API root (OCEAN__PORT__BASE_URL).
+    #[arg(long)]
+    pub port_base_url: Option<String>,
+    /// Opsgenie API root (OCEAN__INTEGRATION__CONFIG__API_URL).
+    #[arg(long)]
+    pub opsgenie_api_url: Option<String>,
+    /// Installation id in Port (OCEAN__INTEGRATION__IDENTIFIER).
+    #[arg(long)]
+    pub identifier: Option<String>,
+    /// DEBUG, INFO, WARNING, ERROR or CRITICAL (APPLICATION__LOG_LEVEL).
+    #[arg(long)]
+    pub log_level: Option<String>,
+    /// auto (JSON unless stderr is a terminal, which also shows progress bars), json or text.
+    #[arg(long)]
+    pub log_format: Option<String>,
+    /// No progress bars (they are shown only when stderr is a terminal and logs are text).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Human,
     Json,
     Github,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Json,
 }

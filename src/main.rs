@@ -2,17 +2,88 @@
 
 mod cli;
 mod commands;
+mod progress;
 
+use clap::error::ErrorKind;
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(commands::EXIT_USAGE)
         }
+    }
+}
+
+/// Help and version go to stdout (exit 0); a wrong command line is one line on stderr with
+/// clap's hint, exit status 2.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = error.print();
+        return if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(commands::EXIT_USAGE)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    eprintln!("{}", one_line(&error.render().to_string()));
+    ExitCode::from(commands::EXIT_USAGE)
+}
+
+/// clap's message (error, its details, tips) on one line, without the usage block.
+fn one_line(rendered: &str) -> String {
+    let mut message: Vec<&str> = Vec::new();
+    let mut tips: Vec<&str> = Vec::new();
+    for line in rendered.lines().map(str::trim) {
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        match line.strip_prefix("tip:") {
+            Some(tip) => tips.push(tip.trim()),
+            None if !line.is_empty() => message.push(line),
+            None => {}
+        }
+    }
+    let mut out = message.join(" ");
+    if !tips.is_empty() {
+        out.push_str(&format!(" ({})", tips.join("; ")));
+    }
+    out.push_str("; see --help");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn clap_errors_become_one_line_with_their_tips() {
+        let rendered =
+            "error: unexpected argument '--detailed' found\n\n  tip: a similar argument \
+                        exists: '--detailed-exitcode'\n\nUsage: opsgenie-port plan \
+                        --detailed-exitcode\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            one_line(rendered),
+            "error: unexpected argument '--detailed' found (a similar argument exists: \
+             '--detailed-exitcode'); see --help"
+        );
+        let missing = "error: the following required arguments were not provided:\n  --kind \
+                       <KIND>\n\nUsage: opsgenie-port map --kind <KIND> [FILE]\n";
+        assert_eq!(
+            one_line(missing),
+            "error: the following required arguments were not provided: --kind <KIND>; see --help"
+        );
     }
 }

@@ -46,10 +46,7 @@ fn deleted(report: &opsgenie_port::runtime::sync::ResyncReport) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_mapping_catalog_equals_map_raw_of_the_same_objects() {
-    let mut account = small_account(11, 240);
-    let sample = Account::seed_sample();
-    account.services.extend(sample.services);
-    account.incidents.extend(sample.incidents);
+    let account = account_with_sample_services(11, 240);
     let sims = start(account, &REGISTRY, OpsgenieSimConfig::default()).await;
     let report = sync_ok(&sims, &REGISTRY).await;
     let expected = expected_catalog(&sims, &REGISTRY).await;
@@ -243,6 +240,15 @@ async fn thirty_percent_faults_converge_without_wrongful_deletions_or_losses() {
     sync_ok(&sims, &plain::REGISTRY).await;
     let clean = port_catalog(&sims);
     let created_before = sims.port.counters().entities_deleted;
+    // Every alert changes, so the faulty resyncs have entities to write, not only to compare.
+    let ids: Vec<String> = sims
+        .opsgenie
+        .with_account(|a| a.alerts().iter().map(|x| x.id.to_string()).collect());
+    for id in &ids {
+        let mut alert = sims.opsgenie.alert_json(id).expect("alert");
+        alert["message"] = json!(format!("changed before the faults: {id}"));
+        sims.opsgenie.upsert_alert(alert).expect("change");
+    }
 
     let mut faults = FaultConfig::all(0.3, 99);
     faults.timeout_stall = Duration::from_secs(3);
@@ -331,11 +337,12 @@ async fn a_kind_failing_for_good_blocks_every_deletion() {
         report.errors
     );
     assert!(matches!(report.deletion, DeletionOutcome::Skipped(_)));
-    // Other kinds still ran; the removed alerts' entities are still there.
+    // Other kinds still ran (and found their entities unchanged); the removed alerts'
+    // entities are still there.
     assert!(report
         .kinds
         .iter()
-        .any(|k| k.kind == "alert" && k.upserted > 0));
+        .any(|k| k.kind == "alert" && k.mapped > 0 && k.unchanged == k.mapped));
     assert_eq!(
         port_catalog(&sims).keys().collect::<Vec<_>>(),
         before.keys().collect::<Vec<_>>()
@@ -438,37 +445,7 @@ async fn opsgenie_calls_grow_linearly_and_plain_mappings_make_no_enrichment_call
 
 /// Runs the real binary against the simulators.
 async fn run_cli(sims: &Sims, env: Vec<(&'static str, String)>) -> std::process::Output {
-    let bin = env!("CARGO_BIN_EXE_opsgenie-port");
-    let mut base = vec![
-        ("OCEAN__PORT__CLIENT_ID", sims.port.client_id().to_owned()),
-        (
-            "OCEAN__PORT__CLIENT_SECRET",
-            sims.port.client_secret().to_owned(),
-        ),
-        ("OCEAN__PORT__BASE_URL", sims.port.base_url()),
-        (
-            "OCEAN__INTEGRATION__CONFIG__API_URL",
-            sims.opsgenie.base_url(),
-        ),
-        ("OCEAN__INTEGRATION__IDENTIFIER", IDENTIFIER.to_owned()),
-        (
-            "OCEAN__INTEGRATION__CONFIG__API_TOKEN",
-            sims.opsgenie.api_key().to_owned(),
-        ),
-    ];
-    base.retain(|(name, _)| !env.iter().any(|(n, _)| n == name));
-    base.extend(env);
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(bin)
-            .arg("sync")
-            .env_remove("RUST_LOG")
-            .envs(base)
-            .current_dir(std::env::temp_dir())
-            .output()
-            .expect("run opsgenie-port")
-    })
-    .await
-    .unwrap()
+    run_command(sims, &["sync"], env).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

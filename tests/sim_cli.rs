@@ -25,6 +25,37 @@ fn sync_against_the_standalone_simulators() {
         }
     }
     assert_eq!(env.len(), 5, "{env:?}");
+    // Before the first sync, `plan` lists the Port resources and entities it would create.
+    let plan = Command::new(bin)
+        .args(["plan", "--detailed-exitcode"])
+        .env_remove("RUST_LOG")
+        .envs(env.clone())
+        .env("OCEAN__INTEGRATION__IDENTIFIER", "sim-cli-test")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("plan runs");
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert_eq!(
+        plan.status.code(),
+        Some(3),
+        "{text}\n{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    assert!(
+        text.contains("would create the integration \"sim-cli-test\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "would create the blueprints opsGenieService, opsGenieIncident, opsGenieAlert"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("plan complete: "), "{text}");
+    assert!(
+        text.contains(" 0 to update, 0 to delete, 0 unchanged"),
+        "{text}"
+    );
     let out = Command::new(bin)
         .arg("sync")
         .env_remove("RUST_LOG")

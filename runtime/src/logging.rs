@@ -32,7 +32,8 @@ impl LogFormat {
         }
     }
 
-    fn is_json(self) -> bool {
+    /// Whether lines are JSON (for `Auto`: stderr is not a terminal).
+    pub fn is_json(self) -> bool {
         match self {
             LogFormat::Json => true,
             LogFormat::Text => false,

@@ -129,7 +129,7 @@ async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
     Ok(if report.is_success() {
         ExitCode::SUCCESS
     } else {
-        ExitCode::from(1)
+        ExitCode::from(super::EXIT_FAILED)
     })
 }
 

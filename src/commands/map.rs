@@ -77,7 +77,7 @@ pub fn run(kind: &str, index: Option<usize>, file: Option<&Path>) -> Result<Exit
         if summary.invalid.is_empty() && summary.selector_errors.is_empty() {
             ExitCode::SUCCESS
         } else {
-            ExitCode::from(1)
+            ExitCode::from(super::EXIT_FAILED)
         },
     )
 }

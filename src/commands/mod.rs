@@ -2,6 +2,7 @@
 
 mod demo;
 mod map;
+mod plan;
 mod serve;
 mod sim;
 mod sync;
@@ -9,6 +10,16 @@ mod validate;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
+
+/// The operation ran and failed (mapping errors found, a resync or plan that failed, start-up
+/// that failed).
+pub const EXIT_FAILED: u8 = 1;
+/// The input cannot be used: a wrong flag, missing configuration, no such file.
+pub const EXIT_USAGE: u8 = 2;
+/// `plan --detailed-exitcode`: the plan succeeded and a resync would change something.
+pub const EXIT_CHANGES: u8 = 3;
+/// `sync` or `plan` stopped by Ctrl-C or SIGTERM (nothing was deleted).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Runs a parsed command line. `Err` is an unusable-input error (exit status 2).
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -20,19 +31,19 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             file,
         } => map::run(&kind, resource, file.as_deref()),
         Command::Sync {
-            port_base_url,
-            opsgenie_api_url,
-            identifier,
-            log_level,
-            log_format,
+            connection,
             no_resync_state,
-        } => sync::run(sync::SyncArgs {
-            port_base_url,
-            opsgenie_api_url,
-            identifier,
-            log_level,
-            log_format,
-            no_resync_state,
+        } => sync::run(&connection, no_resync_state),
+        Command::Plan {
+            connection,
+            format,
+            show,
+            detailed_exitcode,
+        } => plan::run(plan::PlanArgs {
+            connection,
+            format,
+            show,
+            detailed_exitcode,
         }),
         Command::Serve {
             port,

@@ -50,7 +50,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         Err(ServeError::Config(detail)) => Err(detail),
         Err(error) => {
             eprintln!("error: {error}");
-            Ok(ExitCode::from(1))
+            Ok(ExitCode::from(super::EXIT_FAILED))
         }
     }
 }

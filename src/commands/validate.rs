@@ -26,7 +26,7 @@ pub fn run(dir: &Path, format: Format) -> Result<ExitCode, String> {
         println!();
     }
     if compiled.has_errors() {
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::from(super::EXIT_FAILED));
     }
     if format == Format::Human {
         eprintln!("{}: mappings are valid", dir.display());

@@ -37,6 +37,24 @@ pub fn small_account(seed: u64, alerts: usize) -> Account {
     })
 }
 
+/// [`small_account`] plus the documentation's sample services and incidents (two of those
+/// services share a name, hence an identifier).
+pub fn account_with_sample_services(seed: u64, alerts: usize) -> Account {
+    let mut account = small_account(seed, alerts);
+    let sample = Account::seed_sample();
+    account.services.extend(sample.services);
+    account.incidents.extend(sample.incidents);
+    account
+}
+
+/// `(blueprint, identifier)` of Port's entity JSON.
+pub fn entity_key(entity: &Value) -> (String, String) {
+    (
+        entity["blueprint"].as_str().unwrap_or_default().to_owned(),
+        entity["identifier"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
 /// Starts both simulators; Port knows `registry`'s blueprints and the integration.
 pub async fn start(
     account: Account,
@@ -336,13 +354,7 @@ pub fn port_catalog(sims: &Sims) -> BTreeMap<(String, String), Value> {
             let id = e["identifier"].as_str().unwrap_or_default();
             sims.port.entity_datasource(bp, id).as_deref() == Some(mine.as_str())
         })
-        .map(|e| {
-            let key = (
-                e["blueprint"].as_str().unwrap_or_default().to_owned(),
-                e["identifier"].as_str().unwrap_or_default().to_owned(),
-            );
-            (key, e)
-        })
+        .map(|e| (entity_key(&e), e))
         .collect()
 }
 
@@ -447,4 +459,50 @@ pub fn assert_catalog(sims: &Sims, expected: &BTreeMap<(String, String), Value>)
 /// A jq value back to JSON, for assertions.
 pub fn to_json(value: &jq::Value) -> Value {
     value.to_serde()
+}
+
+/// `OCEAN__*` variables pointing the binary at the simulators; `overrides` replace them.
+pub fn cli_env(sims: &Sims, overrides: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+    let mut base = vec![
+        ("OCEAN__PORT__CLIENT_ID", sims.port.client_id().to_owned()),
+        (
+            "OCEAN__PORT__CLIENT_SECRET",
+            sims.port.client_secret().to_owned(),
+        ),
+        ("OCEAN__PORT__BASE_URL", sims.port.base_url()),
+        (
+            "OCEAN__INTEGRATION__CONFIG__API_URL",
+            sims.opsgenie.base_url(),
+        ),
+        ("OCEAN__INTEGRATION__IDENTIFIER", IDENTIFIER.to_owned()),
+        (
+            "OCEAN__INTEGRATION__CONFIG__API_TOKEN",
+            sims.opsgenie.api_key().to_owned(),
+        ),
+    ];
+    base.retain(|(name, _)| !overrides.iter().any(|(n, _)| n == name));
+    base.extend(overrides);
+    base
+}
+
+/// Runs `opsgenie-port <args>` against the simulators (from a blocking thread, so the
+/// in-process simulators keep serving).
+pub async fn run_command(
+    sims: &Sims,
+    args: &[&str],
+    env: Vec<(&'static str, String)>,
+) -> std::process::Output {
+    let env = cli_env(sims, env);
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_opsgenie-port"))
+            .args(args)
+            .env_remove("RUST_LOG")
+            .envs(env)
+            .current_dir(std::env::temp_dir())
+            .output()
+            .expect("run opsgenie-port")
+    })
+    .await
+    .unwrap()
 }

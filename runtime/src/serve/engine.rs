@@ -21,7 +21,7 @@ impl Resyncer for EngineResync {
     fn resync(&self, cancel: Cancel) -> BoxFuture<'static, ResyncRun> {
         let engine = self.0.clone();
         Box::pin(async move {
-            // The engine polls a flag between pages; bridge the async signal to it.
+            // Bridge the listener's cancel signal to the engine's flag.
             let flag = CancellationFlag::new();
             let bridge = {
                 let flag = flag.clone();

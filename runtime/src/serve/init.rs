@@ -223,6 +223,47 @@ pub async fn initialize(port: &PortClient, plan: &InitPlan) -> Result<InitReport
     Ok(report)
 }
 
+/// What [`initialize`] would do, found with reads only (for `plan`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InitPreview {
+    pub integration_missing: bool,
+    pub blueprints_to_create: Vec<String>,
+}
+
+impl InitPreview {
+    pub fn is_empty(&self) -> bool {
+        !self.integration_missing && self.blueprints_to_create.is_empty()
+    }
+}
+
+/// What [`initialize`] would create, without writing anything.
+pub async fn preview(port: &PortClient, plan: &InitPlan) -> Result<InitPreview, InitError> {
+    let integration = port.get_integration(&plan.identifier).await?;
+    let mut preview = InitPreview {
+        integration_missing: integration.is_none(),
+        ..InitPreview::default()
+    };
+    let initialized = integration
+        .as_ref()
+        .and_then(|i| i.get("arePortResourcesInitialized"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if initialized || !plan.initialize_port_resources {
+        return Ok(preview);
+    }
+    let mut missing = Vec::new();
+    for blueprint in &plan.blueprints {
+        let id = blueprint_id(blueprint);
+        if port.get_blueprint(&id).await?.is_some() {
+            // As `initialize`: one existing blueprint leaves all of them alone.
+            return Ok(preview);
+        }
+        missing.push(id);
+    }
+    preview.blueprints_to_create = missing;
+    Ok(preview)
+}
+
 fn blueprint_id(blueprint: &Value) -> String {
     blueprint
         .get("identifier")

@@ -1,9 +1,11 @@
 //! One resource of a resync: list its kind page by page, enrich, map, upsert each page before
 //! fetching the next.
 
+use super::diff::{self, Change};
 use super::enrich::{self, Enricher};
+use super::plan::PlanBook;
 use super::reconcile::Generated;
-use super::summary::KindSummary;
+use super::summary::{KindSummary, Progress};
 use super::{CancellationFlag, Engine, SyncError};
 use crate::mapping::{Entity, FieldNote, Outcome, Resource};
 use crate::opsgenie::{self, ListParams, Pager};
@@ -18,6 +20,9 @@ pub(super) struct ResourceRun<'a> {
     resource: &'static Resource,
     enricher: &'a mut Enricher,
     generated: &'a mut Generated,
+    /// In a plan: where pages are recorded instead of written.
+    plan: Option<&'a mut PlanBook>,
+    progress: &'a dyn Progress,
     enrichments: Vec<&'static str>,
     summary: KindSummary,
     /// Fields that produced no value: (field, error) -> count, logged once at the end.
@@ -31,12 +36,16 @@ impl<'a> ResourceRun<'a> {
         resource: &'static Resource,
         enricher: &'a mut Enricher,
         generated: &'a mut Generated,
+        plan: Option<&'a mut PlanBook>,
+        progress: &'a dyn Progress,
     ) -> Self {
         ResourceRun {
             engine,
             resource,
             enricher,
             generated,
+            plan,
+            progress,
             enrichments: Engine::resource_enrichments(resource),
             summary: KindSummary {
                 kind: resource.kind,
@@ -62,6 +71,8 @@ impl<'a> ResourceRun<'a> {
             enrichments = ?self.enrichments,
             "resyncing resource"
         );
+        self.progress
+            .started(self.resource.kind, self.resource.index);
         let outcome = self.pages(cancel).await;
         self.log_notes();
         self.summary.opsgenie_calls = self.engine.opsgenie().counters().requests - opsgenie_before;
@@ -81,12 +92,15 @@ impl<'a> ResourceRun<'a> {
             filtered = s.filtered,
             skipped = s.skipped,
             failed = s.failed,
-            upserted = s.upserted,
+            created = s.created,
+            updated = s.updated,
+            unchanged = s.unchanged,
             opsgenie_calls = s.opsgenie_calls,
             port_calls = s.port_calls,
             elapsed_ms = s.elapsed.as_millis() as u64,
             "resource done"
         );
+        self.progress.finished(&self.summary);
         (self.summary, outcome)
     }
 
@@ -97,13 +111,14 @@ impl<'a> ResourceRun<'a> {
             if cancel.is_cancelled() {
                 return Err(SyncError::Aborted);
             }
-            let Some(page) = pager.next_page_values().await? else {
+            let Some(page) = cancel.guard(pager.next_page_values()).await? else {
                 break;
             };
             self.summary.fetched += page.len() as u64;
-            self.enricher
-                .prepare(self.resource.kind, &self.enrichments, &page)
-                .await?;
+            let prepared = self
+                .enricher
+                .prepare(self.resource.kind, &self.enrichments, &page);
+            cancel.guard(prepared).await?;
             let mut entities = Vec::new();
             for mut item in page {
                 enrich::insert_fields(
@@ -125,7 +140,8 @@ impl<'a> ResourceRun<'a> {
                     }
                 }
             }
-            self.upsert(entities).await?;
+            cancel.guard(self.write(entities)).await?;
+            self.progress.advanced(&self.summary);
         }
         if let Some(first) = selector_errors.first() {
             return Err(SyncError::Mapping(format!(
@@ -163,7 +179,9 @@ impl<'a> ResourceRun<'a> {
         Ok(self.engine.opsgenie().list(list, params))
     }
 
-    async fn upsert(&mut self, entities: Vec<Entity>) -> Result<(), SyncError> {
+    /// Writes one page's entities that differ from Port's, per blueprint — or, in a plan,
+    /// records what writing them would do.
+    async fn write(&mut self, entities: Vec<Entity>) -> Result<(), SyncError> {
         if entities.is_empty() {
             return Ok(());
         }
@@ -172,19 +190,52 @@ impl<'a> ResourceRun<'a> {
         for entity in &entities {
             self.generated.add(entity);
         }
-        let result = self.engine.upsert_entities(&entities).await?;
-        self.summary.upserted += result.upserted as u64;
-        self.summary.failed += result.failed as u64;
-        for (blueprint, identifier, reason) in &result.failures {
-            if self.logged_failures < LOGGED_FAILURES {
-                self.logged_failures += 1;
-                tracing::warn!(
-                    kind = self.resource.kind,
-                    blueprint = %blueprint,
-                    identifier = %identifier,
-                    reason = %reason,
-                    "Port refused an entity"
-                );
+        for (blueprint, bodies) in group_by_blueprint(&entities) {
+            let engine = self.engine;
+            let exact = self.plan.is_some();
+            let port = engine.port();
+            let classified =
+                diff::classify(port, engine.settings(), &blueprint, &bodies, exact).await;
+            if let Some(book) = self.plan.as_deref_mut() {
+                let counts = book.record(&blueprint, &bodies, classified?);
+                engine.plan_placeholders(book).await?;
+                self.summary.created += counts.created;
+                self.summary.updated += counts.updated;
+                self.summary.unchanged += counts.unchanged;
+                continue;
+            }
+            let changes: Vec<Change> = match classified {
+                Ok(compared) => compared.into_iter().map(|(change, _)| change).collect(),
+                Err(error) if error.is_auth() => return Err(error.into()),
+                Err(error) => {
+                    // As Ocean: when the comparison fails, everything is written.
+                    tracing::warn!(blueprint = %blueprint, error = %error, "cannot compare with Port; writing every entity");
+                    vec![Change::Update; bodies.len()]
+                }
+            };
+            let changed: Vec<serde_json::Value> = bodies
+                .into_iter()
+                .zip(&changes)
+                .filter(|(_, change)| **change != Change::Unchanged)
+                .map(|(body, _)| body)
+                .collect();
+            self.summary.unchanged += (changes.len() - changed.len()) as u64;
+            let result = engine.upsert_bodies(&blueprint, &changed).await?;
+            self.summary.created += result.created as u64;
+            self.summary.updated += (result.upserted - result.created) as u64;
+            self.summary.upserted += result.upserted as u64;
+            self.summary.failed += result.failed as u64;
+            for (blueprint, identifier, reason) in &result.failures {
+                if self.logged_failures < LOGGED_FAILURES {
+                    self.logged_failures += 1;
+                    tracing::warn!(
+                        kind = self.resource.kind,
+                        blueprint = %blueprint,
+                        identifier = %identifier,
+                        reason = %reason,
+                        "Port refused an entity"
+                    );
+                }
             }
         }
         Ok(())
@@ -219,4 +270,19 @@ impl<'a> ResourceRun<'a> {
             }
         }
     }
+}
+
+/// Port entity JSON per blueprint, blueprints in order of first appearance.
+pub(super) fn group_by_blueprint(entities: &[Entity]) -> Vec<(String, Vec<serde_json::Value>)> {
+    let mut groups: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
+    for entity in entities {
+        let blueprint = entity.blueprint_name();
+        let body =
+            serde_json::from_slice(&entity.to_port_json()).unwrap_or(serde_json::Value::Null);
+        match groups.iter_mut().find(|(name, _)| *name == blueprint) {
+            Some((_, bodies)) => bodies.push(body),
+            None => groups.push((blueprint, vec![body])),
+        }
+    }
+    groups
 }

@@ -6,15 +6,19 @@
 //! — only when nothing at all went wrong (§3.7).
 
 mod decode;
+mod diff;
 mod enrich;
 mod fetch;
+mod plan;
 mod reconcile;
 mod summary;
 mod time;
 
 pub use decode::project;
+pub use diff::{unchanged as entity_unchanged, Change};
 pub use enrich::supported as supported_enrichments;
-pub use summary::{DeletionOutcome, KindSummary, ResyncReport, ResyncStatus};
+pub use plan::{BlueprintPlan, PlanReport, PlannedDeletion};
+pub use summary::{DeletionOutcome, KindSummary, NoProgress, Progress, ResyncReport, ResyncStatus};
 pub use time::format_iso_millis;
 
 use crate::config::Config;
@@ -59,9 +63,16 @@ impl SyncSettings {
     }
 }
 
-/// Set to stop a running resync at the next page boundary (state `aborted`, nothing deleted).
+/// Set to stop a running resync: the request in flight is dropped and the run ends `aborted`
+/// with nothing deleted.
 #[derive(Clone, Debug, Default)]
-pub struct CancellationFlag(Arc<AtomicBool>);
+pub struct CancellationFlag(Arc<CancelState>);
+
+#[derive(Debug, Default)]
+struct CancelState {
+    cancelled: AtomicBool,
+    notify: tokio::sync::Notify,
+}
 
 impl CancellationFlag {
     pub fn new() -> Self {
@@ -69,11 +80,39 @@ impl CancellationFlag {
     }
 
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.cancelled.store(true, Ordering::SeqCst);
+        self.0.notify.notify_waiters();
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Completes once [`CancellationFlag::cancel`] has been called.
+    pub async fn cancelled(&self) {
+        let notified = self.0.notify.notified();
+        tokio::pin!(notified);
+        // Registered before the check, so a cancel in between is not missed.
+        notified.as_mut().enable();
+        if self.is_cancelled() {
+            return;
+        }
+        notified.await;
+    }
+
+    /// Runs `work` unless the flag is set first: `Err(Aborted)` then, and `work` is dropped.
+    pub async fn guard<T, E>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, SyncError>
+    where
+        SyncError: From<E>,
+    {
+        tokio::select! {
+            biased;
+            _ = self.cancelled() => Err(SyncError::Aborted),
+            result = work => result.map_err(SyncError::from),
+        }
     }
 }
 
@@ -112,6 +151,14 @@ impl SyncError {
     }
 }
 
+impl SyncError {
+    /// Port could not be reached even after every retry: each later resource needs it too,
+    /// so the run stops rather than wait through the same retries once per resource.
+    pub fn is_port_unavailable(&self) -> bool {
+        matches!(self, SyncError::Port(PortError::Http(_)))
+    }
+}
+
 impl From<OpsgenieError> for SyncError {
     fn from(error: OpsgenieError) -> Self {
         SyncError::Opsgenie(error)
@@ -128,6 +175,8 @@ impl From<PortError> for SyncError {
 #[derive(Clone, Debug, Default)]
 pub struct UpsertSummary {
     pub upserted: usize,
+    /// Of `upserted`, the entities Port created.
+    pub created: usize,
     pub failed: usize,
     /// `(blueprint, identifier, reason)` of refused entities.
     pub failures: Vec<(String, String, String)>,
@@ -138,6 +187,16 @@ pub struct UpsertSummary {
 pub struct DeleteSummary {
     pub deleted: usize,
     pub failed: usize,
+}
+
+/// What running the resources produced.
+#[derive(Default)]
+struct Pass {
+    kinds: Vec<KindSummary>,
+    errors: Vec<String>,
+    aborted: bool,
+    /// Bad credentials or Port unavailable: nothing else can succeed.
+    fatal: bool,
 }
 
 /// The resync engine; cheap to clone (shared between the resync loop and a webhook server).
@@ -304,38 +363,47 @@ impl Engine {
     /// Upserts entities grouped by blueprint with the mapping's flags. Refused entities are
     /// counted, not errors; `Err` only when Port itself fails (credentials, retries exhausted).
     pub async fn upsert_entities(&self, entities: &[Entity]) -> Result<UpsertSummary, SyncError> {
-        let mut groups: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-        let mut order: Vec<String> = Vec::new();
-        for entity in entities {
-            let blueprint = entity.blueprint_name();
-            if !groups.contains_key(&blueprint) {
-                order.push(blueprint.clone());
-            }
-            let body =
-                serde_json::from_slice(&entity.to_port_json()).unwrap_or(serde_json::Value::Null);
-            groups.entry(blueprint).or_default().push(body);
-        }
-        let options = self.upsert_options();
         let mut summary = UpsertSummary::default();
-        for blueprint in order {
-            let bodies = groups.remove(&blueprint).unwrap_or_default();
-            let results = self
-                .inner
-                .port
-                .upsert_entities(&blueprint, &bodies, &options)
-                .await?;
-            for result in results {
-                match result.status {
-                    crate::port::UpsertStatus::Failed(error) => {
-                        summary.failed += 1;
-                        summary.failures.push((
-                            blueprint.clone(),
-                            result.identifier,
-                            secret::mask(&error.to_string()),
-                        ));
-                    }
-                    _ => summary.upserted += 1,
+        for (blueprint, bodies) in fetch::group_by_blueprint(entities) {
+            let part = self.upsert_bodies(&blueprint, &bodies).await?;
+            summary.upserted += part.upserted;
+            summary.created += part.created;
+            summary.failed += part.failed;
+            summary.failures.extend(part.failures);
+        }
+        Ok(summary)
+    }
+
+    /// Upserts Port entity JSON of one blueprint (see [`Engine::upsert_entities`]).
+    async fn upsert_bodies(
+        &self,
+        blueprint: &str,
+        bodies: &[serde_json::Value],
+    ) -> Result<UpsertSummary, SyncError> {
+        let mut summary = UpsertSummary::default();
+        if bodies.is_empty() {
+            return Ok(summary);
+        }
+        let results = self
+            .inner
+            .port
+            .upsert_entities(blueprint, bodies, &self.upsert_options())
+            .await?;
+        for result in results {
+            match result.status {
+                crate::port::UpsertStatus::Failed(error) => {
+                    summary.failed += 1;
+                    summary.failures.push((
+                        blueprint.to_owned(),
+                        result.identifier,
+                        secret::mask(&error.to_string()),
+                    ));
                 }
+                crate::port::UpsertStatus::Created => {
+                    summary.upserted += 1;
+                    summary.created += 1;
+                }
+                crate::port::UpsertStatus::Updated => summary.upserted += 1,
             }
         }
         Ok(summary)
@@ -373,6 +441,15 @@ impl Engine {
 
     /// One full resync; every failure ends up in the report (this never panics on bad input).
     pub async fn resync(&self, cancel: &CancellationFlag) -> ResyncReport {
+        self.resync_with_progress(cancel, &NoProgress).await
+    }
+
+    /// [`Engine::resync`], reporting each resource's progress to `progress`.
+    pub async fn resync_with_progress(
+        &self,
+        cancel: &CancellationFlag,
+        progress: &dyn Progress,
+    ) -> ResyncReport {
         let started = Instant::now();
         let start_ms = crate::http::time::now_millis();
         let start_iso = format_iso_millis(start_ms);
@@ -391,52 +468,17 @@ impl Engine {
             }
         }
 
-        let mut enricher = enrich::Enricher::new(
-            self.inner.opsgenie.clone(),
-            self.inner.settings.enrichment_concurrency,
-        );
         let mut generated = reconcile::Generated::new(&self.inner.relation_targets);
-        let mut kinds = Vec::new();
-        let mut aborted = false;
-        for resource in self.inner.registry.resources {
-            if fatal {
-                break;
-            }
-            if cancel.is_cancelled() {
-                aborted = true;
-                break;
-            }
-            let run = fetch::ResourceRun::new(self, resource, &mut enricher, &mut generated);
-            let (summary, outcome) = run.run(cancel).await;
-            if let Err(error) = outcome {
-                if matches!(error, SyncError::Aborted) {
-                    aborted = true;
-                } else {
-                    tracing::error!(kind = resource.kind, index = resource.index, error = %error, "resource failed");
-                    fatal |= error.is_auth();
-                    errors.push(format!(
-                        "{} (resource {}): {error}",
-                        resource.kind, resource.index
-                    ));
-                }
-            }
-            kinds.push(summary);
-            if aborted {
-                break;
-            }
-        }
-        drop(enricher);
-        // Entities Port refused (or items whose selector did not yield a boolean) make the
-        // resync failed: its result is not the account's state, so nothing may be deleted.
-        for kind in &kinds {
-            if kind.failed > 0 && kind.error.is_none() {
-                errors.push(format!(
-                    "{} (resource {}): {} item(s) not written: Port refused the entity or the selector did not yield a boolean (each reason is in the log)",
-                    kind.kind, kind.index, kind.failed
-                ));
-            }
-        }
-
+        let pass = if fatal {
+            Pass::default()
+        } else {
+            self.run_resources(cancel, &mut generated, None, progress)
+                .await
+        };
+        errors.extend(pass.errors);
+        let mut kinds = pass.kinds;
+        let mut aborted = pass.aborted;
+        fatal |= pass.fatal;
         let deletion = if aborted || cancel.is_cancelled() {
             aborted = true;
             DeletionOutcome::Skipped("the resync was aborted".to_owned())
@@ -479,6 +521,67 @@ impl Engine {
             "resync finished"
         );
         report
+    }
+
+    /// Runs every resource in mapping order (writing, or recording into `plan`), stopping at
+    /// the first authentication failure or cancellation.
+    async fn run_resources(
+        &self,
+        cancel: &CancellationFlag,
+        generated: &mut reconcile::Generated,
+        mut plan: Option<&mut plan::PlanBook>,
+        progress: &dyn Progress,
+    ) -> Pass {
+        let mut enricher = enrich::Enricher::new(
+            self.inner.opsgenie.clone(),
+            self.inner.settings.enrichment_concurrency,
+        );
+        let mut pass = Pass::default();
+        for resource in self.inner.registry.resources {
+            if cancel.is_cancelled() {
+                pass.aborted = true;
+                break;
+            }
+            let run = fetch::ResourceRun::new(
+                self,
+                resource,
+                &mut enricher,
+                generated,
+                plan.as_deref_mut(),
+                progress,
+            );
+            let (summary, outcome) = run.run(cancel).await;
+            pass.kinds.push(summary);
+            match outcome {
+                Ok(()) => {}
+                Err(SyncError::Aborted) => {
+                    pass.aborted = true;
+                    break;
+                }
+                Err(error) => {
+                    tracing::error!(kind = resource.kind, index = resource.index, error = %error, "resource failed");
+                    pass.errors.push(format!(
+                        "{} (resource {}): {error}",
+                        resource.kind, resource.index
+                    ));
+                    if error.is_auth() || error.is_port_unavailable() {
+                        pass.fatal = true;
+                        break;
+                    }
+                }
+            }
+        }
+        // Entities Port refused (or items whose selector did not yield a boolean) make the
+        // run failed: its result is not the account's state, so nothing may be deleted.
+        for kind in &pass.kinds {
+            if kind.failed > 0 && kind.error.is_none() {
+                pass.errors.push(format!(
+                    "{} (resource {}): {} item(s) not written: Port refused the entity or the selector did not yield a boolean (each reason is in the log)",
+                    kind.kind, kind.index, kind.failed
+                ));
+            }
+        }
+        pass
     }
 
     /// PATCHes resync-state; failures are logged, and returned so the caller can stop on bad

@@ -123,20 +123,36 @@ fn hash_pair(identifier: &str) -> (u64, u64) {
     (first.finish(), second.finish())
 }
 
-/// Lists candidates, applies the threshold and relation protection, deletes.
-pub(super) async fn delete_stale(
+/// Stale entities that may be deleted, and the figures behind the decision.
+pub(super) struct StaleSet {
+    /// Entities owned by this integration that the resync does not write.
+    pub candidates: u64,
+    /// Candidates the resync did not generate.
+    pub stale: u64,
+    /// Stale entities kept because a generated entity relates to them.
+    pub protected: u64,
+    /// What may be deleted: `(blueprint, identifier)`, stale minus protected.
+    pub deletable: Vec<(String, String)>,
+}
+
+/// Lists this integration's entities not written by the resync — `before` the resync start
+/// for a resync; for a plan, all of them minus those `is_written` — and applies the threshold
+/// (`Ok(Err(why))` when deletion must be skipped) and relation protection. `written` is how
+/// many entities the resync writes.
+pub(super) async fn find_stale(
     engine: &Engine,
     generated: &Generated,
-    start_iso: &str,
-    kinds: &mut [KindSummary],
-) -> Result<DeletionOutcome, SyncError> {
+    before: Option<&str>,
+    written: u64,
+    is_written: &(dyn Fn(&str, &str) -> bool + Sync),
+) -> Result<Result<StaleSet, String>, SyncError> {
     let registry = engine.registry();
     let settings = engine.settings();
     let prefix = format!("port-ocean/{}/", settings.integration_type);
     let suffix = format!("/{}/exporter", settings.identifier);
     let mut pager = engine
         .port()
-        .datasource_entities(&prefix, &suffix, Some(start_iso.to_owned()));
+        .datasource_entities(&prefix, &suffix, before.map(str::to_owned));
     let mut candidates = 0u64;
     let mut stale: Vec<(String, String)> = Vec::new();
     while let Some(page) = pager.next_page().await? {
@@ -150,6 +166,9 @@ pub(super) async fn delete_stale(
             let (Some(blueprint), Some(identifier)) = (blueprint, identifier) else {
                 continue;
             };
+            if is_written(blueprint, &identifier) {
+                continue;
+            }
             candidates += 1;
             if !generated.contains(blueprint, &identifier) {
                 stale.push((blueprint.to_owned(), identifier));
@@ -162,26 +181,29 @@ pub(super) async fn delete_stale(
         generated = generated.len(),
         "reconciliation: listed this integration's entities"
     );
+    let stale_count = stale.len() as u64;
     if stale.is_empty() {
-        return Ok(done(candidates, 0, 0, 0, 0));
+        return Ok(Ok(StaleSet {
+            candidates,
+            stale: 0,
+            protected: 0,
+            deletable: stale,
+        }));
     }
-    // Ocean skips unchanged entities (a diff against Port), so they stay candidates and count in
-    // the denominator; this engine rewrites every entity, so the entities written in this resync
-    // are added back to keep the same ratio.
-    let denominator = candidates + generated.len() as u64;
-    let ratio = stale.len() as f64 / denominator.max(1) as f64;
+    // Ocean's ratio is stale / candidates, and its candidates exclude what the resync wrote, so
+    // a resync that changed most entities can block the deletion of a few. Counting the written
+    // entities back in makes the denominator every entity this integration owns.
+    let denominator = candidates + written;
+    let ratio = stale_count as f64 / denominator.max(1) as f64;
     if ratio > registry.entity_deletion_threshold {
         let why = format!(
-            "{} of {denominator} entities would be deleted ({:.0}%), above entityDeletionThreshold \
-             {}",
-            stale.len(),
+            "{stale_count} of {denominator} entities would be deleted ({:.0}%), above \
+             entityDeletionThreshold {}",
             ratio * 100.0,
             registry.entity_deletion_threshold
         );
-        tracing::warn!("skipping deletion: {why}");
-        return Ok(DeletionOutcome::Skipped(why));
+        return Ok(Err(why));
     }
-    let stale_count = stale.len() as u64;
     let mut protected = 0u64;
     if registry.create_missing_related_entities {
         stale.retain(|(blueprint, identifier)| {
@@ -190,7 +212,35 @@ pub(super) async fn delete_stale(
             !keep
         });
     }
-    let ordered = dependency_order(engine, stale);
+    Ok(Ok(StaleSet {
+        candidates,
+        stale: stale_count,
+        protected,
+        deletable: stale,
+    }))
+}
+
+/// Finds the stale entities of a finished resync and deletes them.
+pub(super) async fn delete_stale(
+    engine: &Engine,
+    generated: &Generated,
+    start_iso: &str,
+    kinds: &mut [KindSummary],
+) -> Result<DeletionOutcome, SyncError> {
+    let registry = engine.registry();
+    let written = kinds.iter().map(|kind| kind.upserted).sum();
+    let found = find_stale(engine, generated, Some(start_iso), written, &|_, _| false).await?;
+    let set = match found {
+        Ok(set) => set,
+        Err(why) => {
+            tracing::warn!("skipping deletion: {why}");
+            return Ok(DeletionOutcome::Skipped(why));
+        }
+    };
+    if set.stale == 0 {
+        return Ok(done(set.candidates, 0, 0, 0, 0));
+    }
+    let ordered = dependency_order(engine, set.deletable);
     let mut deleted = 0u64;
     let mut failed = 0u64;
     for (blueprint, ids) in ordered {
@@ -219,8 +269,19 @@ pub(super) async fn delete_stale(
             }
         }
     }
-    tracing::info!(deleted, failed, protected, "reconciliation done");
-    Ok(done(candidates, stale_count, protected, deleted, failed))
+    tracing::info!(
+        deleted,
+        failed,
+        protected = set.protected,
+        "reconciliation done"
+    );
+    Ok(done(
+        set.candidates,
+        set.stale,
+        set.protected,
+        deleted,
+        failed,
+    ))
 }
 
 fn done(candidates: u64, stale: u64, protected: u64, deleted: u64, failed: u64) -> DeletionOutcome {

@@ -37,7 +37,15 @@ pub struct KindSummary {
     pub skipped: u64,
     /// Entities Port refused plus items whose selector failed.
     pub failed: u64,
+    /// Entities written (`created + updated`; in a plan, none).
     pub upserted: u64,
+    /// Entities Port created (in a plan: would create).
+    pub created: u64,
+    /// Entities Port updated, including ones taken over from another owner (in a plan: would
+    /// update).
+    pub updated: u64,
+    /// Entities equal to what Port holds, not written (ocean-core.md §3.5).
+    pub unchanged: u64,
     /// Stale entities of this resource's blueprint deleted at the end of the resync.
     pub deleted: u64,
     /// Requests sent to Opsgenie (retries included) while this resource ran.
@@ -93,14 +101,16 @@ impl ResyncReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{:<20} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>9} {:>9} {:>8}",
+            "{:<20} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>9} {:>8} {:>9} {:>9} {:>8}",
             "kind",
             "fetched",
             "mapped",
             "filtered",
             "skipped",
             "failed",
-            "upserted",
+            "created",
+            "updated",
+            "unchanged",
             "deleted",
             "opsgenie",
             "port",
@@ -110,14 +120,16 @@ impl ResyncReport {
             let name = format!("{} (#{})", kind.kind, kind.index);
             let _ = writeln!(
                 out,
-                "{:<20} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>9} {:>9} {:>7.1}s",
+                "{:<20} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>9} {:>8} {:>9} {:>9} {:>7.1}s",
                 name,
                 kind.fetched,
                 kind.mapped,
                 kind.filtered,
                 kind.skipped,
                 kind.failed,
-                kind.upserted,
+                kind.created,
+                kind.updated,
+                kind.unchanged,
                 kind.deleted,
                 kind.opsgenie_calls,
                 kind.port_calls,
@@ -153,3 +165,19 @@ impl ResyncReport {
         out
     }
 }
+
+/// Watches a resync or plan as it runs (progress bars); every method has a no-op default.
+pub trait Progress: Send + Sync {
+    /// A resource starts.
+    fn started(&self, _kind: &'static str, _index: usize) {}
+    /// A page of the resource was fetched, mapped and written (or classified).
+    fn advanced(&self, _summary: &KindSummary) {}
+    /// The resource ended (`summary.error` says whether it failed).
+    fn finished(&self, _summary: &KindSummary) {}
+}
+
+/// Watches nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}

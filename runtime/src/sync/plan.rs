@@ -1,0 +1,606 @@
+//! `plan`: a resync that writes nothing. Everything is fetched, enriched, mapped and compared
+//! with Port exactly as a resync does; the result says what a resync would create, update and
+//! delete, per blueprint.
+
+use super::diff::{self, Change, Compared};
+use super::reconcile::{self, Generated};
+use super::summary::{KindSummary, Progress};
+use super::{CancellationFlag, Engine};
+use serde_json::{json, Value};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
+use std::time::{Duration, Instant};
+
+/// What a resync would do to one blueprint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlueprintPlan {
+    /// Identifiers a resync would create, in the order it would write them.
+    pub create: Vec<String>,
+    /// Identifiers whose content differs from Port's, or that another owner holds now.
+    pub update: Vec<String>,
+    pub unchanged: u64,
+    /// Stale identifiers a resync would delete.
+    pub delete: Vec<String>,
+}
+
+/// The reconciliation a resync would do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlannedDeletion {
+    /// Nothing would be deleted, and why.
+    Skipped(String),
+    Planned {
+        candidates: u64,
+        stale: u64,
+        protected: u64,
+    },
+}
+
+/// The result of [`Engine::plan`].
+#[derive(Clone, Debug)]
+pub struct PlanReport {
+    pub blueprints: BTreeMap<String, BlueprintPlan>,
+    /// Per resource, the counters a resync would report (`created`, `updated`, `unchanged`).
+    pub kinds: Vec<KindSummary>,
+    pub deletion: PlannedDeletion,
+    /// Every error, one line each; a plan with errors is not what a resync would do.
+    pub errors: Vec<String>,
+    pub aborted: bool,
+    pub elapsed: Duration,
+}
+
+/// What a plan has decided so far, per `(blueprint, identifier)`. An entity a resync writes
+/// again (a second resource, a repeated identifier, a placeholder Port created) is compared
+/// with what Port would hold by then: Port's fields with the plan's earlier writes laid over.
+#[derive(Default)]
+pub(super) struct PlanBook {
+    seen: HashMap<(String, String), Seen>,
+    blueprints: BTreeMap<String, BlueprintPlan>,
+    /// Blueprint -> relation -> target blueprint.
+    relation_targets: BTreeMap<String, BTreeMap<String, String>>,
+    /// Blueprints more than one resource writes (`None`: any, some blueprint is computed):
+    /// their written fields are kept whole; for the others a hash is enough, as a repeat comes
+    /// from the same mapping and sets the same fields.
+    shared: Option<BTreeSet<String>>,
+    /// `enableMergeEntity`: a write changes only the fields it sets.
+    merge: bool,
+    /// Targets of relations of written entities, per target blueprint: with
+    /// `createMissingRelatedEntities`, Port creates those that do not exist.
+    targets: BTreeMap<String, BTreeSet<String>>,
+}
+
+struct Seen {
+    /// The net change since the plan started.
+    net: Change,
+    written: Option<Written>,
+}
+
+/// What the plan has written to an entity so far.
+enum Written {
+    Hash(u64),
+    /// The fields written, merged in order.
+    Fields(Value),
+}
+
+/// What one page of a resource would do, as a resync reports it.
+#[derive(Default)]
+pub(super) struct PageCounts {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl PlanBook {
+    pub(super) fn new(engine: &Engine) -> Self {
+        let registry = engine.registry();
+        let mut writers: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut computed = false;
+        for resource in registry.resources {
+            match resource.blueprint {
+                Some(blueprint) => *writers.entry(blueprint).or_default() += 1,
+                None => computed = true,
+            }
+        }
+        let shared = (!computed).then(|| {
+            writers
+                .into_iter()
+                .filter(|(_, n)| *n > 1)
+                .map(|(bp, _)| bp.to_owned())
+                .collect()
+        });
+        PlanBook {
+            relation_targets: engine.inner.relation_targets.clone(),
+            shared,
+            merge: registry.enable_merge_entity,
+            ..PlanBook::default()
+        }
+    }
+
+    /// Records one page of `blueprint`: the bodies and how each compares with Port.
+    pub(super) fn record(
+        &mut self,
+        blueprint: &str,
+        bodies: &[Value],
+        compared: Vec<Compared>,
+    ) -> PageCounts {
+        let mut counts = PageCounts::default();
+        let keep_fields = self.shared.as_ref().is_none_or(|s| s.contains(blueprint));
+        for (body, (change, stored)) in bodies.iter().zip(compared) {
+            let identifier = match body.get("identifier") {
+                Some(Value::String(id)) => id.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            let key = (blueprint.to_owned(), identifier);
+            let plan = self.blueprints.entry(blueprint.to_owned()).or_default();
+            let Some(seen) = self.seen.get_mut(&key) else {
+                match change {
+                    Change::Create => {
+                        counts.created += 1;
+                        plan.create.push(key.1.clone());
+                    }
+                    Change::Update => {
+                        counts.updated += 1;
+                        plan.update.push(key.1.clone());
+                    }
+                    Change::Unchanged => {
+                        counts.unchanged += 1;
+                        plan.unchanged += 1;
+                    }
+                }
+                let written = (change != Change::Unchanged)
+                    .then(|| written(keep_fields, None, body, self.merge));
+                if written.is_some() {
+                    self.note_targets(blueprint, body);
+                }
+                self.seen.insert(
+                    key,
+                    Seen {
+                        net: change,
+                        written,
+                    },
+                );
+                continue;
+            };
+            let same = match &seen.written {
+                // Never written by the plan: Port's fields are what it holds.
+                None => change == Change::Unchanged,
+                Some(Written::Hash(hash)) => *hash == body_hash(body),
+                Some(Written::Fields(fields)) => {
+                    let held = overlay(stored, fields, self.merge);
+                    diff::unchanged(body, &held)
+                }
+            };
+            if same {
+                counts.unchanged += 1;
+                continue;
+            }
+            counts.updated += 1;
+            let before = seen.written.take();
+            seen.written = Some(written(keep_fields, before, body, self.merge));
+            if seen.net == Change::Unchanged {
+                seen.net = Change::Update;
+                plan.unchanged -= 1;
+                plan.update.push(key.1.clone());
+            }
+            self.note_targets(blueprint, body);
+        }
+        counts
+    }
+
+    /// Records a placeholder Port creates for a relation target.
+    fn record_placeholder(&mut self, blueprint: &str, identifier: String) {
+        let plan = self.blueprints.entry(blueprint.to_owned()).or_default();
+        plan.create.push(identifier.clone());
+        let placeholder = json!({"identifier": identifier, "properties": {}, "relations": {}});
+        let keep_fields = self.shared.as_ref().is_none_or(|s| s.contains(blueprint));
+        let written = written(keep_fields, None, &placeholder, self.merge);
+        self.seen.insert(
+            (blueprint.to_owned(), identifier),
+            Seen {
+                net: Change::Create,
+                written: Some(written),
+            },
+        );
+    }
+
+    fn note_targets(&mut self, blueprint: &str, body: &Value) {
+        let (Some(relations), Some(Value::Object(values))) =
+            (self.relation_targets.get(blueprint), body.get("relations"))
+        else {
+            return;
+        };
+        for (name, value) in values {
+            let Some(target) = relations.get(name) else {
+                continue;
+            };
+            let ids: Vec<&str> = match value {
+                Value::String(id) => vec![id.as_str()],
+                Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            let set = self.targets.entry(target.clone()).or_default();
+            set.extend(ids.into_iter().map(str::to_owned));
+        }
+    }
+
+    /// Relation targets not planned yet, per blueprint; forgets the collected targets.
+    fn unplanned_targets(&mut self) -> Vec<(String, Vec<String>)> {
+        std::mem::take(&mut self.targets)
+            .into_iter()
+            .map(|(blueprint, ids)| {
+                let ids = ids
+                    .into_iter()
+                    .filter(|id| !self.seen.contains_key(&(blueprint.clone(), id.clone())))
+                    .collect();
+                (blueprint, ids)
+            })
+            .filter(|(_, ids): &(String, Vec<String>)| !ids.is_empty())
+            .collect()
+    }
+
+    fn is_written(&self, blueprint: &str, identifier: &str) -> bool {
+        self.seen
+            .get(&(blueprint.to_owned(), identifier.to_owned()))
+            .is_some_and(|seen| seen.net != Change::Unchanged)
+    }
+
+    fn written(&self) -> u64 {
+        self.blueprints
+            .values()
+            .map(|plan| (plan.create.len() + plan.update.len()) as u64)
+            .sum()
+    }
+}
+
+/// What the plan has written once `body` is written after `before`.
+fn written(keep_fields: bool, before: Option<Written>, body: &Value, merge: bool) -> Written {
+    if !keep_fields {
+        return Written::Hash(body_hash(body));
+    }
+    match before {
+        Some(Written::Fields(fields)) if merge => {
+            Written::Fields(overlay(Some(fields), body, true))
+        }
+        _ => Written::Fields(body.clone()),
+    }
+}
+
+/// `base` with `top`'s fields written over it: with `merge`, field by field (properties and
+/// relations key by key); without, `top` replaces the entity.
+fn overlay(base: Option<Value>, top: &Value, merge: bool) -> Value {
+    let mut held = match base {
+        Some(Value::Object(base)) if merge => base,
+        _ => return top.clone(),
+    };
+    let Value::Object(top) = top else {
+        return Value::Object(held);
+    };
+    for (key, value) in top {
+        match (key.as_str(), value, held.get_mut(key)) {
+            ("properties" | "relations", Value::Object(values), Some(Value::Object(slot))) => {
+                for (name, value) in values {
+                    slot.insert(name.clone(), value.clone());
+                }
+            }
+            _ => {
+                held.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Value::Object(held)
+}
+
+fn body_hash(body: &Value) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    body.to_string().hash(&mut hasher);
+    hasher.finish()
+}
+
+impl Engine {
+    /// A dry-run resync: reads Opsgenie and Port, writes nothing (no upserts, no deletions, no
+    /// resync-state), and reports what [`Engine::resync`] would change. Port's own validation
+    /// is not predicted: an entity Port would refuse is listed as a create or update.
+    pub async fn plan(&self, cancel: &CancellationFlag, progress: &dyn Progress) -> PlanReport {
+        let started = Instant::now();
+        let mut book = PlanBook::new(self);
+        let mut generated = Generated::new(&self.inner.relation_targets);
+        let pass = self
+            .run_resources(cancel, &mut generated, Some(&mut book), progress)
+            .await;
+        let mut errors = pass.errors;
+        let deletion = if pass.aborted {
+            PlannedDeletion::Skipped("the plan was interrupted".to_owned())
+        } else if !errors.is_empty() {
+            PlannedDeletion::Skipped(format!(
+                "{} error(s): a resync would not delete anything",
+                errors.len()
+            ))
+        } else {
+            let is_written = |blueprint: &str, id: &str| book.is_written(blueprint, id);
+            let found =
+                reconcile::find_stale(self, &generated, None, book.written(), &is_written).await;
+            match found {
+                Ok(Ok(set)) => {
+                    for (blueprint, identifier) in set.deletable {
+                        let plan = book.blueprints.entry(blueprint).or_default();
+                        plan.delete.push(identifier);
+                    }
+                    PlannedDeletion::Planned {
+                        candidates: set.candidates,
+                        stale: set.stale,
+                        protected: set.protected,
+                    }
+                }
+                Ok(Err(why)) => PlannedDeletion::Skipped(why),
+                Err(error) => {
+                    errors.push(format!("reconciliation: {error}"));
+                    PlannedDeletion::Skipped(format!(
+                        "cannot list this integration's entities: {error}"
+                    ))
+                }
+            }
+        };
+        let mut kinds = pass.kinds;
+        let resources = self.registry().resources;
+        for (blueprint, plan) in &mut book.blueprints {
+            plan.delete.sort();
+            // A resync counts deletions under the first resource of the blueprint.
+            let first = kinds.iter_mut().find(|k| {
+                resources.get(k.index).and_then(|r| r.blueprint) == Some(blueprint.as_str())
+            });
+            if let Some(kind) = first {
+                kind.deleted = plan.delete.len() as u64;
+            }
+        }
+        PlanReport {
+            blueprints: book.blueprints,
+            kinds,
+            deletion,
+            errors,
+            aborted: pass.aborted,
+            elapsed: started.elapsed(),
+        }
+    }
+}
+
+impl Engine {
+    /// After a page is recorded: the relation targets Port would create as placeholders while
+    /// writing it (`createMissingRelatedEntities`) — related to a written entity, neither
+    /// planned so far nor in Port under any owner. Planned as creates, so a resource that
+    /// writes one later is an update, as Port reports it.
+    pub(super) async fn plan_placeholders(
+        &self,
+        book: &mut PlanBook,
+    ) -> Result<(), crate::port::PortError> {
+        if !self.registry().create_missing_related_entities {
+            book.targets.clear();
+            return Ok(());
+        }
+        for (blueprint, ids) in book.unplanned_targets() {
+            let wanted: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let include = ["identifier".to_owned()];
+            let existing = diff::search(self.port(), &blueprint, &wanted, &include, None).await?;
+            for id in ids {
+                if !existing.contains_key(&id) {
+                    book.record_placeholder(&blueprint, id);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl PlanReport {
+    pub fn is_success(&self) -> bool {
+        self.errors.is_empty() && !self.aborted
+    }
+
+    /// Whether a resync would write or delete anything.
+    pub fn has_changes(&self) -> bool {
+        self.blueprints
+            .values()
+            .any(|p| !p.create.is_empty() || !p.update.is_empty() || !p.delete.is_empty())
+    }
+
+    /// A table per blueprint, then up to `shown` identifiers of each change.
+    pub fn render(&self, shown: usize) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{:<32} {:>8} {:>8} {:>9} {:>8}",
+            "blueprint", "create", "update", "unchanged", "delete"
+        );
+        for (blueprint, plan) in &self.blueprints {
+            let _ = writeln!(
+                out,
+                "{:<32} {:>8} {:>8} {:>9} {:>8}",
+                blueprint,
+                plan.create.len(),
+                plan.update.len(),
+                plan.unchanged,
+                plan.delete.len()
+            );
+        }
+        for (blueprint, plan) in &self.blueprints {
+            for (verb, ids) in [
+                ("create", &plan.create),
+                ("update", &plan.update),
+                ("delete", &plan.delete),
+            ] {
+                if ids.is_empty() {
+                    continue;
+                }
+                let first: Vec<&str> = ids.iter().take(shown).map(String::as_str).collect();
+                let more = ids.len().saturating_sub(shown);
+                let tail = if more > 0 {
+                    format!(" … and {more} more")
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(out, "  {verb} {blueprint}: {}{tail}", first.join(", "));
+            }
+        }
+        match &self.deletion {
+            PlannedDeletion::Skipped(why) => {
+                let _ = writeln!(out, "deletion: a resync would delete nothing ({why})");
+            }
+            PlannedDeletion::Planned {
+                candidates,
+                stale,
+                protected,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "deletion: {} of {stale} stale would be deleted ({candidates} candidates, \
+                     {protected} protected as relation targets)",
+                    stale - protected
+                );
+            }
+        }
+        let total = |f: fn(&BlueprintPlan) -> usize| -> usize {
+            self.blueprints.values().map(f).sum::<usize>()
+        };
+        let _ =
+            writeln!(
+            out,
+            "plan {}: {} to create, {} to update, {} to delete, {} unchanged ({:.1}s, {} errors; \
+             nothing was written)",
+            if self.is_success() { "complete" } else { "incomplete" },
+            total(|p| p.create.len()),
+            total(|p| p.update.len()),
+            total(|p| p.delete.len()),
+            total(|p| p.unchanged as usize),
+            self.elapsed.as_secs_f64(),
+            self.errors.len()
+        );
+        out
+    }
+
+    /// The whole plan as JSON (every identifier), for scripts and CI.
+    pub fn to_json(&self) -> Value {
+        let blueprints: serde_json::Map<String, Value> = self
+            .blueprints
+            .iter()
+            .map(|(blueprint, plan)| {
+                (
+                    blueprint.clone(),
+                    json!({
+                        "create": plan.create,
+                        "update": plan.update,
+                        "unchanged": plan.unchanged,
+                        "delete": plan.delete,
+                    }),
+                )
+            })
+            .collect();
+        let deletion = match &self.deletion {
+            PlannedDeletion::Skipped(why) => json!({"skipped": why}),
+            PlannedDeletion::Planned {
+                candidates,
+                stale,
+                protected,
+            } => json!({"candidates": candidates, "stale": stale, "protected": protected}),
+        };
+        json!({
+            "status": if self.is_success() { "complete" } else { "incomplete" },
+            "blueprints": blueprints,
+            "deletion": deletion,
+            "errors": self.errors,
+            "elapsedMs": self.elapsed.as_millis() as u64,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book(merge: bool) -> PlanBook {
+        PlanBook {
+            shared: None,
+            merge,
+            ..PlanBook::default()
+        }
+    }
+
+    fn compared(changes: &[Change]) -> Vec<Compared> {
+        changes.iter().map(|c| (*c, None)).collect()
+    }
+
+    #[test]
+    fn a_second_write_of_the_same_entity_is_compared_with_the_first() {
+        let mut book = book(true);
+        let a = json!({"identifier": "a", "properties": {"n": 1}});
+        let a2 = json!({"identifier": "a", "properties": {"n": 2}});
+        let b = json!({"identifier": "b", "properties": {}});
+        let counts = book.record(
+            "bp",
+            &[a.clone(), b.clone()],
+            compared(&[Change::Create, Change::Unchanged]),
+        );
+        assert_eq!(
+            (counts.created, counts.updated, counts.unchanged),
+            (1, 0, 1)
+        );
+        // Same content again: unchanged; new content: an update, still a create in the net plan.
+        let counts = book.record(
+            "bp",
+            &[a.clone(), a2],
+            compared(&[Change::Update, Change::Update]),
+        );
+        assert_eq!(
+            (counts.created, counts.updated, counts.unchanged),
+            (0, 1, 1)
+        );
+        let b2 = json!({"identifier": "b", "properties": {"x": 1}});
+        book.record("bp", &[b2], compared(&[Change::Update]));
+        let plan = &book.blueprints["bp"];
+        assert_eq!(plan.create, ["a"]);
+        assert_eq!(plan.update, ["b"]);
+        assert_eq!(plan.unchanged, 0);
+        assert!(book.is_written("bp", "a") && book.is_written("bp", "b"));
+        assert_eq!(book.written(), 2);
+    }
+
+    #[test]
+    fn with_merge_a_later_resource_compares_only_its_fields() {
+        // Resource 1 writes `members`; resource 2 then writes `oncall` of the same team.
+        let port = json!({"identifier": "t", "relations": {"members": ["u1"], "oncall": ["u2"]}});
+        let first = json!({"identifier": "t", "relations": {"members": ["u1", "u3"]}});
+        let second = json!({"identifier": "t", "relations": {"oncall": ["u2"]}});
+        let mut merging = book(true);
+        merging.record(
+            "team",
+            std::slice::from_ref(&first),
+            vec![(Change::Update, Some(port.clone()))],
+        );
+        let counts = merging.record(
+            "team",
+            std::slice::from_ref(&second),
+            vec![(Change::Unchanged, Some(port.clone()))],
+        );
+        assert_eq!(counts.unchanged, 1, "Port keeps oncall: nothing to write");
+        // Without merge the first write replaced the entity: oncall is gone and comes back.
+        let mut replacing = book(false);
+        replacing.record("team", &[first], vec![(Change::Update, Some(port.clone()))]);
+        let counts = replacing.record("team", &[second], vec![(Change::Unchanged, Some(port))]);
+        assert_eq!(counts.updated, 1);
+        assert_eq!(replacing.blueprints["team"].update, ["t"]);
+    }
+
+    #[test]
+    fn a_placeholder_written_later_is_an_update_of_a_create() {
+        let mut book = book(true);
+        book.record_placeholder("incident", "i1".into());
+        let counts = book.record(
+            "incident",
+            &[json!({"identifier": "i1", "title": "x", "properties": {}, "relations": {}})],
+            compared(&[Change::Create]),
+        );
+        assert_eq!((counts.created, counts.updated), (0, 1));
+        assert_eq!(book.blueprints["incident"].create, ["i1"]);
+        assert!(book.blueprints["incident"].update.is_empty());
+    }
+}

@@ -1,0 +1,92 @@
+//! `opsgenie-port plan`: what a resync would create, update and delete in Port, writing nothing.
+
+use super::sync::{cancel_on_signal, prepare, Prepared};
+use super::{EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED};
+use crate::cli::{Connection, PlanFormat};
+use opsgenie_port::generated::REGISTRY;
+use opsgenie_port_runtime::secret;
+use opsgenie_port_runtime::serve::init::{self, InitPlan};
+use opsgenie_port_runtime::sync::{NoProgress, Progress};
+use std::process::ExitCode;
+
+pub struct PlanArgs {
+    pub connection: Connection,
+    pub format: PlanFormat,
+    /// Identifiers listed per blueprint and change in the text output.
+    pub show: usize,
+    /// Exit with [`EXIT_CHANGES`] when the plan is not empty.
+    pub detailed_exitcode: bool,
+}
+
+pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
+    let Prepared {
+        config,
+        engine,
+        runtime,
+        bars,
+    } = prepare(&args.connection, false, true)?;
+    let init_plan = InitPlan::from_json(
+        &config.integration.identifier,
+        &config.integration.kind,
+        env!("CARGO_PKG_VERSION"),
+        REGISTRY.app_config_json,
+        REGISTRY.blueprints_json,
+        config.initialize_port_resources,
+    )
+    .map_err(|e| e.to_string())?;
+    let (resources, report) = runtime.block_on(async {
+        // What `sync` would create before its resync (read-only here).
+        let resources = init::preview(engine.port(), &init_plan).await;
+        let cancel = cancel_on_signal("plan");
+        let progress: &dyn Progress = match &bars {
+            Some(bars) => bars,
+            None => &NoProgress,
+        };
+        (resources, engine.plan(&cancel, progress).await)
+    });
+    let resources = match resources {
+        Ok(resources) => resources,
+        Err(e) => {
+            eprintln!("error: {}", secret::mask(&e.to_string()));
+            return Ok(ExitCode::from(EXIT_FAILED));
+        }
+    };
+    match args.format {
+        PlanFormat::Text => {
+            if resources.integration_missing {
+                println!(
+                    "Port: would create the integration {:?}",
+                    init_plan.identifier
+                );
+            }
+            if !resources.blueprints_to_create.is_empty() {
+                println!(
+                    "Port: would create the blueprints {}",
+                    resources.blueprints_to_create.join(", ")
+                );
+            }
+            print!("{}", report.render(args.show));
+        }
+        PlanFormat::Json => {
+            let mut json = report.to_json();
+            json["portResources"] = serde_json::json!({
+                "createIntegration": resources.integration_missing,
+                "createBlueprints": resources.blueprints_to_create,
+            });
+            println!("{json}");
+        }
+    }
+    for error in &report.errors {
+        eprintln!("error: {}", secret::mask(error));
+    }
+    let changes = report.has_changes() || !resources.is_empty();
+    Ok(if report.aborted {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if !report.is_success() {
+        ExitCode::from(EXIT_FAILED)
+    } else if args.detailed_exitcode && changes {
+        ExitCode::from(EXIT_CHANGES)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
