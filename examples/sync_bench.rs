@@ -128,6 +128,7 @@ fn bench(runtime: &tokio::runtime::Runtime, spec: &GenSpec) -> Result<(), String
         report_resync_state: true,
         interval_minutes: None,
         enrichment_concurrency: 5,
+        send_raw_data_examples: true,
     };
     let engine = Engine::new(&REGISTRY, opsgenie, port, settings);
     let rss_before = peak_rss_kib();

@@ -352,6 +352,7 @@ async fn plan_command_writes_nothing_and_its_exit_status_says_whether_a_resync_w
         .map(|p| p["create"].as_array().map_or(0, Vec::len))
         .sum();
     assert!(sims.port.all_entities().is_empty(), "plan wrote entities");
+    assert!(sims.port.kind_examples(IDENTIFIER, "alert").is_empty());
     assert!(
         sims.port.resync_states(IDENTIFIER).is_empty(),
         "plan reported a resync state"

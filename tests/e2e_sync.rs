@@ -52,6 +52,18 @@ async fn default_mapping_catalog_equals_map_raw_of_the_same_objects() {
     let expected = expected_catalog(&sims, &REGISTRY).await;
     assert!(expected.len() > 250, "{}", expected.len());
     assert_catalog(&sims, &expected);
+    // The first raw items of each kind, enriched as the mapping saw them, feed Port's mapping
+    // editor (OCEAN__SEND_RAW_DATA_EXAMPLES).
+    let alerts = sims.port.kind_examples(IDENTIFIER, "alert");
+    assert_eq!(alerts.len(), 5);
+    assert!(alerts
+        .iter()
+        .all(|a| a["id"].is_string() && a.get("__relatedIncident").is_some()));
+    let services = sims.port.kind_examples(IDENTIFIER, "service");
+    assert!(
+        services.iter().all(|s| s.get("__team").is_some()),
+        "{services:?}"
+    );
     // Every kind reported what it did.
     // (Two sample services share a name, hence an identifier: more upserts than entities.)
     let upserted: u64 = report.kinds.iter().map(|k| k.upserted).sum();

@@ -183,6 +183,7 @@ pub fn settings() -> SyncSettings {
         report_resync_state: true,
         interval_minutes: None,
         enrichment_concurrency: 5,
+        send_raw_data_examples: true,
     }
 }
 

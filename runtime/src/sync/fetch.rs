@@ -14,6 +14,8 @@ use std::time::Instant;
 
 /// Entities Port refused that are logged one by one (the rest are only counted).
 const LOGGED_FAILURES: usize = 5;
+/// Raw items per resource uploaded as examples (Ocean's number).
+const RAW_EXAMPLES: usize = 5;
 
 pub(super) struct ResourceRun<'a> {
     engine: &'a Engine,
@@ -107,11 +109,12 @@ impl<'a> ResourceRun<'a> {
     async fn pages(&mut self, cancel: &CancellationFlag) -> Result<(), SyncError> {
         let mut pager = self.pager()?;
         let mut selector_errors = Vec::new();
+        let mut examples_sent = false;
         loop {
             if cancel.is_cancelled() {
                 return Err(SyncError::Aborted);
             }
-            let Some(page) = cancel.guard(pager.next_page_values()).await? else {
+            let Some(mut page) = cancel.guard(pager.next_page_values()).await? else {
                 break;
             };
             self.summary.fetched += page.len() as u64;
@@ -120,13 +123,14 @@ impl<'a> ResourceRun<'a> {
                 .prepare(self.resource.kind, &self.enrichments, &page);
             cancel.guard(prepared).await?;
             let mut entities = Vec::new();
-            for mut item in page {
-                enrich::insert_fields(
-                    self.enricher,
-                    self.resource.kind,
-                    &self.enrichments,
-                    &mut item,
-                );
+            for item in &mut page {
+                enrich::insert_fields(self.enricher, self.resource.kind, &self.enrichments, item);
+            }
+            if !examples_sent && !page.is_empty() {
+                examples_sent = true;
+                self.send_examples(&page).await;
+            }
+            for item in page {
                 for mapped in self.resource.map_raw(&item) {
                     self.note(&mapped.notes);
                     match mapped.outcome {
@@ -177,6 +181,31 @@ impl<'a> ResourceRun<'a> {
             }
         }
         Ok(self.engine.opsgenie().list(list, params))
+    }
+
+    /// Uploads the first raw items (enriched, secrets masked) as the kind's examples, as Ocean
+    /// does for the mapping editor. Not in a plan; a failure is logged, not an error.
+    async fn send_examples(&self, page: &[crate::jq::Value]) {
+        let settings = self.engine.settings();
+        if self.plan.is_some() || !settings.send_raw_data_examples {
+            return;
+        }
+        let examples: Vec<serde_json::Value> = page
+            .iter()
+            .take(RAW_EXAMPLES)
+            .filter_map(|item| {
+                let text = crate::secret::mask(&item.to_serde().to_string());
+                serde_json::from_str(&text).ok()
+            })
+            .collect();
+        let port = self.engine.port();
+        let kind = self.resource.kind;
+        if let Err(error) = port
+            .upload_kind_examples(&settings.identifier, kind, &examples)
+            .await
+        {
+            tracing::warn!(kind, error = %error, "cannot upload raw examples");
+        }
     }
 
     /// Writes one page's entities that differ from Port's, per blueprint — or, in a plan,

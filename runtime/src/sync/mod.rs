@@ -47,6 +47,9 @@ pub struct SyncSettings {
     pub interval_minutes: Option<u64>,
     /// Enrichment detail calls in flight.
     pub enrichment_concurrency: usize,
+    /// `OCEAN__SEND_RAW_DATA_EXAMPLES`: upload the first raw items of each resource to Port
+    /// (they feed the mapping editor's preview).
+    pub send_raw_data_examples: bool,
 }
 
 impl SyncSettings {
@@ -59,6 +62,7 @@ impl SyncSettings {
                 .scheduled_resync_interval
                 .map(|interval| interval.as_secs() / 60),
             enrichment_concurrency: 5,
+            send_raw_data_examples: config.send_raw_data_examples,
         }
     }
 }

@@ -55,7 +55,7 @@ pub struct PlanReport {
 /// with what Port would hold by then: Port's fields with the plan's earlier writes laid over.
 #[derive(Default)]
 pub(super) struct PlanBook {
-    seen: HashMap<(String, String), Seen>,
+    seen: HashMap<Key, Seen>,
     blueprints: BTreeMap<String, BlueprintPlan>,
     /// Blueprint -> relation -> target blueprint.
     relation_targets: BTreeMap<String, BTreeMap<String, String>>,
@@ -68,6 +68,17 @@ pub(super) struct PlanBook {
     /// Targets of relations of written entities, per target blueprint: with
     /// `createMissingRelatedEntities`, Port creates those that do not exist.
     targets: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// `(blueprint, identifier)` as 128 bits of hash: a plan of 100k entities keeps a few MB.
+type Key = (u64, u64);
+
+fn key(blueprint: &str, identifier: &str) -> Key {
+    let mut first = DefaultHasher::new();
+    (blueprint, identifier).hash(&mut first);
+    let mut second = DefaultHasher::new();
+    (0x9e37_u32, blueprint, identifier).hash(&mut second);
+    (first.finish(), second.finish())
 }
 
 struct Seen {
@@ -132,17 +143,17 @@ impl PlanBook {
                 Some(other) => other.to_string(),
                 None => String::new(),
             };
-            let key = (blueprint.to_owned(), identifier);
+            let key = key(blueprint, &identifier);
             let plan = self.blueprints.entry(blueprint.to_owned()).or_default();
             let Some(seen) = self.seen.get_mut(&key) else {
                 match change {
                     Change::Create => {
                         counts.created += 1;
-                        plan.create.push(key.1.clone());
+                        plan.create.push(identifier.clone());
                     }
                     Change::Update => {
                         counts.updated += 1;
-                        plan.update.push(key.1.clone());
+                        plan.update.push(identifier.clone());
                     }
                     Change::Unchanged => {
                         counts.unchanged += 1;
@@ -182,7 +193,7 @@ impl PlanBook {
             if seen.net == Change::Unchanged {
                 seen.net = Change::Update;
                 plan.unchanged -= 1;
-                plan.update.push(key.1.clone());
+                plan.update.push(identifier.clone());
             }
             self.note_targets(blueprint, body);
         }
@@ -197,7 +208,7 @@ impl PlanBook {
         let keep_fields = self.shared.as_ref().is_none_or(|s| s.contains(blueprint));
         let written = written(keep_fields, None, &placeholder, self.merge);
         self.seen.insert(
-            (blueprint.to_owned(), identifier),
+            key(blueprint, &identifier),
             Seen {
                 net: Change::Create,
                 written: Some(written),
@@ -232,7 +243,7 @@ impl PlanBook {
             .map(|(blueprint, ids)| {
                 let ids = ids
                     .into_iter()
-                    .filter(|id| !self.seen.contains_key(&(blueprint.clone(), id.clone())))
+                    .filter(|id| !self.seen.contains_key(&key(&blueprint, id)))
                     .collect();
                 (blueprint, ids)
             })
@@ -242,7 +253,7 @@ impl PlanBook {
 
     fn is_written(&self, blueprint: &str, identifier: &str) -> bool {
         self.seen
-            .get(&(blueprint.to_owned(), identifier.to_owned()))
+            .get(&key(blueprint, identifier))
             .is_some_and(|seen| seen.net != Change::Unchanged)
     }
 
