@@ -143,3 +143,53 @@ async fn sigterm_during_a_resync_aborts_it_and_exits_zero() {
         "the resync did not finish on its own"
     );
 }
+
+/// The real binary: SIGTERM while start-up still waits for an unreachable Port (its retries take
+/// minutes) is a clean stop: exit 0 at once.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_start_up_exits_zero_at_once() {
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_opsgenie-port"))
+        .arg("serve")
+        .env_clear()
+        .envs([
+            ("OCEAN__PORT__CLIENT_ID", "id"),
+            ("OCEAN__PORT__CLIENT_SECRET", "secret"),
+            // Nothing listens on the discard port: every Port call is refused and retried.
+            ("OCEAN__PORT__BASE_URL", "http://127.0.0.1:9"),
+            ("OCEAN__INTEGRATION__CONFIG__API_TOKEN", "key"),
+            ("APPLICATION__PORT", "0"),
+        ])
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(child.try_wait().unwrap().is_none(), "still starting");
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running 5 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut log = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        use std::io::Read;
+        let _ = stderr.read_to_string(&mut log);
+    }
+    assert!(status.success(), "exit status {status}: {log}");
+    assert!(log.contains("stopped during start-up"), "{log}");
+}

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::mapping::Registry;
 use crate::opsgenie::OpsgenieClient;
 use crate::port::PortClient;
-use crate::sync::{CancellationFlag, Engine, ResyncStatus, SyncSettings};
+use crate::sync::{Engine, ResyncStatus, SyncSettings};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -21,17 +21,7 @@ impl Resyncer for EngineResync {
     fn resync(&self, cancel: Cancel) -> BoxFuture<'static, ResyncRun> {
         let engine = self.0.clone();
         Box::pin(async move {
-            // Bridge the listener's cancel signal to the engine's flag.
-            let flag = CancellationFlag::new();
-            let bridge = {
-                let flag = flag.clone();
-                tokio::spawn(async move {
-                    cancel.cancelled().await;
-                    flag.cancel();
-                })
-            };
-            let report = engine.resync(&flag).await;
-            bridge.abort();
+            let report = engine.resync(&cancel).await;
             let outcome = match report.status {
                 ResyncStatus::Completed => ResyncOutcome::Completed,
                 ResyncStatus::Aborted => ResyncOutcome::Aborted,

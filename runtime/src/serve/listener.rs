@@ -13,45 +13,11 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
-/// A cancellation signal shared by a resync and whoever may stop it.
-#[derive(Clone, Debug, Default)]
-pub struct Cancel {
-    inner: Arc<CancelInner>,
-}
-
-#[derive(Debug, Default)]
-struct CancelInner {
-    cancelled: AtomicBool,
-    notify: Notify,
-}
-
-impl Cancel {
-    pub fn new() -> Self {
-        Cancel::default()
-    }
-
-    pub fn cancel(&self) {
-        self.inner.cancelled.store(true, Ordering::Release);
-        self.inner.notify.notify_waiters();
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.inner.cancelled.load(Ordering::Acquire)
-    }
-
-    /// Resolves once [`Cancel::cancel`] was called.
-    pub async fn cancelled(&self) {
-        loop {
-            let notified = self.inner.notify.notified();
-            if self.is_cancelled() {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
+/// A cancellation signal shared by a resync and whoever may stop it (the engine's own flag, so
+/// a resync is stopped mid-request).
+pub use crate::sync::CancellationFlag as Cancel;
 
 /// How one resync ended.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -415,11 +415,27 @@ impl Service {
 
 /// Starts and runs until SIGTERM or SIGINT (or, for `ONCE`, the end of the resync).
 pub async fn run(parts: ServeParts) -> Result<(), ServeError> {
-    let service = start(parts).await?;
+    // Listening for signals before start-up: a SIGTERM while Port is still being initialised
+    // (retries can take minutes) is a clean stop too.
+    let interrupted = Cancel::new();
+    {
+        let interrupted = interrupted.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            log::info("signal received");
+            interrupted.cancel();
+        });
+    }
+    let service = tokio::select! {
+        started = start(parts) => started?,
+        _ = interrupted.cancelled() => {
+            log::info("stopped during start-up");
+            return Ok(());
+        }
+    };
     let stop = service.shutdown_handle();
     tokio::spawn(async move {
-        wait_for_signal().await;
-        log::info("signal received");
+        interrupted.cancelled().await;
         stop.cancel();
     });
     service.wait().await
