@@ -110,27 +110,7 @@ async fn sigterm_during_a_resync_aborts_it_and_exits_zero() {
     .await;
     assert!(running, "the resync started");
 
-    let sent = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success());
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "still running 10 s after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let mut log = String::new();
-    if let Some(mut stderr) = child.stderr.take() {
-        use std::io::Read;
-        let _ = stderr.read_to_string(&mut log);
-    }
+    let (status, log) = terminate(&mut child, Duration::from_secs(10)).await;
     assert!(status.success(), "exit status {status}: {log}");
     let states = sims.port.resync_states(IDENTIFIER);
     assert_eq!(
@@ -169,19 +149,31 @@ async fn sigterm_during_start_up_exits_zero_at_once() {
         .expect("binary starts");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(child.try_wait().unwrap().is_none(), "still starting");
-    let sent = Command::new("kill")
+    let (status, log) = terminate(&mut child, Duration::from_secs(5)).await;
+    assert!(status.success(), "exit status {status}: {log}");
+    assert!(log.contains("stopped during start-up"), "{log}");
+}
+
+/// Sends SIGTERM and waits at most `limit` for the exit; the exit status and what the binary
+/// logged.
+#[cfg(unix)]
+async fn terminate(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> (std::process::ExitStatus, String) {
+    let sent = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(sent.success());
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + limit;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "still running 5 s after SIGTERM"
+            "still running {limit:?} after SIGTERM"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
@@ -190,6 +182,5 @@ async fn sigterm_during_start_up_exits_zero_at_once() {
         use std::io::Read;
         let _ = stderr.read_to_string(&mut log);
     }
-    assert!(status.success(), "exit status {status}: {log}");
-    assert!(log.contains("stopped during start-up"), "{log}");
+    (status, log)
 }
