@@ -20,6 +20,10 @@ mod plain {
     opsgenie_port_macros::include_mappings!("tests/fixtures/sync-plain");
 }
 
+mod strict_relations {
+    opsgenie_port_macros::include_mappings!("tests/fixtures/sync-strict-relations");
+}
+
 async fn sync_ok(
     sims: &Sims,
     registry: &'static Registry,
@@ -659,4 +663,39 @@ async fn port_refusing_an_entity_fails_the_sync_and_deletes_nothing() {
             .is_some(),
         "a failed resync must not delete"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entities_refused_for_a_missing_relation_target_are_written_after_every_resource() {
+    let registry = &strict_relations::REGISTRY;
+    let sims = start(
+        small_account(61, 80),
+        registry,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    let report = engine(&sims, registry)
+        .resync(&CancellationFlag::new())
+        .await;
+    // Alerts came before their incidents, incidents before their services: Port refused the
+    // related ones at first, and accepted them when written again at the end.
+    let failed: u64 = report.kinds.iter().map(|k| k.failed).sum();
+    assert_eq!(failed, 0, "{}\n{:?}", report.render(), report.errors);
+    assert_eq!(
+        report.status,
+        ResyncStatus::Completed,
+        "{}",
+        report.render()
+    );
+    let created: u64 = report.kinds.iter().map(|k| k.created).sum();
+    let expected = expected_catalog(&sims, registry).await;
+    assert_eq!(created as usize, expected.len(), "{}", report.render());
+    assert_catalog(&sims, &expected);
+    let related = sims
+        .port
+        .entities("opsGenieAlert")
+        .iter()
+        .filter(|a| a["relations"]["relatedIncident"].is_string())
+        .count();
+    assert!(related > 0, "some alerts relate to an incident");
 }

@@ -5,6 +5,7 @@ use super::diff::{self, Change};
 use super::enrich::{self, Enricher};
 use super::plan::PlanBook;
 use super::reconcile::Generated;
+use super::retry::Refused;
 use super::summary::{KindSummary, Progress};
 use super::{CancellationFlag, Engine, SyncError};
 use crate::mapping::{Entity, FieldNote, Outcome, Resource};
@@ -24,6 +25,9 @@ pub(super) struct ResourceRun<'a> {
     generated: &'a mut Generated,
     /// In a plan: where pages are recorded instead of written.
     plan: Option<&'a mut PlanBook>,
+    /// Entities Port refused, kept for a retry after every resource when Port does not create
+    /// missing relation targets (a target may come from a later resource).
+    refused: &'a mut Vec<Refused>,
     progress: &'a dyn Progress,
     enrichments: Vec<&'static str>,
     summary: KindSummary,
@@ -39,6 +43,7 @@ impl<'a> ResourceRun<'a> {
         enricher: &'a mut Enricher,
         generated: &'a mut Generated,
         plan: Option<&'a mut PlanBook>,
+        refused: &'a mut Vec<Refused>,
         progress: &'a dyn Progress,
     ) -> Self {
         ResourceRun {
@@ -47,6 +52,7 @@ impl<'a> ResourceRun<'a> {
             enricher,
             generated,
             plan,
+            refused,
             progress,
             enrichments: Engine::resource_enrichments(resource),
             summary: KindSummary {
@@ -254,6 +260,7 @@ impl<'a> ResourceRun<'a> {
             self.summary.updated += (result.upserted - result.created) as u64;
             self.summary.upserted += result.upserted as u64;
             self.summary.failed += result.failed as u64;
+            let retried = !engine.registry().create_missing_related_entities;
             for (blueprint, identifier, reason) in &result.failures {
                 if self.logged_failures < LOGGED_FAILURES {
                     self.logged_failures += 1;
@@ -262,8 +269,18 @@ impl<'a> ResourceRun<'a> {
                         blueprint = %blueprint,
                         identifier = %identifier,
                         reason = %reason,
+                        retried,
                         "Port refused an entity"
                     );
+                }
+            }
+            if retried {
+                for &index in &result.failed_indexes {
+                    self.refused.push(Refused {
+                        resource: self.resource.index,
+                        blueprint: blueprint.clone(),
+                        body: changed[index].clone(),
+                    });
                 }
             }
         }

@@ -11,6 +11,7 @@ mod enrich;
 mod fetch;
 mod plan;
 mod reconcile;
+mod retry;
 mod summary;
 mod time;
 
@@ -184,6 +185,10 @@ pub struct UpsertSummary {
     pub failed: usize,
     /// `(blueprint, identifier, reason)` of refused entities.
     pub failures: Vec<(String, String, String)>,
+    /// Positions of the refused entities in the input.
+    pub failed_indexes: Vec<usize>,
+    /// Positions of the entities Port created.
+    pub created_indexes: Vec<usize>,
 }
 
 /// What [`Engine::delete_entities`] did.
@@ -379,7 +384,7 @@ impl Engine {
     }
 
     /// Upserts Port entity JSON of one blueprint (see [`Engine::upsert_entities`]).
-    async fn upsert_bodies(
+    pub(super) async fn upsert_bodies(
         &self,
         blueprint: &str,
         bodies: &[serde_json::Value],
@@ -397,6 +402,7 @@ impl Engine {
             match result.status {
                 crate::port::UpsertStatus::Failed(error) => {
                     summary.failed += 1;
+                    summary.failed_indexes.push(result.index);
                     summary.failures.push((
                         blueprint.to_owned(),
                         result.identifier,
@@ -406,6 +412,7 @@ impl Engine {
                 crate::port::UpsertStatus::Created => {
                     summary.upserted += 1;
                     summary.created += 1;
+                    summary.created_indexes.push(result.index);
                 }
                 crate::port::UpsertStatus::Updated => summary.upserted += 1,
             }
@@ -541,6 +548,7 @@ impl Engine {
             self.inner.settings.enrichment_concurrency,
         );
         let mut pass = Pass::default();
+        let mut refused = Vec::new();
         for resource in self.inner.registry.resources {
             if cancel.is_cancelled() {
                 pass.aborted = true;
@@ -552,6 +560,7 @@ impl Engine {
                 &mut enricher,
                 generated,
                 plan.as_deref_mut(),
+                &mut refused,
                 progress,
             );
             let (summary, outcome) = run.run(cancel).await;
@@ -574,6 +583,9 @@ impl Engine {
                     }
                 }
             }
+        }
+        if !pass.aborted && !pass.fatal && !refused.is_empty() {
+            retry::upsert_refused(self, refused, &mut pass.kinds).await;
         }
         // Entities Port refused (or items whose selector did not yield a boolean) make the
         // run failed: its result is not the account's state, so nothing may be deleted.
