@@ -441,6 +441,7 @@ async fn sigterm_stops_sync_and_plan_at_once_with_status_130_and_nothing_deleted
         ..FaultConfig::all(1.0, 5)
     });
     for command in ["sync", "plan"] {
+        let requests_before = sims.opsgenie.faults().requests();
         let env = cli_env(&sims, vec![]);
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsgenie-port"))
             .arg(command)
@@ -451,7 +452,17 @@ async fn sigterm_stops_sync_and_plan_at_once_with_status_130_and_nothing_deleted
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("start");
-        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        // Signal only once the run is stuck in Opsgenie (its signal handler is installed
+        // before it reads anything), however slow this machine is today.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while sims.opsgenie.faults().requests() == requests_before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{command} never reached Opsgenie"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let sent = std::time::Instant::now();
         let kill = std::process::Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
