@@ -699,3 +699,26 @@ async fn entities_refused_for_a_missing_relation_target_are_written_after_every_
         .count();
     assert!(related > 0, "some alerts relate to an incident");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identifiers_a_resource_maps_twice_are_reported() {
+    // Two of the documentation's sample services share a name, the default mapping's identifier.
+    let sims = start(
+        account_with_sample_services(67, 20),
+        &REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    let out = run_command(&sims, &["sync", "--log-format", "json"], vec![]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let warnings: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|line| line.contains("share an identifier"))
+        .map(|line| serde_json::from_str(line).expect("a JSON log line"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert_eq!(warnings[0]["kind"], "service");
+    assert_eq!(warnings[0]["count"], 1);
+    assert_eq!(warnings[0]["example"], "Port-Outbound-Service");
+}

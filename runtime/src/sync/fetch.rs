@@ -3,14 +3,14 @@
 
 use super::diff::{self, Change};
 use super::enrich::{self, Enricher};
-use super::plan::PlanBook;
+use super::plan::{self, PlanBook};
 use super::reconcile::Generated;
 use super::retry::Refused;
 use super::summary::{KindSummary, Progress};
 use super::{CancellationFlag, Engine, SyncError};
 use crate::mapping::{Entity, FieldNote, Outcome, Resource};
 use crate::opsgenie::{self, ListParams, Pager};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 /// Entities Port refused that are logged one by one (the rest are only counted).
@@ -34,6 +34,10 @@ pub(super) struct ResourceRun<'a> {
     /// Fields that produced no value: (field, error) -> count, logged once at the end.
     notes: BTreeMap<(&'static str, Option<String>), u64>,
     logged_failures: usize,
+    /// Entities of this resource so far, to notice an identifier mapped twice.
+    seen: HashSet<plan::Key>,
+    /// How many entities repeated an earlier one's identifier, and the first such identifier.
+    repeated: (u64, Option<String>),
 }
 
 impl<'a> ResourceRun<'a> {
@@ -62,6 +66,8 @@ impl<'a> ResourceRun<'a> {
             },
             notes: BTreeMap::new(),
             logged_failures: 0,
+            seen: HashSet::new(),
+            repeated: (0, None),
         }
     }
 
@@ -224,6 +230,11 @@ impl<'a> ResourceRun<'a> {
         // Failed upserts count as generated too: Ocean never deletes what it just tried to write.
         for entity in &entities {
             self.generated.add(entity);
+            let id = entity.identifier_key();
+            if !self.seen.insert(plan::key(&entity.blueprint_name(), &id)) {
+                self.repeated.0 += 1;
+                self.repeated.1.get_or_insert(id);
+            }
         }
         for (blueprint, bodies) in group_by_blueprint(&entities) {
             let engine = self.engine;
@@ -296,8 +307,18 @@ impl<'a> ResourceRun<'a> {
         }
     }
 
-    /// One warning per field, like Ocean's misconfiguration report.
+    /// One warning per field, like Ocean's misconfiguration report, and one for identifiers the
+    /// resource mapped more than once (each resync writes them in turn; the last one stays).
     fn log_notes(&self) {
+        if let (count, Some(example)) = &self.repeated {
+            tracing::warn!(
+                kind = self.resource.kind,
+                index = self.resource.index,
+                count,
+                example = %example,
+                "entities share an identifier with an earlier one of the same resource; each is written and the last one stays"
+            );
+        }
         for ((field, error), count) in &self.notes {
             match error {
                 None => tracing::warn!(

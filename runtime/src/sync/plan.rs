@@ -71,9 +71,9 @@ pub(super) struct PlanBook {
 }
 
 /// `(blueprint, identifier)` as 128 bits of hash: a plan of 100k entities keeps a few MB.
-type Key = (u64, u64);
+pub(super) type Key = (u64, u64);
 
-fn key(blueprint: &str, identifier: &str) -> Key {
+pub(super) fn key(blueprint: &str, identifier: &str) -> Key {
     let mut first = DefaultHasher::new();
     (blueprint, identifier).hash(&mut first);
     let mut second = DefaultHasher::new();
