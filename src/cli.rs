@@ -189,8 +189,8 @@ pub enum Command {
     ///
     /// Starts both simulators with a seeded account (the Port documentation's sample objects
     /// included), starts the service (which creates the blueprints and the integration in the
-    /// Port simulator), runs a full resync, sends webhook events (Acknowledge, Close, Delete),
-    /// prints what changed per blueprint, and writes the final catalog as JSON.
+    /// Port simulator), prints the plan, runs a full resync, sends webhook events (Acknowledge,
+    /// Close, Delete), prints what changed per blueprint, and writes the final catalog as JSON.
     ///
     /// Examples:
     ///   opsgenie-port demo

@@ -24,15 +24,15 @@ fn demo_writes_the_catalog_it_summarises() {
     let entities: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(&catalog).expect("catalog written"))
             .expect("JSON");
-    // "4. Catalog: N entities" and one "<blueprint> <count>" line per blueprint after it.
+    // "5. Catalog: N entities" and one "<blueprint> <count>" line per blueprint after it.
     let total: usize = stdout
         .lines()
-        .find_map(|l| l.trim().strip_prefix("4. Catalog: "))
+        .find_map(|l| l.trim().strip_prefix("5. Catalog: "))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .expect("catalog line in the summary");
     assert_eq!(entities.len(), total);
-    let section = stdout.split("4. Catalog:").nth(1).expect("catalog section");
+    let section = stdout.split("5. Catalog:").nth(1).expect("catalog section");
     for line in section
         .lines()
         .skip(1)
@@ -46,8 +46,16 @@ fn demo_writes_the_catalog_it_summarises() {
         let actual = entities.iter().filter(|e| e["blueprint"] == bp).count();
         assert_eq!(actual, n, "{bp}");
     }
-    // The webhook phase deleted one alert and the sample alert is in the catalog.
-    assert!(stdout.contains("3. 3 webhook events"), "{stdout}");
+    // The plan announced every entity the resync created; the webhook phase then deleted one.
+    let planned: usize = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("plan complete: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("plan line in the summary");
+    assert_eq!(planned, total + 1, "{stdout}");
+    // The sample alert is in the catalog.
+    assert!(stdout.contains("4. 3 webhook events"), "{stdout}");
     assert!(entities
         .iter()
         .any(|e| e["title"] == "Login Auth not working"));

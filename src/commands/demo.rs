@@ -1,15 +1,15 @@
 //! `opsgenie-port demo`: the whole product against the built-in simulators — no credentials, no
 //! network. Starts an Opsgenie and a Port simulator with a seeded account (the seed document's
 //! sample objects included), starts the always-on service (which initialises Port's blueprints and
-//! integration), runs a full resync, sends a few webhook events, prints what changed per
-//! blueprint, and writes the resulting catalog to a file.
+//! integration), plans and then runs a full resync, sends a few webhook events, prints what
+//! changed per blueprint, and writes the resulting catalog to a file.
 
 use opsgenie_port::generated::REGISTRY;
 use opsgenie_port_runtime::config::Config;
 use opsgenie_port_runtime::opsgenie::OpsgenieClient;
 use opsgenie_port_runtime::port::PortClient;
 use opsgenie_port_runtime::serve::{self, ServeParts};
-use opsgenie_port_runtime::sync::{CancellationFlag, Engine, SyncSettings};
+use opsgenie_port_runtime::sync::{CancellationFlag, Engine, NoProgress, SyncSettings};
 use opsgenie_port_sim::generate::{Account, GenSpec};
 use opsgenie_port_sim::opsgenie::{
     self as og_sim, webhook_payload, OpsgenieSim, OpsgenieSimConfig,
@@ -75,12 +75,20 @@ async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
         PortClient::from_config(&config, VERSION).map_err(|e| e.to_string())?,
         SyncSettings::from_config(&config),
     );
+    let t = Instant::now();
+    let plan = engine.plan(&CancellationFlag::new(), &NoProgress).await;
+    println!(
+        "\n2. Plan in {:.2?}: what the resync will change (`opsgenie-port plan`; nothing written)",
+        t.elapsed()
+    );
+    print!("{}", indent(&plan.render(3)));
+
     let before = catalog(&port);
     let t = Instant::now();
     let report = engine.resync(&CancellationFlag::new()).await;
     let after_resync = catalog(&port);
     println!(
-        "\n2. Full resync in {:.2?}: {}",
+        "\n3. Full resync in {:.2?}: {}",
         t.elapsed(),
         if report.is_success() {
             "completed"
@@ -98,7 +106,7 @@ async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
     }
     let after_webhooks = catalog(&port);
     println!(
-        "\n3. {} webhook events ({}) applied in {:.2?}",
+        "\n4. {} webhook events ({}) applied in {:.2?}",
         sent.len(),
         sent.join(", "),
         t.elapsed()
@@ -112,7 +120,7 @@ async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
     let counters = opsgenie.counters();
     let opsgenie_calls: u64 = counters.values().sum();
     println!(
-        "\n4. Catalog: {} entities written to {}",
+        "\n5. Catalog: {} entities written to {}",
         entities.len(),
         output.display()
     );
