@@ -7,6 +7,7 @@
 //! and `plan` predicts exactly what a resync writes.
 
 use super::SyncSettings;
+use crate::http::time::parse_rfc3339_millis;
 use crate::port::{PortClient, PortError};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -198,9 +199,11 @@ fn same_or_absent(ours: &Value, theirs: Option<&Value>) -> bool {
     }
 }
 
-/// JSON equality where numbers compare by value (`1` equals `1.0`).
+/// JSON equality where numbers compare by value (`1` equals `1.0`) and timestamps by instant
+/// (`…T10:00:00Z` equals `…T10:00:00.000Z`, as Port may store a date-time property).
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y || same_instant(x, y),
         (Value::Number(x), Value::Number(y)) => {
             x == y || matches!((x.as_f64(), y.as_f64()), (Some(x), Some(y)) if x == y)
         }
@@ -213,6 +216,18 @@ fn same(a: &Value, b: &Value) -> bool {
                     .all(|(key, value)| y.get(key).is_some_and(|other| same(value, other)))
         }
         _ => a == b,
+    }
+}
+
+/// Both texts are RFC 3339 timestamps of the same millisecond.
+fn same_instant(x: &str, y: &str) -> bool {
+    let looks_like_timestamp = |t: &str| t.len() >= 20 && t.as_bytes().get(10) == Some(&b'T');
+    if !looks_like_timestamp(x) || !looks_like_timestamp(y) {
+        return false;
+    }
+    match (parse_rfc3339_millis(x), parse_rfc3339_millis(y)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
     }
 }
 
@@ -287,6 +302,21 @@ mod tests {
         let mut without_property = base.clone();
         without_property["properties"] = json!({});
         assert!(!unchanged(&ours, &without_property), "n missing in Port");
+    }
+
+    #[test]
+    fn timestamps_compare_by_instant() {
+        let ours =
+            json!({"properties": {"at": "2024-05-01T10:00:00Z", "s": "2024-05-01T10:00:00Z"}});
+        let theirs = json!({"properties": {"at": "2024-05-01T12:00:00.000+02:00", "s": "2024-05-01T10:00:00Z"}});
+        assert!(unchanged(&ours, &theirs));
+        let later =
+            json!({"properties": {"at": "2024-05-01T10:00:00.001Z", "s": "2024-05-01T10:00:00Z"}});
+        assert!(!unchanged(&ours, &later));
+        // Only timestamps: other strings stay exact.
+        let text =
+            json!({"properties": {"at": "2024-05-01T10:00:00Z", "s": "2024-05-01t10:00:00Z"}});
+        assert!(!unchanged(&ours, &text));
     }
 
     #[test]
