@@ -44,6 +44,7 @@ impl Resyncer for EngineResync {
                 let figures = &mut kinds[index].1;
                 figures.fetched += summary.fetched;
                 figures.upserted += summary.upserted;
+                figures.unchanged += summary.unchanged;
                 figures.deleted += summary.deleted;
                 figures.failed += summary.failed;
                 figures.duration += summary.elapsed;

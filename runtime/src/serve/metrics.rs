@@ -22,6 +22,8 @@ pub type CounterSource = Arc<dyn Fn() -> HttpCounters + Send + Sync>;
 pub struct KindFigures {
     pub fetched: u64,
     pub upserted: u64,
+    /// Entities equal to Port's, not written.
+    pub unchanged: u64,
     pub deleted: u64,
     pub failed: u64,
     pub duration: Duration,
@@ -119,6 +121,7 @@ impl Metrics {
         let total = totals.entry(kind.to_owned()).or_default();
         total.fetched += figures.fetched;
         total.upserted += figures.upserted;
+        total.unchanged += figures.unchanged;
         total.deleted += figures.deleted;
         total.failed += figures.failed;
         total.duration += figures.duration;
@@ -249,7 +252,7 @@ impl Metrics {
         let kinds = lock(&self.kinds);
         let totals = lock(&self.kind_totals);
         type Pick = fn(&KindFigures) -> f64;
-        let series: [(&str, &str, &str, Pick); 5] = [
+        let series: [(&str, &str, &str, Pick); 6] = [
             (
                 "opsgenie_port_kind_fetched_total",
                 "counter",
@@ -261,6 +264,12 @@ impl Metrics {
                 "counter",
                 "Entities upserted per kind, over all resyncs.",
                 |f| f.upserted as f64,
+            ),
+            (
+                "opsgenie_port_kind_unchanged_total",
+                "counter",
+                "Entities equal to what Port holds (not written) per kind, over all resyncs.",
+                |f| f.unchanged as f64,
             ),
             (
                 "opsgenie_port_kind_deleted_total",
@@ -424,6 +433,27 @@ mod tests {
             ),
             Some(1.0)
         );
+    }
+
+    #[test]
+    fn per_kind_totals_add_up_over_resyncs() {
+        let metrics = Metrics::new();
+        for _ in 0..2 {
+            metrics.kind_figures(
+                "alert",
+                KindFigures {
+                    fetched: 10,
+                    upserted: 3,
+                    unchanged: 7,
+                    ..KindFigures::default()
+                },
+            );
+        }
+        let text = metrics.render();
+        let total = |name: &str| line_value(&text, &format!("{name}{{kind=\"alert\"}}"));
+        assert_eq!(total("opsgenie_port_kind_fetched_total"), Some(20.0));
+        assert_eq!(total("opsgenie_port_kind_upserted_total"), Some(6.0));
+        assert_eq!(total("opsgenie_port_kind_unchanged_total"), Some(14.0));
     }
 
     #[test]
