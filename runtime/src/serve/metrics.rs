@@ -69,7 +69,7 @@ impl Metrics {
         Arc::new(Metrics::default())
     }
 
-    /// Reports `source`'s counters under `client="<name>"`.
+    /// Reports `source`'s counters under `api="<name>"`.
     pub fn add_client(&self, name: &'static str, source: CounterSource) {
         lock(&self.clients).push((name, source));
     }
