@@ -267,8 +267,9 @@ impl<'a> ResourceRun<'a> {
                 .collect();
             self.summary.unchanged += (changes.len() - changed.len()) as u64;
             let result = engine.upsert_bodies(&blueprint, &changed).await?;
-            self.summary.created += result.created as u64;
-            self.summary.updated += (result.upserted - result.created) as u64;
+            let created = result.created_indexes.len();
+            self.summary.created += created as u64;
+            self.summary.updated += (result.upserted - created) as u64;
             self.summary.upserted += result.upserted as u64;
             self.summary.failed += result.failed as u64;
             let retried = !engine.registry().create_missing_related_entities;

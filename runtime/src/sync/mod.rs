@@ -16,7 +16,6 @@ mod summary;
 mod time;
 
 pub use decode::project;
-pub use diff::{unchanged as entity_unchanged, Change};
 pub use enrich::supported as supported_enrichments;
 pub use plan::{BlueprintPlan, PlanReport, PlannedDeletion};
 pub use summary::{DeletionOutcome, KindSummary, NoProgress, Progress, ResyncReport, ResyncStatus};
@@ -180,14 +179,12 @@ impl From<PortError> for SyncError {
 #[derive(Clone, Debug, Default)]
 pub struct UpsertSummary {
     pub upserted: usize,
-    /// Of `upserted`, the entities Port created.
-    pub created: usize,
     pub failed: usize,
     /// `(blueprint, identifier, reason)` of refused entities.
     pub failures: Vec<(String, String, String)>,
     /// Positions of the refused entities in the input.
     pub failed_indexes: Vec<usize>,
-    /// Positions of the entities Port created.
+    /// Positions of the entities Port created (the others of `upserted` were updated).
     pub created_indexes: Vec<usize>,
 }
 
@@ -376,7 +373,6 @@ impl Engine {
         for (blueprint, bodies) in fetch::group_by_blueprint(entities) {
             let part = self.upsert_bodies(&blueprint, &bodies).await?;
             summary.upserted += part.upserted;
-            summary.created += part.created;
             summary.failed += part.failed;
             summary.failures.extend(part.failures);
         }
@@ -411,7 +407,6 @@ impl Engine {
                 }
                 crate::port::UpsertStatus::Created => {
                     summary.upserted += 1;
-                    summary.created += 1;
                     summary.created_indexes.push(result.index);
                 }
                 crate::port::UpsertStatus::Updated => summary.upserted += 1,
