@@ -116,7 +116,7 @@ pub enum Command {
         /// Output: text (a table and the first identifiers) or json (every identifier).
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
-        /// How many identifiers to list per blueprint and change (text output).
+        /// How many identifiers to list per blueprint and change (text output; 0 for counts only).
         #[arg(long, default_value_t = 5)]
         show: usize,
         /// Exit with 3 instead of 0 when a resync would change something.

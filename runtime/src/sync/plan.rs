@@ -415,7 +415,7 @@ impl PlanReport {
             .any(|p| !p.create.is_empty() || !p.update.is_empty() || !p.delete.is_empty())
     }
 
-    /// A table per blueprint, then up to `shown` identifiers of each change.
+    /// A table per blueprint, then up to `shown` identifiers of each change (none for 0).
     pub fn render(&self, shown: usize) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -440,7 +440,7 @@ impl PlanReport {
                 ("update", &plan.update),
                 ("delete", &plan.delete),
             ] {
-                if ids.is_empty() {
+                if ids.is_empty() || shown == 0 {
                     continue;
                 }
                 let first: Vec<&str> = ids.iter().take(shown).map(String::as_str).collect();
