@@ -602,6 +602,38 @@ mod tests {
     }
 
     #[test]
+    fn the_text_lists_the_first_identifiers_and_the_json_all_of_them() {
+        let plan = BlueprintPlan {
+            create: vec!["a".into(), "b".into(), "c".into()],
+            update: vec!["u".into()],
+            unchanged: 4,
+            delete: Vec::new(),
+        };
+        let report = PlanReport {
+            blueprints: BTreeMap::from([("bp".to_owned(), plan)]),
+            kinds: Vec::new(),
+            deletion: PlannedDeletion::Planned {
+                candidates: 5,
+                stale: 0,
+                protected: 0,
+            },
+            errors: Vec::new(),
+            aborted: false,
+            elapsed: Duration::ZERO,
+        };
+        let text = report.render(2);
+        assert!(text.contains("  create bp: a, b … and 1 more\n"), "{text}");
+        assert!(text.contains("  update bp: u\n"), "{text}");
+        assert!(!text.contains("delete bp:"), "{text}");
+        assert!(text.contains("plan complete: 3 to create, 1 to update, 0 to delete, 4 unchanged"));
+        assert!(!report.render(0).contains("create bp:"));
+        let json = report.to_json();
+        assert_eq!(json["blueprints"]["bp"]["create"], json!(["a", "b", "c"]));
+        assert_eq!(json["status"], "complete");
+        assert!(report.has_changes());
+    }
+
+    #[test]
     fn a_placeholder_written_later_is_an_update_of_a_create() {
         let mut book = book(true);
         book.record_placeholder("incident", "i1".into());
