@@ -399,15 +399,7 @@ async fn plan_command_writes_nothing_and_its_exit_status_says_whether_a_resync_w
     assert_eq!(out.status.code(), Some(2));
     // An Opsgenie that refuses incident lists without a query: the plan is incomplete (exit
     // status 1) and lists no deletions.
-    let strict = opsgenie_port_sim::opsgenie::start(
-        sims.opsgenie.with_account(|a| a.clone()),
-        OpsgenieSimConfig {
-            strict_incident_query: true,
-            ..OpsgenieSimConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let strict = strict_incident_copy(&sims).await;
     let out = run_command(
         &sims,
         &["plan", "--format", "json"],
@@ -430,10 +422,7 @@ async fn sigterm_stops_sync_and_plan_at_once_with_status_130_and_nothing_deleted
         OpsgenieSimConfig::default(),
     )
     .await;
-    let stale = json!({"identifier": "stale-but-kept", "properties": {}, "relations": {}});
-    sims.port
-        .insert_entity_as(&port_user_agent(), "opsGenieAlert", stale)
-        .unwrap();
+    seed_stale_alert(&sims);
     // Every Opsgenie request stalls for 20 s: the run is stuck in its first request.
     sims.opsgenie.faults().set(FaultConfig {
         kinds: vec![FaultKind::Timeout],

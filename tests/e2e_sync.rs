@@ -325,15 +325,7 @@ async fn a_kind_failing_for_good_blocks_every_deletion() {
         sims.opsgenie.delete_alert(id);
     }
     // Incidents now fail for good: this Opsgenie refuses incident lists without a query.
-    let strict = opsgenie_port_sim::opsgenie::start(
-        sims.opsgenie.with_account(|a| a.clone()),
-        OpsgenieSimConfig {
-            strict_incident_query: true,
-            ..OpsgenieSimConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let strict = strict_incident_copy(&sims).await;
     let engine = opsgenie_port::runtime::sync::Engine::new(
         &plain::REGISTRY,
         opsgenie_port::runtime::opsgenie::OpsgenieClient::new(
@@ -505,13 +497,7 @@ async fn sync_command_fails_clearly_on_bad_input_and_deletes_nothing() {
         OpsgenieSimConfig::default(),
     )
     .await;
-    sims.port
-        .insert_entity_as(
-            &port_user_agent(),
-            "opsGenieAlert",
-            json!({"identifier": "stale-but-kept", "properties": {}, "relations": {}}),
-        )
-        .unwrap();
+    seed_stale_alert(&sims);
     let wrong_key = "wrong-genie-key-5150";
     let output = run_cli(
         &sims,
@@ -638,13 +624,7 @@ async fn port_refusing_an_entity_fails_the_sync_and_deletes_nothing() {
         OpsgenieSimConfig::default(),
     )
     .await;
-    sims.port
-        .insert_entity_as(
-            &port_user_agent(),
-            "opsGenieAlert",
-            json!({"identifier": "stale-but-kept", "properties": {}, "relations": {}}),
-        )
-        .unwrap();
+    seed_stale_alert(&sims);
     // An alert status outside the blueprint's enum (open, closed): Port refuses that entity.
     let refused = sims.opsgenie.with_account(|a| {
         let id = a.alerts().iter().next().expect("alerts").id.to_string();

@@ -507,3 +507,29 @@ pub async fn run_command(
     .await
     .unwrap()
 }
+
+/// A second Opsgenie simulator over a copy of the account that refuses incident lists without a
+/// query: the incident kind fails for good.
+pub async fn strict_incident_copy(sims: &Sims) -> OpsgenieSim {
+    opsgenie::start(
+        sims.opsgenie.with_account(|a| a.clone()),
+        OpsgenieSimConfig {
+            strict_incident_query: true,
+            ..OpsgenieSimConfig::default()
+        },
+    )
+    .await
+    .expect("strict opsgenie sim")
+}
+
+/// An alert entity this integration owns that no resync generates: whatever goes wrong, it must
+/// still be there afterwards.
+pub fn seed_stale_alert(sims: &Sims) {
+    sims.port
+        .insert_entity_as(
+            &port_user_agent(),
+            "opsGenieAlert",
+            json!({"identifier": "stale-but-kept", "properties": {}, "relations": {}}),
+        )
+        .expect("seeded");
+}
