@@ -9,6 +9,14 @@ use super::value::Value;
 /// Objects up to this many keys are searched linearly; larger ones get a hash index.
 const INDEX_THRESHOLD: usize = 32;
 
+/// Key equality for short keys: most keys differ in length or first byte, which is decided
+/// here without a `memcmp` call (field lookups and projections compare keys a lot).
+#[inline]
+pub(crate) fn key_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.first() == b.first() && a == b
+}
+
 /// An insertion-ordered map from string keys to values.
 #[derive(Clone, Default)]
 pub struct Map {
@@ -87,7 +95,7 @@ impl Map {
     fn position(&self, key: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(key).copied(),
-            None => self.entries.iter().position(|(k, _)| &**k == key),
+            None => self.entries.iter().position(|(k, _)| key_eq(k, key)),
         }
     }
 

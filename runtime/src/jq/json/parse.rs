@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::JsonError;
-use crate::jq::map::Map;
+use crate::jq::map::{key_eq, Map};
 use crate::jq::number::Number;
 use crate::jq::value::Value;
 
@@ -114,12 +114,30 @@ fn parse_document(
 #[derive(Default)]
 struct KeyCache {
     slots: Vec<Option<Arc<str>>>,
+    /// Projection field names (`&'static str`) by address: no hashing of bytes, no compare.
+    statics: Vec<Option<(usize, Arc<str>)>>,
 }
 
 const KEY_CACHE_SLOTS: usize = 512;
 const KEY_CACHE_MAX_LEN: usize = 32;
 
 impl KeyCache {
+    fn intern_static(&mut self, name: &'static str) -> Arc<str> {
+        if self.statics.is_empty() {
+            self.statics.resize(KEY_CACHE_SLOTS, None);
+        }
+        let address = name.as_ptr() as usize;
+        let slot = &mut self.statics[(address ^ (address >> 9) ^ name.len()) % KEY_CACHE_SLOTS];
+        match slot {
+            Some((cached, key)) if *cached == address && key.len() == name.len() => key.clone(),
+            _ => {
+                let fresh: Arc<str> = Arc::from(name);
+                *slot = Some((address, fresh.clone()));
+                fresh
+            }
+        }
+    }
+
     fn intern(&mut self, key: &str) -> Arc<str> {
         if key.len() > KEY_CACHE_MAX_LEN {
             return Arc::from(key);
@@ -290,9 +308,14 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 let base = self.entries.len();
                 self.object_entries(|parser, key| {
-                    match projection.fields.iter().find(|(name, _)| *name == key) {
-                        Some((_, sub)) => {
-                            let key = parser.key(key);
+                    match projection
+                        .fields
+                        .iter()
+                        .find(|(name, _)| key_eq(name, &key))
+                    {
+                        Some((name, sub)) => {
+                            // The key equals `name` (escaped or not): share by address.
+                            let key = parser.keys.intern_static(name);
                             let value = parser.projected(sub)?;
                             parser.entries.push((key, value));
                         }
