@@ -1,10 +1,8 @@
 //! Webhook events against the simulators: each action produces the right catalog change.
 
-mod serve_support;
-
+use crate::support::*;
 use opsgenie_port_sim::generate::{Account, GenSpec};
 use serde_json::json;
-use serve_support::*;
 use std::sync::Arc;
 use std::time::Duration;
 

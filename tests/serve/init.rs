@@ -1,14 +1,12 @@
 //! `initializePortResources` and the mapping drift check against the Port simulator.
 
-mod serve_support;
-
+use crate::support::*;
 use opsgenie_port::generated::REGISTRY;
 use opsgenie_port::runtime::port::PortClient;
 use opsgenie_port::runtime::secret::Secret;
 use opsgenie_port::runtime::serve::init::{initialize, InitError, InitPlan};
 use opsgenie_port_sim::generate::Account;
 use serde_json::{json, Value};
-use serve_support::*;
 use std::sync::Arc;
 
 fn compiled_blueprint_ids() -> Vec<String> {

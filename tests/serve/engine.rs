@@ -1,11 +1,9 @@
 //! `serve` with the real resync engine: a POLLING resync fills the catalog, webhooks keep it
 //! current afterwards, and the binary stops cleanly on SIGTERM during a resync.
 
-mod serve_support;
-
+use crate::support::*;
 use opsgenie_port::runtime::serve;
 use opsgenie_port_sim::generate::{Account, GenSpec};
-use serve_support::*;
 use std::time::Duration;
 
 #[tokio::test]

@@ -1,10 +1,8 @@
 //! The HTTP surface: bad webhook input, the shared secret, health, metrics, the path prefix.
 
-mod serve_support;
-
+use crate::support::*;
 use opsgenie_port_sim::generate::Account;
 use serde_json::json;
-use serve_support::*;
 use std::sync::Arc;
 
 async fn still_up(service: &opsgenie_port::runtime::serve::Service) {

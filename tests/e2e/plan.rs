@@ -1,9 +1,7 @@
 //! `plan` against both simulators: it writes nothing, and the following resync makes exactly
 //! the changes it listed — checked against Port's stored entities before and after.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use opsgenie_port::generated::REGISTRY;
 use opsgenie_port::runtime::mapping::Registry;
 use opsgenie_port::runtime::sync::{

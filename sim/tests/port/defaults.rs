@@ -1,15 +1,13 @@
 //! The simulator accepts Port's real Opsgenie data model: both blueprint sets under `mappings/`,
 //! created the way Ocean does it, and the example entities from Port's integration docs.
 
-mod port_support;
-
+use crate::support::*;
 use opsgenie_port_sim::port::{self, PortSimConfig};
-use port_support::*;
 use reqwest::StatusCode;
 use serde_json::{json, Map, Value};
 
-const DOCS_BLUEPRINTS: &str = include_str!("../../mappings/blueprints.json");
-const OCEAN_BLUEPRINTS: &str = include_str!("../../mappings/ocean-2026/blueprints.json");
+const DOCS_BLUEPRINTS: &str = include_str!("../../../mappings/blueprints.json");
+const OCEAN_BLUEPRINTS: &str = include_str!("../../../mappings/ocean-2026/blueprints.json");
 
 /// Ocean's three stages: bare blueprints, then relations, then mirror/calculation/aggregation.
 async fn create_like_ocean(client: &Client, blueprints: &[Value]) {

@@ -1,11 +1,9 @@
 //! Port simulator behaviour through its HTTP API, as a client sees it: auth, blueprints, entity writes.
 
-mod port_support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use opsgenie_port_sim::port::{self, PortSimConfig};
-use port_support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

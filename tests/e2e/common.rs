@@ -1,6 +1,5 @@
-//! Shared by the `e2e_sync` tests: both simulators, clients and engines pointed at them, and an
+//! Shared by the `e2e` test modules: both simulators, clients and engines pointed at them, and an
 //! independent (naive, 2023-style) computation of what the catalog should hold.
-#![allow(dead_code)]
 
 use opsgenie_port::runtime::http::RetryPolicy;
 use opsgenie_port::runtime::jq;
@@ -455,11 +454,6 @@ pub fn assert_catalog(sims: &Sims, expected: &BTreeMap<(String, String), Value>)
             panic!("{key:?}: {problem}");
         }
     }
-}
-
-/// A jq value back to JSON, for assertions.
-pub fn to_json(value: &jq::Value) -> Value {
-    value.to_serde()
 }
 
 /// `OCEAN__*` variables pointing the binary at the simulators; `overrides` replace them.

@@ -1,12 +1,10 @@
 //! Port simulator behaviour through its HTTP API, as a client sees it: ownership, search, deletes, integration state, faults.
 
-mod port_support;
-
 use std::time::Duration;
 
+use crate::support::*;
 use opsgenie_port_sim::faults::{FaultConfig, FaultKind};
 use opsgenie_port_sim::port::{self, PortSimConfig, RateLimit};
-use port_support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

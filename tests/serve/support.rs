@@ -1,6 +1,5 @@
-//! Shared by the `serve_*` tests: simulators, configuration, a minimal HTTP client (so the tests
+//! Shared by the `serve` test modules: simulators, configuration, a minimal HTTP client (so the tests
 //! need no HTTP crate of their own) and fake resyncs.
-#![allow(dead_code)]
 
 use opsgenie_port::generated::REGISTRY;
 use opsgenie_port::runtime::config::Config;

@@ -1,8 +1,6 @@
 //! End-to-end resyncs against both simulators (in-process, OS-assigned ports).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use opsgenie_port::generated::REGISTRY;
 use opsgenie_port::runtime::mapping::Registry;
 use opsgenie_port::runtime::sync::{CancellationFlag, DeletionOutcome, ResyncStatus};

@@ -1,8 +1,7 @@
 //! Event listeners: POLLING's resync-request watermark, the scheduled resync, ONCE, KAFKA's
 //! refusal, newer-cancels-older, and shutdown during a resync.
 
-mod serve_support;
-
+use crate::support::*;
 use opsgenie_port::runtime::port::PortClient;
 use opsgenie_port::runtime::secret::Secret;
 use opsgenie_port::runtime::serve::apply::BoxFuture;
@@ -12,7 +11,6 @@ use opsgenie_port::runtime::serve::listener::{
 use opsgenie_port::runtime::serve::metrics::Metrics;
 use opsgenie_port::runtime::serve::{self, ServeError};
 use opsgenie_port_sim::generate::Account;
-use serve_support::*;
 use std::sync::Arc;
 use std::time::Duration;
 

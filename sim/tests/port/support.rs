@@ -1,6 +1,4 @@
 //! Shared helpers for the Port simulator tests: an Ocean-like client and blueprint fixtures.
-// Each test binary uses a different subset of these helpers.
-#![allow(dead_code)]
 
 use std::time::Duration;
 

@@ -1,0 +1,9 @@
+//! `serve`: the always-on service — HTTP surface, start-up, the listener, webhooks, the engine.
+//! One test binary for these modules: each binary links the whole dependency graph.
+
+mod engine;
+mod http;
+mod init;
+mod listener;
+mod support;
+mod webhooks;
