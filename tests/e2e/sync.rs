@@ -361,6 +361,49 @@ async fn a_kind_failing_for_good_blocks_every_deletion() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_opsgenie_stops_the_run_after_the_first_kind_and_deletes_nothing() {
+    let sims = start(
+        small_account(16, 40),
+        &plain::REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    sync_ok(&sims, &plain::REGISTRY).await;
+    let before = port_catalog(&sims);
+    // A port nothing listens on: every connection is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("free port");
+    let unreachable = opsgenie_port::runtime::opsgenie::OpsgenieClient::new(
+        &format!("http://{closed}"),
+        opsgenie_port::runtime::secret::Secret::new(sims.opsgenie.api_key()),
+        opsgenie_port::runtime::opsgenie::OpsgenieOptions {
+            retry: opsgenie_port::runtime::http::RetryPolicy::fast(3),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let engine = opsgenie_port::runtime::sync::Engine::new(
+        &plain::REGISTRY,
+        unreachable,
+        port_client(&sims),
+        engine(&sims, &plain::REGISTRY).settings().clone(),
+    );
+    let report = engine.resync(&CancellationFlag::new()).await;
+    assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
+    // The first kind waited through its retries; the others were not tried.
+    assert_eq!(report.kinds.len(), 1, "{}", report.render());
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert!(
+        report.errors[0].contains("connection failed") && report.errors[0].contains("3 attempts"),
+        "{:?}",
+        report.errors
+    );
+    assert!(matches!(report.deletion, DeletionOutcome::Skipped(_)));
+    assert_eq!(port_catalog(&sims), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_five_thousand_alerts_are_all_synced_once() {
     let account = Account::generate(&GenSpec {
         seed: 16,

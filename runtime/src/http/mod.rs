@@ -300,6 +300,7 @@ impl HttpClient {
                 .filter(|wait| !wait.is_zero())
                 .unwrap_or_else(|| self.retry.backoff(attempt, unit_random()));
             self.counters.retries.fetch_add(1, Ordering::Relaxed);
+            log_retry(request, attempt, max_attempts, wait, &detail);
             if kind == HttpErrorKind::Status(429) {
                 self.counters
                     .rate_limit_waits
@@ -435,6 +436,19 @@ fn decode_lenient(bytes: &[u8]) -> Value {
 }
 
 /// `text` on one line, at most `max_chars` characters.
+/// A single transient failure is routine (debug); a request failing again is what an operator
+/// waiting on a silent run needs to see (warning), with the wait, so the pause is explained.
+fn log_retry(request: &Request, attempt: u32, max_attempts: u32, wait: Duration, detail: &str) {
+    let url = secret::mask(&request.url);
+    let detail = one_line(&secret::mask(detail), 200);
+    let wait_s = format!("{:.1}", wait.as_secs_f64());
+    if attempt == 1 {
+        tracing::debug!(method = %request.method, url = %url, attempt, max_attempts, wait_s = %wait_s, detail = %detail, "request failed, retrying");
+    } else {
+        tracing::warn!(method = %request.method, url = %url, attempt, max_attempts, wait_s = %wait_s, detail = %detail, "request still failing, retrying");
+    }
+}
+
 pub fn one_line(text: &str, max_chars: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() <= max_chars {
@@ -478,6 +492,55 @@ mod tests {
         let request = Request::get("http://x").header("authorization", "GenieKey hidden-123");
         let printed = format!("{request:?}");
         assert!(printed.contains("authorization") && !printed.contains("hidden-123"));
+    }
+
+    #[test]
+    fn a_request_failing_again_is_logged_as_a_warning_with_the_url_masked() {
+        use crate::logging::{subscriber, CaptureWriter, LogFormat, LogOptions};
+        secret::register(&secret::Secret::new("retry-log-secret-5151"));
+        // A port nothing listens on: every attempt is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("free port")
+            .port();
+        let client = HttpClient::new(HttpOptions {
+            timeout: Duration::from_secs(5),
+            concurrency: 1,
+            retry: RetryPolicy::fast(3),
+            user_agent: "test".into(),
+        })
+        .expect("client");
+        let capture = CaptureWriter::new();
+        let options = LogOptions {
+            level: "DEBUG".into(),
+            format: LogFormat::Json,
+        };
+        let error =
+            tracing::subscriber::with_default(subscriber(&options, capture.clone()), || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                let url = format!("http://127.0.0.1:{port}/v1/x?key=retry-log-secret-5151");
+                runtime.block_on(client.send(&Request::get(url)))
+            })
+            .expect_err("nothing listens");
+        assert_eq!((error.kind, error.attempts), (HttpErrorKind::Transport, 3));
+        let lines: Vec<serde_json::Value> = capture
+            .contents()
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("JSON line"))
+            .filter(|line| line["target"] == "opsgenie_port_runtime::http")
+            .collect();
+        let levels: Vec<&str> = lines.iter().filter_map(|l| l["level"].as_str()).collect();
+        // Two retries: the first is routine, the second means the trouble persists.
+        assert_eq!(levels, ["DEBUG", "WARN"], "{lines:?}");
+        assert_eq!(lines[1]["message"], "request still failing, retrying");
+        assert_eq!(lines[1]["attempt"], 2);
+        assert_eq!(lines[1]["max_attempts"], 3);
+        let text = capture.contents();
+        assert!(!text.contains("retry-log-secret-5151"), "{text}");
+        assert!(text.contains(&format!("127.0.0.1:{port}/v1/x")), "{text}");
     }
 
     #[test]

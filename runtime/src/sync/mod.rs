@@ -22,6 +22,7 @@ pub use summary::{DeletionOutcome, KindSummary, NoProgress, Progress, ResyncRepo
 pub use time::format_iso_millis;
 
 use crate::config::Config;
+use crate::http::HttpErrorKind;
 use crate::jq::Value;
 use crate::mapping::{Entity, Registry, Resource};
 use crate::opsgenie::{OpsgenieClient, OpsgenieError};
@@ -161,6 +162,18 @@ impl SyncError {
     pub fn is_port_unavailable(&self) -> bool {
         matches!(self, SyncError::Port(PortError::Http(_)))
     }
+
+    /// No connection to Opsgenie at all (refused, DNS, TLS) after every retry: every kind
+    /// would wait through the same retries. An error status or a timeout may be one endpoint's
+    /// trouble, so those let the other kinds run.
+    pub fn is_opsgenie_unreachable(&self) -> bool {
+        matches!(self, SyncError::Opsgenie(OpsgenieError::Http(error)) if error.kind == HttpErrorKind::Transport)
+    }
+
+    /// Nothing else in this run can succeed: stop it.
+    pub fn stops_the_run(&self) -> bool {
+        self.is_auth() || self.is_port_unavailable() || self.is_opsgenie_unreachable()
+    }
 }
 
 impl From<OpsgenieError> for SyncError {
@@ -201,7 +214,7 @@ struct Pass {
     kinds: Vec<KindSummary>,
     errors: Vec<String>,
     aborted: bool,
-    /// Bad credentials or Port unavailable: nothing else can succeed.
+    /// Bad credentials, Port unavailable or Opsgenie unreachable: nothing else can succeed.
     fatal: bool,
 }
 
@@ -467,8 +480,10 @@ impl Engine {
         let mut errors: Vec<String> = Vec::new();
         let mut fatal = false;
         if let Err(error) = self.report_state("running", Some(&start_iso)).await {
-            // Bad Port credentials make every later call fail: stop before touching Opsgenie.
-            if error.is_auth() {
+            // Bad Port credentials, or a Port unreachable through every retry, make every later
+            // call fail: stop before touching Opsgenie.
+            let error = SyncError::from(error);
+            if error.stops_the_run() {
                 errors.push(error.to_string());
                 fatal = true;
             }
@@ -490,8 +505,8 @@ impl Engine {
             DeletionOutcome::Skipped("the resync was aborted".to_owned())
         } else if !errors.is_empty() {
             DeletionOutcome::Skipped(format!(
-                "{} error(s) during the resync; the current state is not known",
-                errors.len()
+                "{} during the resync; the current state is not known",
+                summary::count_of(errors.len(), "error")
             ))
         } else {
             match reconcile::delete_stale(self, &generated, &start_iso, &mut kinds).await {
@@ -572,7 +587,7 @@ impl Engine {
                         "{} (resource {}): {error}",
                         resource.kind, resource.index
                     ));
-                    if error.is_auth() || error.is_port_unavailable() {
+                    if error.stops_the_run() {
                         pass.fatal = true;
                         break;
                     }

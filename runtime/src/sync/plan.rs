@@ -325,8 +325,8 @@ impl Engine {
             PlannedDeletion::Skipped("the plan was interrupted".to_owned())
         } else if !errors.is_empty() {
             PlannedDeletion::Skipped(format!(
-                "{} error(s): a resync would not delete anything",
-                errors.len()
+                "{}: a resync would not delete anything",
+                super::summary::count_of(errors.len(), "error")
             ))
         } else {
             let is_written = |blueprint: &str, id: &str| book.is_written(blueprint, id);
@@ -473,18 +473,21 @@ impl PlanReport {
         let total = |f: fn(&BlueprintPlan) -> usize| -> usize {
             self.blueprints.values().map(f).sum::<usize>()
         };
-        let _ =
-            writeln!(
+        let _ = writeln!(
             out,
-            "plan {}: {} to create, {} to update, {} to delete, {} unchanged ({:.1}s, {} errors; \
+            "plan {}: {} to create, {} to update, {} to delete, {} unchanged ({:.1}s, {}; \
              nothing was written)",
-            if self.is_success() { "complete" } else { "incomplete" },
+            if self.is_success() {
+                "complete"
+            } else {
+                "incomplete"
+            },
             total(|p| p.create.len()),
             total(|p| p.update.len()),
             total(|p| p.delete.len()),
             total(|p| p.unchanged as usize),
             self.elapsed.as_secs_f64(),
-            self.errors.len()
+            super::summary::count_of(self.errors.len(), "error")
         );
         out
     }

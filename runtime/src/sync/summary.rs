@@ -157,13 +157,18 @@ impl ResyncReport {
         let (opsgenie, port) = self.api_calls();
         let _ = writeln!(
             out,
-            "resync {} in {:.1}s ({opsgenie} Opsgenie and {port} Port requests, {} errors)",
+            "resync {} in {:.1}s ({opsgenie} Opsgenie and {port} Port requests, {})",
             self.status.as_str(),
             self.elapsed.as_secs_f64(),
-            self.errors.len()
+            count_of(self.errors.len(), "error")
         );
         out
     }
+}
+
+/// "1 error", "3 errors".
+pub fn count_of(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Watches a resync or plan as it runs (progress bars); every method has a no-op default.
