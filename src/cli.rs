@@ -99,8 +99,9 @@ pub enum Command {
     /// same comparison with Port's entities and the same deletion rules) but writes nothing:
     /// no entities, no deletions, no resync-state, no blueprints. Prints per blueprint how many
     /// entities would be created, updated, left unchanged and deleted, with the first
-    /// identifiers of each. Port's own validation is not predicted: an entity Port would refuse
-    /// is listed as a create or update. Exit status: 0 when the plan is complete (3 with
+    /// identifiers of each. Entities Port would refuse (property type, enum, format, limits,
+    /// required, checked against the blueprints in Port) are listed apart with the reason; a
+    /// resync would then fail and delete nothing. Exit status: 0 when the plan is complete (3 with
     /// --detailed-exitcode when it is not empty), 1 when it could not be completed, 2 on
     /// unusable configuration, 130 when interrupted.
     ///

@@ -277,6 +277,94 @@ fn assert_only_rewrites(plan: &PlanReport, services: &[String]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_lists_the_writes_port_refuses_and_the_resync_then_fails_on_exactly_those() {
+    let sims = start(
+        small_account(44, 60),
+        &REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    engine(&sims, &REGISTRY)
+        .resync(&CancellationFlag::new())
+        .await;
+    // Someone narrows the alert status enum in Port to "open" only.
+    let port = port_client(&sims);
+    let mut blueprint = port
+        .get_blueprint("opsGenieAlert")
+        .await
+        .expect("read")
+        .expect("exists");
+    blueprint["schema"]["properties"]["status"]["enum"] = json!(["open"]);
+    port.patch_blueprint("opsGenieAlert", &json!({"schema": blueprint["schema"]}))
+        .await
+        .expect("Port takes the narrower enum");
+    // Three open alerts close in Opsgenie: their rewrite now carries a status Port refuses.
+    // Alerts already closed in Port are unchanged, so they are not written or checked.
+    let closing: Vec<String> = sims.opsgenie.with_account(|a| {
+        a.alerts()
+            .iter()
+            .filter(|x| &*x.status == "open")
+            .take(3)
+            .map(|x| x.id.to_string())
+            .collect()
+    });
+    for id in &closing {
+        let mut alert = sims.opsgenie.alert_json(id).expect("alert");
+        alert["status"] = json!("closed");
+        sims.opsgenie.upsert_alert(alert).expect("close");
+    }
+
+    let before = snapshot(&sims);
+    let plan = plan_ok(&sims, &REGISTRY).await;
+    let refused: BTreeSet<String> = plan.blueprints["opsGenieAlert"]
+        .refuse
+        .iter()
+        .map(|(id, reason)| {
+            assert_eq!(
+                reason, "/properties/status must be equal to one of the allowed values",
+                "{id}"
+            );
+            id.clone()
+        })
+        .collect();
+    assert_eq!(
+        refused,
+        closing.iter().cloned().collect::<BTreeSet<_>>(),
+        "{}",
+        plan.render(5)
+    );
+    assert!(
+        matches!(&plan.deletion, PlannedDeletion::Skipped(why) if why.contains("refuse 3 entities")),
+        "{:?}",
+        plan.deletion
+    );
+    assert!(plan.has_changes());
+
+    let report = engine(&sims, &REGISTRY)
+        .resync(&CancellationFlag::new())
+        .await;
+    assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
+    let after = snapshot(&sims);
+    let [created, updated, deleted] = changes(&before, &after);
+    let [plan_create, plan_update, plan_delete] = planned(&plan);
+    assert_eq!(
+        (plan_create, plan_update, plan_delete),
+        (created, updated, deleted),
+        "{}",
+        plan.render(10)
+    );
+    // The refused entities are as they were, and both runs count the same failures.
+    for id in &closing {
+        let key = ("opsGenieAlert".to_owned(), id.clone());
+        assert_eq!(after[&key], before[&key], "{id} was written");
+    }
+    let failed = |kinds: &[opsgenie_port::runtime::sync::KindSummary]| -> Vec<u64> {
+        kinds.iter().map(|k| k.failed).collect()
+    };
+    assert_eq!(failed(&plan.kinds), failed(&report.kinds));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_matches_the_resync_for_the_ocean_2026_mapping() {
     let sims = start(
         small_account(43, 90).with_seed_sample(),

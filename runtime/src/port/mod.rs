@@ -6,6 +6,7 @@ mod auth;
 mod batch;
 mod entities;
 mod resources;
+pub mod schema;
 
 pub use batch::plan_batches;
 pub use entities::{

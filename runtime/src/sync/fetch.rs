@@ -248,6 +248,8 @@ impl<'a> ResourceRun<'a> {
                 self.summary.created += counts.created;
                 self.summary.updated += counts.updated;
                 self.summary.unchanged += counts.unchanged;
+                self.summary.failed += counts.refused;
+                self.summary.refused += counts.refused;
                 continue;
             }
             let changes: Vec<Change> = match classified {

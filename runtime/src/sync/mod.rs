@@ -598,12 +598,14 @@ impl Engine {
             retry::upsert_refused(self, refused, &mut pass.kinds).await;
         }
         // Entities Port refused (or items whose selector did not yield a boolean) make the
-        // run failed: its result is not the account's state, so nothing may be deleted.
+        // run failed: its result is not the account's state, so nothing may be deleted. A
+        // plan's predicted refusals are its findings, not its errors.
         for kind in &pass.kinds {
-            if kind.failed > 0 && kind.error.is_none() {
+            let failed = kind.failed - kind.refused;
+            if failed > 0 && kind.error.is_none() {
                 pass.errors.push(format!(
-                    "{} (resource {}): {} item(s) not written: Port refused the entity or the selector did not yield a boolean (each reason is in the log)",
-                    kind.kind, kind.index, kind.failed
+                    "{} (resource {}): {failed} item(s) not written: Port refused the entity or the selector did not yield a boolean (each reason is in the log)",
+                    kind.kind, kind.index
                 ));
             }
         }

@@ -6,6 +6,7 @@ use super::diff::{self, Change, Compared};
 use super::reconcile::{self, Generated};
 use super::summary::{KindSummary, Progress};
 use super::{CancellationFlag, Engine};
+use crate::port::schema::Schemas;
 use serde_json::{json, Value};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -23,6 +24,8 @@ pub struct BlueprintPlan {
     pub unchanged: u64,
     /// Stale identifiers a resync would delete.
     pub delete: Vec<String>,
+    /// `(identifier, reason)` of entities Port would refuse (a resync then fails).
+    pub refuse: Vec<(String, String)>,
 }
 
 /// The reconciliation a resync would do.
@@ -68,6 +71,8 @@ pub(super) struct PlanBook {
     /// Targets of relations of written entities, per target blueprint: with
     /// `createMissingRelatedEntities`, Port creates those that do not exist.
     targets: BTreeMap<String, BTreeSet<String>>,
+    /// Port's property checks, to predict the entities it would refuse.
+    schemas: Schemas,
 }
 
 /// `(blueprint, identifier)` as 128 bits of hash: a plan of 100k entities keeps a few MB.
@@ -100,6 +105,8 @@ pub(super) struct PageCounts {
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
+    /// Writes Port would refuse (a resync counts them as failed).
+    pub refused: u64,
 }
 
 impl PlanBook {
@@ -145,6 +152,15 @@ impl PlanBook {
             };
             let key = key(blueprint, &identifier);
             let plan = self.blueprints.entry(blueprint.to_owned()).or_default();
+            // Port checks what is written; an entity equal to what it holds is not written.
+            let refusal = (change != Change::Unchanged || self.seen.contains_key(&key))
+                .then(|| self.schemas.refusal(body))
+                .flatten();
+            if let Some(reason) = refusal {
+                counts.refused += 1;
+                plan.refuse.push((identifier, reason));
+                continue;
+            }
             let Some(seen) = self.seen.get_mut(&key) else {
                 match change {
                     Change::Create => {
@@ -311,22 +327,29 @@ fn body_hash(body: &Value) -> u64 {
 
 impl Engine {
     /// A dry-run resync: reads Opsgenie and Port, writes nothing (no upserts, no deletions, no
-    /// resync-state), and reports what [`Engine::resync`] would change. Port's own validation
-    /// is not predicted: an entity Port would refuse is listed as a create or update.
+    /// resync-state), and reports what [`Engine::resync`] would change. Entities Port's
+    /// property checks would refuse are listed apart (a resync with any of them fails).
     pub async fn plan(&self, cancel: &CancellationFlag, progress: &dyn Progress) -> PlanReport {
         let started = Instant::now();
         let mut book = PlanBook::new(self);
+        book.schemas = self.schemas_in_port().await;
         let mut generated = Generated::new(&self.inner.relation_targets);
         let pass = self
             .run_resources(cancel, &mut generated, Some(&mut book), progress)
             .await;
         let mut errors = pass.errors;
+        let refused: usize = book.blueprints.values().map(|p| p.refuse.len()).sum();
         let deletion = if pass.aborted {
             PlannedDeletion::Skipped("the plan was interrupted".to_owned())
         } else if !errors.is_empty() {
             PlannedDeletion::Skipped(format!(
                 "{}: a resync would not delete anything",
                 super::summary::count_of(errors.len(), "error")
+            ))
+        } else if refused > 0 {
+            PlannedDeletion::Skipped(format!(
+                "Port would refuse {refused} {}: a resync would fail and delete nothing",
+                if refused == 1 { "entity" } else { "entities" }
             ))
         } else {
             let is_written = |blueprint: &str, id: &str| book.is_written(blueprint, id);
@@ -377,6 +400,28 @@ impl Engine {
 }
 
 impl Engine {
+    /// The blueprints a resync would write against: Port's own where they exist (a user may
+    /// have edited them), the compiled ones where `initializePortResources` would create them.
+    async fn schemas_in_port(&self) -> Schemas {
+        let compiled: Vec<Value> =
+            serde_json::from_str(self.registry().blueprints_json).unwrap_or_default();
+        let mut blueprints = Vec::with_capacity(compiled.len());
+        for blueprint in compiled {
+            let identifier = blueprint["identifier"].as_str().unwrap_or_default();
+            match self.port().get_blueprint(identifier).await {
+                Ok(Some(in_port)) => blueprints.push(in_port),
+                Ok(None) => blueprints.push(blueprint),
+                Err(error) => {
+                    // The plan itself will meet the same trouble and report it; refusals of
+                    // this blueprint are predicted from the compiled schema meanwhile.
+                    tracing::warn!(blueprint = identifier, error = %error, "cannot read the blueprint from Port");
+                    blueprints.push(blueprint);
+                }
+            }
+        }
+        Schemas::new(&blueprints)
+    }
+
     /// After a page is recorded: the relation targets Port would create as placeholders while
     /// writing it (`createMissingRelatedEntities`) — related to a written entity, neither
     /// planned so far nor in Port under any owner. Planned as creates, so a resource that
@@ -408,11 +453,14 @@ impl PlanReport {
         self.errors.is_empty() && !self.aborted
     }
 
-    /// Whether a resync would write or delete anything.
+    /// Whether a resync would write or delete anything (a write Port would refuse included).
     pub fn has_changes(&self) -> bool {
-        self.blueprints
-            .values()
-            .any(|p| !p.create.is_empty() || !p.update.is_empty() || !p.delete.is_empty())
+        self.blueprints.values().any(|p| {
+            !p.create.is_empty()
+                || !p.update.is_empty()
+                || !p.delete.is_empty()
+                || !p.refuse.is_empty()
+        })
     }
 
     /// A table per blueprint, then up to `shown` identifiers of each change (none for 0).
@@ -420,18 +468,19 @@ impl PlanReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{:<32} {:>8} {:>8} {:>9} {:>8}",
-            "blueprint", "create", "update", "unchanged", "delete"
+            "{:<32} {:>8} {:>8} {:>9} {:>8} {:>8}",
+            "blueprint", "create", "update", "unchanged", "delete", "refuse"
         );
         for (blueprint, plan) in &self.blueprints {
             let _ = writeln!(
                 out,
-                "{:<32} {:>8} {:>8} {:>9} {:>8}",
+                "{:<32} {:>8} {:>8} {:>9} {:>8} {:>8}",
                 blueprint,
                 plan.create.len(),
                 plan.update.len(),
                 plan.unchanged,
-                plan.delete.len()
+                plan.delete.len(),
+                plan.refuse.len()
             );
         }
         for (blueprint, plan) in &self.blueprints {
@@ -451,6 +500,14 @@ impl PlanReport {
                     String::new()
                 };
                 let _ = writeln!(out, "  {verb} {blueprint}: {}{tail}", first.join(", "));
+            }
+            // Each refusal on its own line: the reason is what the user has to fix.
+            for (identifier, reason) in plan.refuse.iter().take(shown) {
+                let _ = writeln!(out, "  refuse {blueprint} {identifier}: {reason}");
+            }
+            if shown > 0 && plan.refuse.len() > shown {
+                let more = plan.refuse.len() - shown;
+                let _ = writeln!(out, "  refuse {blueprint}: … and {more} more");
             }
         }
         match &self.deletion {
@@ -475,8 +532,8 @@ impl PlanReport {
         };
         let _ = writeln!(
             out,
-            "plan {}: {} to create, {} to update, {} to delete, {} unchanged ({:.1}s, {}; \
-             nothing was written)",
+            "plan {}: {} to create, {} to update, {} to delete, {} unchanged, {} refused by \
+             Port ({:.1}s, {}; nothing was written)",
             if self.is_success() {
                 "complete"
             } else {
@@ -486,6 +543,7 @@ impl PlanReport {
             total(|p| p.update.len()),
             total(|p| p.delete.len()),
             total(|p| p.unchanged as usize),
+            total(|p| p.refuse.len()),
             self.elapsed.as_secs_f64(),
             super::summary::count_of(self.errors.len(), "error")
         );
@@ -505,6 +563,9 @@ impl PlanReport {
                         "update": plan.update,
                         "unchanged": plan.unchanged,
                         "delete": plan.delete,
+                        "refuse": plan.refuse.iter()
+                            .map(|(identifier, reason)| json!({"identifier": identifier, "reason": reason}))
+                            .collect::<Vec<_>>(),
                     }),
                 )
             })
@@ -611,6 +672,11 @@ mod tests {
             update: vec!["u".into()],
             unchanged: 4,
             delete: Vec::new(),
+            refuse: vec![
+                ("r1".into(), "/properties/status must be string".into()),
+                ("r2".into(), "x".into()),
+                ("r3".into(), "y".into()),
+            ],
         };
         let report = PlanReport {
             blueprints: BTreeMap::from([("bp".to_owned(), plan)]),
@@ -628,10 +694,22 @@ mod tests {
         assert!(text.contains("  create bp: a, b … and 1 more\n"), "{text}");
         assert!(text.contains("  update bp: u\n"), "{text}");
         assert!(!text.contains("delete bp:"), "{text}");
-        assert!(text.contains("plan complete: 3 to create, 1 to update, 0 to delete, 4 unchanged"));
+        assert!(
+            text.contains("  refuse bp r1: /properties/status must be string\n"),
+            "{text}"
+        );
+        assert!(text.contains("  refuse bp: … and 1 more\n"), "{text}");
+        assert!(text.contains(
+            "plan complete: 3 to create, 1 to update, 0 to delete, 4 unchanged, 3 refused by Port"
+        ));
         assert!(!report.render(0).contains("create bp:"));
+        assert!(!report.render(0).contains("refuse bp"));
         let json = report.to_json();
         assert_eq!(json["blueprints"]["bp"]["create"], json!(["a", "b", "c"]));
+        assert_eq!(
+            json["blueprints"]["bp"]["refuse"][0],
+            json!({"identifier": "r1", "reason": "/properties/status must be string"})
+        );
         assert_eq!(json["status"], "complete");
         assert!(report.has_changes());
     }
@@ -648,5 +726,36 @@ mod tests {
         assert_eq!((counts.created, counts.updated), (0, 1));
         assert_eq!(book.blueprints["incident"].create, ["i1"]);
         assert!(book.blueprints["incident"].update.is_empty());
+    }
+
+    #[test]
+    fn writes_port_would_refuse_are_listed_apart_and_unchanged_entities_are_not_checked() {
+        let mut book = book(false);
+        book.schemas = Schemas::new(&[json!({"identifier": "alert", "schema": {"properties": {
+            "status": {"type": "string", "enum": ["open", "closed"]}}}})]);
+        let body = |id: &str, status: &str| json!({"identifier": id, "blueprint": "alert", "properties": {"status": status}, "relations": {}});
+        let counts = book.record(
+            "alert",
+            &[body("a", "open"), body("b", "acked"), body("c", "acked")],
+            compared(&[Change::Create, Change::Update, Change::Unchanged]),
+        );
+        assert_eq!(
+            (
+                counts.created,
+                counts.updated,
+                counts.unchanged,
+                counts.refused
+            ),
+            (1, 0, 1, 1)
+        );
+        let plan = &book.blueprints["alert"];
+        assert_eq!(plan.create, ["a"]);
+        assert_eq!(
+            plan.refuse,
+            [(
+                "b".to_owned(),
+                "/properties/status must be equal to one of the allowed values".to_owned()
+            )]
+        );
     }
 }

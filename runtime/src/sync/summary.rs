@@ -37,6 +37,8 @@ pub struct KindSummary {
     pub skipped: u64,
     /// Entities Port refused plus items whose selector failed.
     pub failed: u64,
+    /// In a plan: entities Port's checks would refuse (also counted in `failed`).
+    pub refused: u64,
     /// Entities written (`created + updated`; in a plan, none).
     pub upserted: u64,
     /// Entities Port created (in a plan: would create).
