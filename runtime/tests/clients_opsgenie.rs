@@ -330,6 +330,7 @@ async fn bad_keys_fail_fast_without_leaking_the_key() {
         matches!(error, OpsgenieError::Auth { status: 403, .. }),
         "{error}"
     );
+    assert!(!error.is_auth(), "a 403 concerns one endpoint, not the key");
     assert!(!error.to_string().contains(&forbidden));
     sim.shutdown().await;
 }

@@ -404,6 +404,46 @@ async fn an_unreachable_opsgenie_stops_the_run_after_the_first_kind_and_deletes_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_forbidden_an_endpoint_fails_each_kind_alone_and_deletes_nothing() {
+    let sims = start(
+        small_account(17, 30),
+        &plain::REGISTRY,
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    sync_ok(&sims, &plain::REGISTRY).await;
+    let before = port_catalog(&sims);
+    let forbidden = sims
+        .opsgenie
+        .forbidden_key()
+        .expect("forbidden key")
+        .to_owned();
+    let engine = opsgenie_port::runtime::sync::Engine::new(
+        &plain::REGISTRY,
+        opsgenie_client(&sims, &forbidden),
+        port_client(&sims),
+        engine(&sims, &plain::REGISTRY).settings().clone(),
+    );
+    let report = engine.resync(&CancellationFlag::new()).await;
+    assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
+    // Every kind was tried (a 403 may concern one endpoint only), each failed on its own.
+    assert_eq!(report.kinds.len(), plain::REGISTRY.resources.len());
+    assert_eq!(
+        report.errors.len(),
+        report.kinds.len(),
+        "{:?}",
+        report.errors
+    );
+    assert!(
+        report.errors.iter().all(|e| e.contains("HTTP 403")),
+        "{:?}",
+        report.errors
+    );
+    assert!(matches!(report.deletion, DeletionOutcome::Skipped(_)));
+    assert_eq!(port_catalog(&sims), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_five_thousand_alerts_are_all_synced_once() {
     let account = Account::generate(&GenSpec {
         seed: 16,

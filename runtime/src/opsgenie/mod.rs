@@ -182,9 +182,11 @@ impl fmt::Display for OpsgenieError {
 impl std::error::Error for OpsgenieError {}
 
 impl OpsgenieError {
-    /// True for 401/403: retrying or continuing with other kinds is pointless.
+    /// True for 401: the key itself is refused, so every later call fails too and the run
+    /// stops. A 403 concerns one endpoint (the Incident API needs a Standard or Enterprise plan;
+    /// a key may lack one domain's rights): only its kind fails, as in Ocean.
     pub fn is_auth(&self) -> bool {
-        matches!(self, OpsgenieError::Auth { .. })
+        matches!(self, OpsgenieError::Auth { status: 401, .. })
     }
 }
 
