@@ -165,6 +165,15 @@ pub fn engine(sims: &Sims, registry: &'static Registry) -> Engine {
     )
 }
 
+/// An engine reading Opsgenie through `opsgenie` (another key, URL or retry policy).
+pub fn engine_reading(
+    sims: &Sims,
+    registry: &'static Registry,
+    opsgenie: OpsgenieClient,
+) -> Engine {
+    Engine::new(registry, opsgenie, port_client(sims), settings())
+}
+
 /// An engine making many small requests.
 pub fn chatty_engine(sims: &Sims, registry: &'static Registry) -> Engine {
     Engine::new(

@@ -398,12 +398,7 @@ async fn a_plan_that_cannot_read_port_is_incomplete_and_lists_no_deletions() {
         OpsgenieSimConfig::default(),
     )
     .await;
-    let engine = opsgenie_port::runtime::sync::Engine::new(
-        &REGISTRY,
-        opsgenie_client(&sims, sims.opsgenie.api_key()),
-        port_client(&sims),
-        settings(),
-    );
+    let engine = engine(&sims, &REGISTRY);
     // Port answers every request with a server error, for good.
     sims.port.faults().set(FaultConfig {
         kinds: vec![FaultKind::ServerError],

@@ -324,17 +324,13 @@ async fn a_kind_failing_for_good_blocks_every_deletion() {
     }
     // Incidents now fail for good: this Opsgenie refuses incident lists without a query.
     let strict = strict_incident_copy(&sims).await;
-    let engine = opsgenie_port::runtime::sync::Engine::new(
-        &plain::REGISTRY,
-        opsgenie_port::runtime::opsgenie::OpsgenieClient::new(
-            &strict.base_url(),
-            opsgenie_port::runtime::secret::Secret::new(strict.api_key()),
-            Default::default(),
-        )
-        .unwrap(),
-        port_client(&sims),
-        engine(&sims, &plain::REGISTRY).settings().clone(),
-    );
+    let strict_client = opsgenie_port::runtime::opsgenie::OpsgenieClient::new(
+        &strict.base_url(),
+        opsgenie_port::runtime::secret::Secret::new(strict.api_key()),
+        Default::default(),
+    )
+    .unwrap();
+    let engine = engine_reading(&sims, &plain::REGISTRY, strict_client);
     let report = engine.resync(&CancellationFlag::new()).await;
     assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
     assert!(
@@ -383,12 +379,7 @@ async fn an_unreachable_opsgenie_stops_the_run_after_the_first_kind_and_deletes_
         },
     )
     .unwrap();
-    let engine = opsgenie_port::runtime::sync::Engine::new(
-        &plain::REGISTRY,
-        unreachable,
-        port_client(&sims),
-        engine(&sims, &plain::REGISTRY).settings().clone(),
-    );
+    let engine = engine_reading(&sims, &plain::REGISTRY, unreachable);
     let report = engine.resync(&CancellationFlag::new()).await;
     assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
     // The first kind waited through its retries; the others were not tried.
@@ -418,12 +409,7 @@ async fn a_key_forbidden_an_endpoint_fails_each_kind_alone_and_deletes_nothing()
         .forbidden_key()
         .expect("forbidden key")
         .to_owned();
-    let engine = opsgenie_port::runtime::sync::Engine::new(
-        &plain::REGISTRY,
-        opsgenie_client(&sims, &forbidden),
-        port_client(&sims),
-        engine(&sims, &plain::REGISTRY).settings().clone(),
-    );
+    let engine = engine_reading(&sims, &plain::REGISTRY, opsgenie_client(&sims, &forbidden));
     let report = engine.resync(&CancellationFlag::new()).await;
     assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
     // Every kind was tried (a 403 may concern one endpoint only), each failed on its own.
