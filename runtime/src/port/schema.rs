@@ -119,7 +119,9 @@ fn check(path: &str, definition: &Value, value: &Value) -> Result<(), String> {
             (text.chars().count(), "characters", "minLength", "maxLength")
         }
         Value::Array(items) => {
-            if let Some(item) = definition.get("items").filter(|d| d.is_object()) {
+            // Items are checked only against a typed definition: an untyped one predicts
+            // nothing (better a refusal missed than one invented).
+            if let Some(item) = definition.get("items").filter(|d| d.get("type").is_some()) {
                 for (index, element) in items.iter().enumerate() {
                     check(&format!("{path}/{index}"), item, element)?;
                 }
