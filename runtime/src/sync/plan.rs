@@ -152,16 +152,19 @@ impl PlanBook {
             };
             let key = key(blueprint, &identifier);
             let plan = self.blueprints.entry(blueprint.to_owned()).or_default();
-            // Port checks what is written; an entity equal to what it holds is not written.
-            let refusal = (change != Change::Unchanged || self.seen.contains_key(&key))
-                .then(|| self.schemas.refusal(body))
-                .flatten();
-            if let Some(reason) = refusal {
-                counts.refused += 1;
-                plan.refuse.push((identifier, reason));
-                continue;
-            }
+            // Port checks only what is written: an entity equal to what it holds is not.
+            let mut refused = |identifier: String| match self.schemas.refusal(body) {
+                Some(reason) => {
+                    counts.refused += 1;
+                    plan.refuse.push((identifier, reason));
+                    true
+                }
+                None => false,
+            };
             let Some(seen) = self.seen.get_mut(&key) else {
+                if change != Change::Unchanged && refused(identifier.clone()) {
+                    continue;
+                }
                 match change {
                     Change::Create => {
                         counts.created += 1;
@@ -201,6 +204,9 @@ impl PlanBook {
             };
             if same {
                 counts.unchanged += 1;
+                continue;
+            }
+            if refused(identifier.clone()) {
                 continue;
             }
             counts.updated += 1;
@@ -748,6 +754,13 @@ mod tests {
             ),
             (1, 0, 1, 1)
         );
+        // A second resource writing `c` as Port holds it writes nothing: still not checked.
+        let again = book.record(
+            "alert",
+            &[body("c", "acked")],
+            compared(&[Change::Unchanged]),
+        );
+        assert_eq!((again.unchanged, again.refused), (1, 0));
         let plan = &book.blueprints["alert"];
         assert_eq!(plan.create, ["a"]);
         assert_eq!(
