@@ -1,5 +1,6 @@
-//! Compiles every distinct program of a jq fixture file (default: the Ocean expression corpus;
-//! override with `JQ_CONFORMANCE_FIXTURES=<path>`) into a Rust function with
+//! Compiles every distinct program of the jq fixture files (default: the Ocean expression corpus
+//! and the jq manual's examples; override with `JQ_CONFORMANCE_FIXTURES=<path>`) into a Rust
+//! function with
 //! opsgenie-port-compiler's untyped front end. Programs the compiler rejects are recorded with
 //! their diagnostic, so the test can report them as unsupported.
 
@@ -12,32 +13,20 @@ use std::path::PathBuf;
 fn main() {
     println!("cargo::rerun-if-env-changed=JQ_CONFORMANCE_FIXTURES");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let fixtures = match std::env::var("JQ_CONFORMANCE_FIXTURES") {
-        Ok(p) if !p.is_empty() => std::fs::canonicalize(&p).unwrap_or_else(|e| {
+    let fixture_files = match std::env::var("JQ_CONFORMANCE_FIXTURES") {
+        Ok(p) if !p.is_empty() => vec![std::fs::canonicalize(&p).unwrap_or_else(|e| {
             panic!("JQ_CONFORMANCE_FIXTURES={p}: {e}");
-        }),
-        _ => manifest.join("fixtures/ocean-expressions.jsonl"),
+        })],
+        _ => ["ocean-expressions.jsonl", "jq-manual.jsonl"]
+            .iter()
+            .map(|name| manifest.join("fixtures").join(name))
+            .collect(),
     };
-    println!("cargo::rerun-if-changed={}", fixtures.display());
-
-    let file = std::fs::File::open(&fixtures)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", fixtures.display()));
     let mut programs: Vec<String> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for line in std::io::BufReader::new(file).lines() {
-        let line = line.expect("readable fixture file");
-        if line.trim().is_empty() {
-            continue;
-        }
-        let row: serde_json::Value = serde_json::from_str(&line).expect("fixture rows are JSON");
-        let program = row["program"]
-            .as_str()
-            .expect("every row has a program")
-            .to_string();
-        if !seen.contains_key(&program) {
-            seen.insert(program.clone(), programs.len());
-            programs.push(program);
-        }
+    for fixtures in &fixture_files {
+        println!("cargo::rerun-if-changed={}", fixtures.display());
+        read_programs(fixtures, &mut programs, &mut seen);
     }
 
     let mut module = ModuleGen::new(quote!(::opsgenie_port_runtime::__private));
@@ -69,15 +58,43 @@ fn main() {
         }
     }
     let statics = module.statics();
-    let path = fixtures.display().to_string();
+    let paths: Vec<String> = fixture_files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
     let code = quote! {
-        /// The fixture file these programs were compiled from.
-        pub const FIXTURES: &str = #path;
+        /// The fixture files these programs were compiled from.
+        pub const FIXTURES: &[&str] = &[#(#paths),*];
         #statics
         #(#functions)*
-        /// Every distinct program of the fixture file, in order of first appearance.
+        /// Every distinct program of the fixture files, in order of first appearance.
         pub static PROGRAMS: &[Entry] = &[#(#entries),*];
     };
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("programs.rs");
     std::fs::write(&out, code.to_string()).expect("OUT_DIR is writable");
+}
+
+/// Appends the distinct programs of one fixture file, in order of first appearance.
+fn read_programs(
+    fixtures: &std::path::Path,
+    programs: &mut Vec<String>,
+    seen: &mut HashMap<String, usize>,
+) {
+    let file = std::fs::File::open(fixtures)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", fixtures.display()));
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line.expect("readable fixture file");
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: serde_json::Value = serde_json::from_str(&line).expect("fixture rows are JSON");
+        let program = row["program"]
+            .as_str()
+            .expect("every row has a program")
+            .to_string();
+        if !seen.contains_key(&program) {
+            seen.insert(program.clone(), programs.len());
+            programs.push(program);
+        }
+    }
 }

@@ -502,7 +502,12 @@ impl<'a> Analyzer<'_, 'a> {
 fn reads_input(b: Builtin) -> bool {
     !matches!(
         b,
-        Builtin::Now | Builtin::Env | Builtin::Infinite | Builtin::Nan | Builtin::Error1
+        Builtin::Now
+            | Builtin::Env
+            | Builtin::Infinite
+            | Builtin::Nan
+            | Builtin::Error1
+            | Builtin::Pow
     )
 }
 
@@ -510,11 +515,10 @@ fn builtin_type<'a>(b: Builtin) -> Ty<'a> {
     use Builtin::*;
     let k = match b {
         Length | Utf8ByteLength | Floor | Ceil | Round | Sqrt | Fabs | Abs | ToNumber
-        | Infinite | Nan | Now | Mktime | FromDate | FromDateIso8601 | IndexOf | RIndexOf => {
-            Kinds::NUMBER
-        }
+        | Infinite | Nan | Now | Mktime | FromDate | FromDateIso8601 | IndexOf | RIndexOf | Log
+        | Pow => Kinds::NUMBER,
         Not | Any0 | All0 | Has | In | Contains | Inside | StartsWith | EndsWith | IsNan
-        | IsInfinite | IsNormal => Kinds::BOOL,
+        | IsInfinite | IsNormal | ToBoolean => Kinds::BOOL,
         ToString | ToJson | Type | AsciiDowncase | AsciiUpcase | Implode | Trim | LTrim | RTrim
         | ToDate | ToDateIso8601 | Date | Strftime | Strflocaltime | Join | Format(_) => {
             Kinds::STRING
@@ -523,7 +527,7 @@ fn builtin_type<'a>(b: Builtin) -> Ty<'a> {
         | Flatten1 | Gmtime | Localtime | Strptime | Split1 | Indices | ToArray => Kinds::ARRAY,
         FromEntries | Env => Kinds::OBJECT,
         Error0 | Error1 => Kinds::NONE,
-        LTrimStr | RTrimStr | Ascii => return Ty::Any,
+        LTrimStr | RTrimStr | TrimStr | Ascii | DelPaths | SetPath => return Ty::Any,
         Add | Min | Max | FromJson | GetPath => return Ty::Any,
     };
     Ty::of_kinds(k)

@@ -141,37 +141,51 @@ fn conformance() {
     // runtime first reads the environment.
     std::env::set_var("PAGER", "less");
     let by_program: HashMap<&str, &Entry> = PROGRAMS.iter().map(|e| (e.program, e)).collect();
-    let file = std::fs::File::open(FIXTURES).expect("fixture file");
     let (mut passed, mut failed, mut unsupported, mut skipped) = (0, 0, 0, 0);
     let mut report = Vec::new();
     let mut unsupported_programs = std::collections::BTreeMap::new();
-    for line in std::io::BufReader::new(file).lines() {
-        let line = line.expect("readable");
-        if line.trim().is_empty() {
-            continue;
-        }
-        let row: Row<'_> = serde_json::from_str(&line).expect("row");
-        if row.nondeterministic == Some(true) {
-            skipped += 1;
-            continue;
-        }
-        let entry = by_program[row.program.as_str()];
-        // A panic in generated or runtime code is a failure of that case, not of the run.
-        let outcome = std::panic::catch_unwind(|| check(&row, entry))
-            .unwrap_or_else(|_| Outcome::Fail("panicked".into()));
-        match outcome {
-            Outcome::Pass => passed += 1,
-            Outcome::Unsupported => {
-                unsupported += 1;
-                unsupported_programs.insert(row.program.clone(), entry.error.unwrap_or(""));
+    let mut per_file = Vec::new();
+    for fixtures in FIXTURES {
+        let before = (passed, failed, unsupported);
+        let file = std::fs::File::open(fixtures).expect("fixture file");
+        for line in std::io::BufReader::new(file).lines() {
+            let line = line.expect("readable");
+            if line.trim().is_empty() {
+                continue;
             }
-            Outcome::Fail(why) => {
-                failed += 1;
-                if report.len() < 80 {
-                    report.push(format!("FAIL {}: {}\n    {}", row.id, row.program, why));
+            let row: Row<'_> = serde_json::from_str(&line).expect("row");
+            if row.nondeterministic == Some(true) {
+                skipped += 1;
+                continue;
+            }
+            let entry = by_program[row.program.as_str()];
+            // A panic in generated or runtime code is a failure of that case, not of the run.
+            let outcome = std::panic::catch_unwind(|| check(&row, entry))
+                .unwrap_or_else(|_| Outcome::Fail("panicked".into()));
+            match outcome {
+                Outcome::Pass => passed += 1,
+                Outcome::Unsupported => {
+                    unsupported += 1;
+                    unsupported_programs.insert(row.program.clone(), entry.error.unwrap_or(""));
+                }
+                Outcome::Fail(why) => {
+                    failed += 1;
+                    if report.len() < 80 {
+                        report.push(format!("FAIL {}: {}\n    {}", row.id, row.program, why));
+                    }
                 }
             }
         }
+        let name = std::path::Path::new(fixtures).file_name().map_or_else(
+            || fixtures.to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        per_file.push(format!(
+            "conformance ({name}): {} passed, {} failed, {} unsupported",
+            passed - before.0,
+            failed - before.1,
+            unsupported - before.2
+        ));
     }
     for r in &report {
         println!("{r}");
@@ -181,6 +195,9 @@ fn conformance() {
     }
     if skipped > 0 {
         println!("({skipped} nondeterministic rows not compared)");
+    }
+    for line in &per_file {
+        println!("{line}");
     }
     println!("conformance: {passed} passed, {failed} failed, {unsupported} unsupported");
     assert_eq!(

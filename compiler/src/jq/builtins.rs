@@ -95,6 +95,8 @@ pub const KNOWN: &[(&str, &[usize])] = &[
     ("endswith", &[1]),
     ("ltrimstr", &[1]),
     ("rtrimstr", &[1]),
+    ("trimstr", &[1]),
+    ("toboolean", &[0]),
     ("split", &[1, 2]),
     ("join", &[1]),
     ("strptime", &[1]),
@@ -180,8 +182,6 @@ const NOT_COMPILED: &[&str] = &[
     "paths",
     "leaf_paths",
     "del",
-    "delpaths",
-    "setpath",
     "walk",
     "recurse/1",
     "recurse/2",
@@ -196,8 +196,6 @@ const NOT_COMPILED: &[&str] = &[
     "combinations",
     "transpose",
     "significand",
-    "pow",
-    "log",
     "exp",
     "log10",
     "exp10",
@@ -266,6 +264,8 @@ fn simple(name: &str) -> Option<Builtin> {
         "ascii" => Ascii,
         "error" => Error0,
         "toarray" => ToArray,
+        "toboolean" => ToBoolean,
+        "log" => Log,
         _ => return self::Format::from_name(name).map(Builtin::Format),
     })
 }
@@ -292,6 +292,16 @@ fn unary(name: &str) -> Option<Builtin> {
         "rindex" => RIndexOf,
         "indices" => Indices,
         "getpath" => GetPath,
+        "trimstr" => TrimStr,
+        "delpaths" => DelPaths,
+        _ => return None,
+    })
+}
+
+fn binary(name: &str) -> Option<Builtin> {
+    Some(match name {
+        "setpath" => Builtin::SetPath,
+        "pow" => Builtin::Pow,
         _ => return None,
     })
 }
@@ -370,6 +380,12 @@ impl<'s, 't> Lowerer<'_> {
             if let Some(op) = keyed(name) {
                 let f = arg!(0);
                 return e(ExprKind::Keyed(op, boxed(f)));
+            }
+        }
+        if arity == 2 {
+            if let Some(b) = binary(name) {
+                let (a, b2) = (arg!(0), arg!(1));
+                return e(ExprKind::Call(b, vec![a, b2]));
             }
         }
         if let Some((op, has_replacement)) = regex(name, arity) {

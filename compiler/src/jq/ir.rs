@@ -127,6 +127,8 @@ pub enum Builtin {
     Ascii,
     Error0,
     ToArray,
+    ToBoolean,
+    Log,
     // one value argument (`f` evaluated on the input, cartesian over its outputs)
     Has,
     In,
@@ -147,6 +149,11 @@ pub enum Builtin {
     RIndexOf,
     Indices,
     GetPath,
+    TrimStr,
+    DelPaths,
+    // two value arguments
+    SetPath,
+    Pow,
     /// `@base64` and friends applied to the input.
     Format(Format),
 }

@@ -73,7 +73,7 @@ impl ModuleGen {
             }
         })?;
         Ok(quote! {
-            #[allow(unused_variables, unused_mut, unreachable_code, clippy::all)]
+            #[allow(unused_variables, unused_mut, unused_labels, unreachable_code, clippy::all)]
             pub fn #name(
                 input: &#rt::Value,
                 sink: &mut dyn ::core::ops::FnMut(#rt::Value) -> bool,
@@ -97,7 +97,7 @@ impl ModuleGen {
             quote! { return ::core::result::Result::Ok(::core::option::Option::Some(#v)); }
         })?;
         Ok(quote! {
-            #[allow(unused_variables, unused_mut, unreachable_code, clippy::all)]
+            #[allow(unused_variables, unused_mut, unused_labels, unreachable_code, clippy::all)]
             pub fn #name(input: &#rt::Value) -> #rt::R<::core::option::Option<#rt::Value>> {
                 #body
                 ::core::result::Result::Ok(::core::option::Option::None)

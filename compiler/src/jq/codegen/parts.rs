@@ -366,6 +366,12 @@ fn builtin_fn(b: Builtin) -> TokenStream {
         RIndexOf => quote!(rindex_of),
         Indices => quote!(indices),
         GetPath => quote!(getpath),
+        ToBoolean => quote!(toboolean),
+        Log => quote!(log),
+        TrimStr => quote!(trimstr),
+        DelPaths => quote!(delpaths),
+        SetPath => quote!(setpath),
+        Pow => quote!(pow),
         Format(_) => quote!(format),
     }
 }
