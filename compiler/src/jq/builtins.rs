@@ -181,7 +181,6 @@ const NOT_COMPILED: &[&str] = &[
     "path",
     "paths",
     "leaf_paths",
-    "del",
     "walk",
     "recurse/1",
     "recurse/2",
@@ -595,6 +594,13 @@ impl<'s, 't> Lowerer<'_> {
                 e(ExprKind::Range(boxed(from), boxed(upto), boxed(by)))
             }
             ("debug", 1) => e(ExprKind::Identity),
+            ("del", 1) => match self.literal_paths(&args[0], env, &span) {
+                Some(paths) => e(ExprKind::Call(Builtin::DelPaths, vec![paths])),
+                None => self.unsupported(
+                    span.clone(),
+                    "`del/1` of anything but paths of literal keys (`.a`, `.a.b[0]`, `.a, .b`)",
+                ),
+            },
             _ => self.unknown(name, arity, env, span),
         }
     }

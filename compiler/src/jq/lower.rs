@@ -660,6 +660,42 @@ impl<'s, 't> Lowerer<'_> {
         )
     }
 
+    /// `del(f)` as jq defines it, `delpaths([path(f)])`, when `f` is one or more (`,`) paths of
+    /// literal keys and indexes (`.a`, `.a.b[0]`, `.a, .b`): the paths are then literals.
+    pub(super) fn literal_paths(
+        &mut self,
+        term: &'t Term<&'s str>,
+        env: &Env<'s, 't>,
+        span: &Range<usize>,
+    ) -> Option<Expr> {
+        let mut alternatives = vec![term];
+        let mut paths = Vec::new();
+        while let Some(term) = alternatives.pop() {
+            if let Term::BinOp(l, BinaryOp::Comma, r) = term {
+                alternatives.push(r);
+                alternatives.push(l);
+                continue;
+            }
+            let mut steps = Vec::new();
+            if !self.static_path(term, env, &mut steps, span) {
+                return None;
+            }
+            let keys = steps
+                .into_iter()
+                .map(|step| match step {
+                    PathStep::Index(key)
+                        if matches!(key.kind, ExprKind::Lit(Lit::Str(_) | Lit::Num(_))) =>
+                    {
+                        Some(key)
+                    }
+                    _ => None,
+                })
+                .collect::<Option<Vec<Expr>>>()?;
+            paths.push(literal_array(keys, span));
+        }
+        Some(literal_array(paths, span))
+    }
+
     /// Collects the steps of a path made of `.`, `.k`, `.[e]`, `.[]`, `.[a:b]` and pipes of them.
     fn static_path(
         &mut self,
@@ -980,4 +1016,12 @@ fn cmp_op(c: &Cmp) -> CmpOp {
         Cmp::Gt => CmpOp::Gt,
         Cmp::Ge => CmpOp::Ge,
     }
+}
+
+/// `[a, b, …]` of single-output items.
+fn literal_array(items: Vec<Expr>, span: &Range<usize>) -> Expr {
+    let body = items
+        .into_iter()
+        .reduce(|a, b| Expr::new(ExprKind::Comma(boxed(a), boxed(b)), span.clone()));
+    Expr::new(ExprKind::Array(body.map(boxed)), span.clone())
 }
