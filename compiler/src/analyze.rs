@@ -516,7 +516,7 @@ fn builtin_type<'a>(b: Builtin) -> Ty<'a> {
     let k = match b {
         Length | Utf8ByteLength | Floor | Ceil | Round | Sqrt | Fabs | Abs | ToNumber
         | Infinite | Nan | Now | Mktime | FromDate | FromDateIso8601 | IndexOf | RIndexOf | Log
-        | Pow => Kinds::NUMBER,
+        | Pow | Bsearch => Kinds::NUMBER,
         Not | Any0 | All0 | Has | In | Contains | Inside | StartsWith | EndsWith | IsNan
         | IsInfinite | IsNormal | ToBoolean => Kinds::BOOL,
         ToString | ToJson | Type | AsciiDowncase | AsciiUpcase | Implode | Trim | LTrim | RTrim
@@ -524,7 +524,9 @@ fn builtin_type<'a>(b: Builtin) -> Ty<'a> {
             Kinds::STRING
         }
         Keys | KeysUnsorted | Unique | Sort | Reverse | Explode | ToEntries | Flatten0
-        | Flatten1 | Gmtime | Localtime | Strptime | Split1 | Indices | ToArray => Kinds::ARRAY,
+        | Flatten1 | Gmtime | Localtime | Strptime | Split1 | Indices | ToArray | Transpose => {
+            Kinds::ARRAY
+        }
         FromEntries | Env => Kinds::OBJECT,
         Error0 | Error1 => Kinds::NONE,
         LTrimStr | RTrimStr | TrimStr | Ascii | DelPaths | SetPath => return Ty::Any,

@@ -97,6 +97,7 @@ pub const KNOWN: &[(&str, &[usize])] = &[
     ("rtrimstr", &[1]),
     ("trimstr", &[1]),
     ("toboolean", &[0]),
+    ("bsearch", &[1]),
     ("split", &[1, 2]),
     ("join", &[1]),
     ("strptime", &[1]),
@@ -193,7 +194,6 @@ const NOT_COMPILED: &[&str] = &[
     "halt_error",
     "pick",
     "combinations",
-    "transpose",
     "significand",
     "exp",
     "log10",
@@ -265,6 +265,7 @@ fn simple(name: &str) -> Option<Builtin> {
         "toarray" => ToArray,
         "toboolean" => ToBoolean,
         "log" => Log,
+        "transpose" => Transpose,
         _ => return self::Format::from_name(name).map(Builtin::Format),
     })
 }
@@ -293,6 +294,7 @@ fn unary(name: &str) -> Option<Builtin> {
         "getpath" => GetPath,
         "trimstr" => TrimStr,
         "delpaths" => DelPaths,
+        "bsearch" => Bsearch,
         _ => return None,
     })
 }

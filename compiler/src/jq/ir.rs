@@ -129,6 +129,7 @@ pub enum Builtin {
     ToArray,
     ToBoolean,
     Log,
+    Transpose,
     // one value argument (`f` evaluated on the input, cartesian over its outputs)
     Has,
     In,
@@ -151,6 +152,7 @@ pub enum Builtin {
     GetPath,
     TrimStr,
     DelPaths,
+    Bsearch,
     // two value arguments
     SetPath,
     Pow,

@@ -341,6 +341,46 @@ pub fn array_elements(input: &Value, what: &str) -> R<Vec<Value>> {
     ops::iterate(input)
 }
 
+/// `transpose`: jq 1.8.2's `[range(0; map(length) | max // 0) as $i | [.[][$i]]]`, step by
+/// step, so the same inputs raise the same errors.
+pub fn transpose(v: &Value) -> R<Value> {
+    let rows = ops::iterate(v)?;
+    let lengths = rows.iter().map(length).collect::<R<Vec<Value>>>()?;
+    let columns = match max(&Value::from(lengths))? {
+        Value::Null | Value::Bool(false) => 0.0,
+        longest => number_in(&longest)?,
+    };
+    let mut out = Vec::new();
+    let mut i = 0.0;
+    while i < columns {
+        let at = Value::number(i);
+        let column = rows
+            .iter()
+            .map(|row| ops::index(row, &at))
+            .collect::<R<Vec<Value>>>()?;
+        out.push(Value::from(column));
+        i += 1.0;
+    }
+    Ok(Value::from(out))
+}
+
+/// `bsearch(x)`: the index of `x` in a sorted array, else `-1 - (where it would go)`.
+pub fn bsearch(v: &Value, target: &Value) -> R<Value> {
+    let Value::Array(items) = v else {
+        return Err(type_error(v, "cannot be searched from"));
+    };
+    let (mut low, mut high) = (0, items.len());
+    while low < high {
+        let middle = low + (high - low) / 2;
+        match compare(&items[middle], target) {
+            Ordering::Less => low = middle + 1,
+            Ordering::Greater => high = middle,
+            Ordering::Equal => return Ok(Value::number(middle as f64)),
+        }
+    }
+    Ok(Value::number(-1.0 - low as f64))
+}
+
 /// `reverse`: jq 1.8.2's `[.[length - 1 - range(0; length)]]`.
 pub fn reverse(v: &Value) -> R<Value> {
     match v {

@@ -367,6 +367,8 @@ fn builtin_fn(b: Builtin) -> TokenStream {
         Indices => quote!(indices),
         GetPath => quote!(getpath),
         ToBoolean => quote!(toboolean),
+        Transpose => quote!(transpose),
+        Bsearch => quote!(bsearch),
         Log => quote!(log),
         TrimStr => quote!(trimstr),
         DelPaths => quote!(delpaths),

@@ -258,6 +258,25 @@ fn collection_builtins() {
 }
 
 #[test]
+fn transpose_and_bsearch() {
+    assert_eq!(text(transpose(&j("[[1],[2,3]]"))), "[[1,2],[null,3]]");
+    assert_eq!(text(transpose(&j("[]"))), "[]");
+    // `.[][$i]` on a row that is not an array raises jq's indexing error.
+    assert_eq!(
+        text(transpose(&j("[[1],\"ab\"]"))),
+        "error: Cannot index string with number (0)"
+    );
+    assert_eq!(text(bsearch(&j("[1,3,5]"), &j("5"))), "2");
+    assert_eq!(text(bsearch(&j("[1,3,5]"), &j("2"))), "-2");
+    assert_eq!(text(bsearch(&j("[1,3,5]"), &j("9"))), "-4");
+    assert_eq!(text(bsearch(&j("[]"), &j("1"))), "-1");
+    assert_eq!(
+        text(bsearch(&j("{\"a\":1}"), &j("1"))),
+        "error: object ({\"a\":1}) cannot be searched from"
+    );
+}
+
+#[test]
 fn string_builtins() {
     assert_eq!(
         text(ltrimstr(&j("5"), &j("\"a\""))),
