@@ -529,7 +529,7 @@ fn builtin_type<'a>(b: Builtin) -> Ty<'a> {
         }
         FromEntries | Env => Kinds::OBJECT,
         Error0 | Error1 => Kinds::NONE,
-        LTrimStr | RTrimStr | TrimStr | Ascii | DelPaths | SetPath => return Ty::Any,
+        LTrimStr | RTrimStr | TrimStr | Ascii | DelPaths | SetPath | PickPaths => return Ty::Any,
         Add | Min | Max | FromJson | GetPath => return Ty::Any,
     };
     Ty::of_kinds(k)

@@ -5,7 +5,7 @@
 //! into core IR, following jq 1.8.2's `builtin.jq`.
 
 use super::ir::*;
-use super::lower::{boxed, Env, Lowerer};
+use super::lower::{boxed, comma_all, literal_array, Env, Lowerer};
 use jaq_core::load::parse::Term;
 use std::ops::Range;
 
@@ -179,7 +179,6 @@ pub const KNOWN: &[(&str, &[usize])] = &[
 /// Builtins that exist in jq 1.8.2 but are not compiled natively (named in the diagnostic).
 const NOT_COMPILED: &[&str] = &[
     "tostream",
-    "path",
     "paths",
     "leaf_paths",
     "walk",
@@ -192,7 +191,6 @@ const NOT_COMPILED: &[&str] = &[
     "inputs",
     "halt",
     "halt_error",
-    "pick",
     "combinations",
     "significand",
     "exp",
@@ -596,11 +594,33 @@ impl<'s, 't> Lowerer<'_> {
                 e(ExprKind::Range(boxed(from), boxed(upto), boxed(by)))
             }
             ("debug", 1) => e(ExprKind::Identity),
-            ("del", 1) => match self.literal_paths(&args[0], env, &span) {
-                Some(paths) => e(ExprKind::Call(Builtin::DelPaths, vec![paths])),
+            // The path builtins, for paths of literal keys (`.a`, `.a.b[0]`, `.a, .b`), whose
+            // paths are then known: `del(f)` is `delpaths([path(f)])`, `pick(f)` sets each
+            // path to the input's value there, `path(f)` yields them.
+            ("del" | "pick" | "path", 1) => match self.literal_paths(&args[0], env, &span) {
+                Some(paths) if name == "path" => {
+                    // Each path after its check, as jq yields them.
+                    let items = paths.into_iter().flat_map(|(check, path)| [check, path]);
+                    comma_all(items.collect(), &span).unwrap_or_else(|| e(ExprKind::Empty))
+                }
+                Some(paths) => {
+                    // Every check first: jq collects `[path(f)]` before it deletes or picks.
+                    let (checks, paths): (Vec<Expr>, Vec<Expr>) = paths.into_iter().unzip();
+                    let op = if name == "del" {
+                        Builtin::DelPaths
+                    } else {
+                        Builtin::PickPaths
+                    };
+                    let call = e(ExprKind::Call(op, vec![literal_array(paths, &span)]));
+                    let mut items = checks;
+                    items.push(call);
+                    comma_all(items, &span).expect("the call is an item")
+                }
                 None => self.unsupported(
                     span.clone(),
-                    "`del/1` of anything but paths of literal keys (`.a`, `.a.b[0]`, `.a, .b`)",
+                    &format!(
+                        "`{name}/1` of anything but paths of literal keys (`.a`, `.a.b[0]`, `.a, .b`)"
+                    ),
                 ),
             },
             _ => self.unknown(name, arity, env, span),

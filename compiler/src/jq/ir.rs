@@ -153,6 +153,8 @@ pub enum Builtin {
     TrimStr,
     DelPaths,
     Bsearch,
+    /// `pick(f)` with `f`'s paths given as literals.
+    PickPaths,
     // two value arguments
     SetPath,
     Pow,

@@ -660,14 +660,15 @@ impl<'s, 't> Lowerer<'_> {
         )
     }
 
-    /// `del(f)` as jq defines it, `delpaths([path(f)])`, when `f` is one or more (`,`) paths of
-    /// literal keys and indexes (`.a`, `.a.b[0]`, `.a, .b`): the paths are then literals.
+    /// The paths `f` names when it is one or more (`,`) paths of literal keys and indexes
+    /// (`.a`, `.a.b[0]`, `.a, .b`), each with the check jq's path tracking makes: `f_i | empty`,
+    /// which raises the same indexing errors (`.a[0]` of `{"a": "x"}`) and yields nothing.
     pub(super) fn literal_paths(
         &mut self,
         term: &'t Term<&'s str>,
         env: &Env<'s, 't>,
         span: &Range<usize>,
-    ) -> Option<Expr> {
+    ) -> Option<Vec<(Expr, Expr)>> {
         let mut alternatives = vec![term];
         let mut paths = Vec::new();
         while let Some(term) = alternatives.pop() {
@@ -691,9 +692,17 @@ impl<'s, 't> Lowerer<'_> {
                     _ => None,
                 })
                 .collect::<Option<Vec<Expr>>>()?;
-            paths.push(literal_array(keys, span));
+            let value = self.term(term, env, span.clone());
+            let check = Expr::new(
+                ExprKind::Pipe(
+                    boxed(value),
+                    boxed(Expr::new(ExprKind::Empty, span.clone())),
+                ),
+                span.clone(),
+            );
+            paths.push((check, literal_array(keys, span)));
         }
-        Some(literal_array(paths, span))
+        Some(paths)
     }
 
     /// Collects the steps of a path made of `.`, `.k`, `.[e]`, `.[]`, `.[a:b]` and pipes of them.
@@ -1018,10 +1027,17 @@ fn cmp_op(c: &Cmp) -> CmpOp {
     }
 }
 
-/// `[a, b, …]` of single-output items.
-fn literal_array(items: Vec<Expr>, span: &Range<usize>) -> Expr {
-    let body = items
+/// `a, b, …`; `None` for no items.
+pub(super) fn comma_all(items: Vec<Expr>, span: &Range<usize>) -> Option<Expr> {
+    items
         .into_iter()
-        .reduce(|a, b| Expr::new(ExprKind::Comma(boxed(a), boxed(b)), span.clone()));
-    Expr::new(ExprKind::Array(body.map(boxed)), span.clone())
+        .reduce(|a, b| Expr::new(ExprKind::Comma(boxed(a), boxed(b)), span.clone()))
+}
+
+/// `[a, b, …]` of single-output items.
+pub(super) fn literal_array(items: Vec<Expr>, span: &Range<usize>) -> Expr {
+    Expr::new(
+        ExprKind::Array(comma_all(items, span).map(boxed)),
+        span.clone(),
+    )
 }

@@ -34,6 +34,17 @@ pub fn getpath(v: &Value, path: &Value) -> R<Value> {
     Ok(current)
 }
 
+/// `pick(f)` for the paths `f` names (an array of paths): jq 1.8.2's
+/// `. as $top | reduce path(f) as $p (null; setpath($p; $top | getpath($p)))`.
+pub fn pick_paths(v: &Value, paths: &Value) -> R<Value> {
+    let Value::Array(paths) = paths else {
+        return Err(Error::msg("Paths must be specified as an array"));
+    };
+    paths.iter().try_fold(Value::Null, |picked, path| {
+        setpath(&picked, path, &getpath(v, path)?)
+    })
+}
+
 /// `setpath(path; value)`.
 pub fn setpath(v: &Value, path: &Value, value: &Value) -> R<Value> {
     let Value::Array(keys) = path else {

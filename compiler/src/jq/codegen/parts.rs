@@ -369,6 +369,7 @@ fn builtin_fn(b: Builtin) -> TokenStream {
         ToBoolean => quote!(toboolean),
         Transpose => quote!(transpose),
         Bsearch => quote!(bsearch),
+        PickPaths => quote!(pick_paths),
         Log => quote!(log),
         TrimStr => quote!(trimstr),
         DelPaths => quote!(delpaths),
