@@ -612,9 +612,9 @@ impl<'s, 't> Lowerer<'_> {
                         Builtin::PickPaths
                     };
                     let call = e(ExprKind::Call(op, vec![literal_array(paths, &span)]));
-                    let mut items = checks;
-                    items.push(call);
-                    comma_all(items, &span).expect("the call is an item")
+                    checks.into_iter().rfold(call, |rest, check| {
+                        e(ExprKind::Comma(boxed(check), boxed(rest)))
+                    })
                 }
                 None => self.unsupported(
                     span.clone(),
