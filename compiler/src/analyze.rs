@@ -344,6 +344,14 @@ impl<'a> Analyzer<'_, 'a> {
                 }
                 Abs::computed(builtin_type(*b))
             }
+            ExprKind::Walk(f) => {
+                // `f` sees every value of the input, rebuilt: nothing is known of it.
+                self.consume(input);
+                let any = Abs::computed(Ty::Any);
+                let out = self.expr(f, &any);
+                self.consume(&out);
+                Abs::computed(Ty::Any)
+            }
             ExprKind::Keyed(op, f) => {
                 self.consume(input);
                 let elem = Abs::computed(input.ty.element());

@@ -181,7 +181,6 @@ const NOT_COMPILED: &[&str] = &[
     "tostream",
     "paths",
     "leaf_paths",
-    "walk",
     "recurse/1",
     "recurse/2",
     "while",
@@ -594,6 +593,10 @@ impl<'s, 't> Lowerer<'_> {
                 e(ExprKind::Range(boxed(from), boxed(upto), boxed(by)))
             }
             ("debug", 1) => e(ExprKind::Identity),
+            ("walk", 1) => {
+                let f = arg!(0);
+                e(ExprKind::Walk(boxed(f)))
+            }
             // The path builtins, for paths of literal keys (`.a`, `.a.b[0]`, `.a, .b`), whose
             // paths are then known: `del(f)` is `delpaths([path(f)])`, `pick(f)` sets each
             // path to the input's value there, `path(f)` yields them.

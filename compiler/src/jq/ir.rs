@@ -295,6 +295,8 @@ pub enum ExprKind {
     Call(Builtin, Vec<Expr>),
     /// `sort_by(f)` etc.: `f` runs on every element of the input array.
     Keyed(KeyedOp, Box<Expr>),
+    /// `walk(f)`: `f` runs bottom-up on every value of the input.
+    Walk(Box<Expr>),
     /// Regex builtins: `(input-regex-op pattern flags [replacement])`.
     Regex {
         op: RegexOp,

@@ -57,6 +57,7 @@ pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
         | ExprKind::Iterate(a, _)
         | ExprKind::Label(_, a)
         | ExprKind::Keyed(_, a)
+        | ExprKind::Walk(a)
         | ExprKind::First(a)
         | ExprKind::IsEmpty(a) => go(a),
         ExprKind::Object(entries) => {

@@ -351,6 +351,33 @@ fn getpath_keys(v: &Value, path: &[Value]) -> R<Value> {
     Ok(current)
 }
 
+/// `walk(f)`, with `f` giving all its outputs for a value: jq 1.8.2's
+/// `def walk(f): def w: if type == "object" then map_values(w) elif type == "array" then map(w)
+/// else . end | f; w;` — an object value keeps the first output (none deletes the key), an
+/// array takes every output of every element.
+pub fn walk(v: &Value, f: &mut dyn FnMut(&Value) -> R<Vec<Value>>) -> R<Vec<Value>> {
+    let rebuilt = match v {
+        Value::Object(map) => {
+            let mut out = Map::with_capacity(map.len());
+            for (key, value) in map.iter() {
+                if let Some(first) = walk(value, f)?.into_iter().next() {
+                    out.insert(key.clone(), first);
+                }
+            }
+            Value::from(out)
+        }
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items.iter() {
+                out.extend(walk(item, f)?);
+            }
+            Value::from(out)
+        }
+        other => other.clone(),
+    };
+    f(&rebuilt)
+}
+
 /// `..`: the input and everything inside it, depth first, parents before children.
 pub fn recurse_values(v: &Value) -> Vec<Value> {
     let mut out = Vec::new();

@@ -466,6 +466,28 @@ impl FnGen<'_> {
             }
             ExprKind::Empty => TokenStream::new(),
             ExprKind::Call(b, args) => self.call(*b, args, input, k)?,
+            ExprKind::Walk(f) => {
+                // `f` becomes a closure the runtime calls on every rebuilt value, bottom-up.
+                let value = self.fresh("value");
+                let outs = self.fresh("outs");
+                let each = self.fresh("each");
+                let item = self.fresh("item");
+                self.closure_depth += 1;
+                let inner = self.expr(f, &quote!(#value), &mut |_, v| quote!(#outs.push(#v);));
+                self.closure_depth -= 1;
+                let inner = inner?;
+                let rest = k(self, quote!(#item));
+                quote! {
+                    let mut #each = |#value: &#rt::Value| -> #rt::R<::std::vec::Vec<#rt::Value>> {
+                        let mut #outs: ::std::vec::Vec<#rt::Value> = ::std::vec::Vec::new();
+                        #inner
+                        ::core::result::Result::Ok(#outs)
+                    };
+                    for #item in #rt::walk(#input, &mut #each)? {
+                        #rest
+                    }
+                }
+            }
             ExprKind::Keyed(op, f) => {
                 let elems = self.fresh("elems");
                 let keys = self.fresh("keys");

@@ -258,6 +258,23 @@ fn collection_builtins() {
 }
 
 #[test]
+fn walk_keeps_first_outputs_in_objects_and_all_in_arrays() {
+    // Numbers yield twice, 2 yields nothing, everything else itself.
+    let mut f = |v: &Value| -> R<Vec<Value>> {
+        Ok(match v {
+            Value::Number(_) if *v == num("2") => Vec::new(),
+            Value::Number(_) => vec![v.clone(), v.clone()],
+            _ => vec![v.clone()],
+        })
+    };
+    let out = walk(&j("[1,{\"a\":2,\"b\":3},[2]]"), &mut f).unwrap();
+    let texts: Vec<String> = out.into_iter().map(|v| text(Ok(v))).collect();
+    assert_eq!(texts, ["[1,1,{\"b\":3},[]]"]);
+    let mut failing = |_: &Value| -> R<Vec<Value>> { Err(Error::msg("boom")) };
+    assert!(walk(&j("[1]"), &mut failing).is_err());
+}
+
+#[test]
 fn transpose_and_bsearch() {
     assert_eq!(text(transpose(&j("[[1],[2,3]]"))), "[[1,2],[null,3]]");
     assert_eq!(text(transpose(&j("[]"))), "[]");
