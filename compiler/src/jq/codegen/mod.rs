@@ -402,7 +402,8 @@ impl FnGen<'_> {
                 if depth != self.closure_depth {
                     return Err(CodegenError {
                         span: e.span.clone(),
-                        message: "`break` out of a `try` body is not supported".into(),
+                        message: "`break` out of a `try` body or a `walk` filter is not supported"
+                            .into(),
                     });
                 }
                 quote!(break #label;)
