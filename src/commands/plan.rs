@@ -3,9 +3,8 @@
 use super::sync::{cancel_on_signal, prepare, Prepared};
 use super::{EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED};
 use crate::cli::{Connection, PlanFormat};
-use opsgenie_port::generated::REGISTRY;
 use opsgenie_port_runtime::secret;
-use opsgenie_port_runtime::serve::init::{self, InitPlan};
+use opsgenie_port_runtime::serve::init;
 use opsgenie_port_runtime::sync::{NoProgress, Progress};
 use std::process::ExitCode;
 
@@ -25,15 +24,7 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
         runtime,
         bars,
     } = prepare(&args.connection, false, true)?;
-    let init_plan = InitPlan::from_json(
-        &config.integration.identifier,
-        &config.integration.kind,
-        env!("CARGO_PKG_VERSION"),
-        REGISTRY.app_config_json,
-        REGISTRY.blueprints_json,
-        config.initialize_port_resources,
-    )
-    .map_err(|e| e.to_string())?;
+    let init_plan = super::sync::init_plan(&config)?;
     let (resources, report) = runtime.block_on(async {
         // What `sync` would create before its resync (read-only here).
         let resources = init::preview(engine.port(), &init_plan).await;

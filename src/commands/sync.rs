@@ -25,6 +25,20 @@ pub struct Prepared {
     pub bars: Option<Bars>,
 }
 
+/// What `initializePortResources` creates in Port for this configuration and the compiled
+/// mapping (the integration, the blueprints).
+pub fn init_plan(config: &Config) -> Result<InitPlan, String> {
+    InitPlan::from_json(
+        &config.integration.identifier,
+        &config.integration.kind,
+        env!("CARGO_PKG_VERSION"),
+        REGISTRY.app_config_json,
+        REGISTRY.blueprints_json,
+        config.initialize_port_resources,
+    )
+    .map_err(|e| e.to_string())
+}
+
 /// Reads the configuration (flags over `OCEAN__*`), starts logging (above progress bars on a
 /// terminal unless `--no-progress`) and builds the engine.
 pub fn prepare(
@@ -124,15 +138,7 @@ pub fn run(connection: &Connection, no_resync_state: bool) -> Result<ExitCode, S
         runtime,
         bars,
     } = prepare(connection, !no_resync_state, false)?;
-    let plan = InitPlan::from_json(
-        &config.integration.identifier,
-        &config.integration.kind,
-        env!("CARGO_PKG_VERSION"),
-        REGISTRY.app_config_json,
-        REGISTRY.blueprints_json,
-        config.initialize_port_resources,
-    )
-    .map_err(|e| e.to_string())?;
+    let plan = init_plan(&config)?;
     let report = runtime.block_on(async {
         // As Ocean does at every start: the integration, and with initializePortResources the
         // blueprints, exist in Port before the first resync writes to them.
