@@ -4,7 +4,7 @@
 //! opsgenie-port-compiler's untyped front end. Programs the compiler rejects are recorded with
 //! their diagnostic, so the test can report them as unsupported.
 
-use opsgenie_port_compiler::jq::{self, codegen::ModuleGen};
+use opsgenie_port_compiler::{backend::codegen::ModuleGen, jq};
 use quote::{format_ident, quote};
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -29,7 +29,7 @@ fn main() {
         read_programs(fixtures, &mut programs, &mut seen);
     }
 
-    let mut module = ModuleGen::new(quote!(::opsgenie_port_runtime::__private));
+    let mut module = ModuleGen::new(quote!(::opsgenie_port_jq));
     let mut functions = Vec::new();
     let mut entries = Vec::new();
     for (i, program) in programs.iter().enumerate() {

@@ -1,27 +1,30 @@
-//! The mapping compiler: Port `port-app-config` mappings (jq) and blueprints → typed Rust.
+//! The mapping compiler: Port `port-app-config` mappings (jq) and blueprints → a checked plan,
+//! then Rust (at build time) or an interpreter (at run time, for a mapping edited in Port).
 //!
-//! Passes: [`mapdir`] loads the YAML/JSON files with spans ([`config`], [`blueprint`],
-//! [`schema`]); [`jq`] parses each jq leaf with jaq-core's parser and lowers it to our IR;
-//! [`analyze`] types it against the Opsgenie object schemas and records what it reads;
-//! [`mapping`] runs the cross-cutting checks and generates the code; [`diag`] renders
-//! diagnostics for build scripts, the CLI and the proc macro.
+//! Stages, in pipeline order:
+//! - [`documents`]: YAML and JSON parsed with spans (every byte maps back to its file);
+//! - [`inputs`]: the port-app-config, blueprints and Opsgenie source schemas validated into
+//!   models ([`inputs::mapdir`] reads them from a mapping directory);
+//! - [`jq`]: each jq leaf parsed (jaq-core's parser), lowered to our IR, typed against its
+//!   kind's schema and analysed for what it reads ([`jq::infer`]);
+//! - [`check`]: the cross-cutting checks (blueprints, properties, relations, selectors) → a
+//!   [`check::Plan`];
+//! - [`backend`]: the plan as Rust ([`backend::codegen`]).
 //!
-//! Front ends: the root package's `build.rs` ([`compile_dir`]), the `include_mappings!` macro
-//! and `opsgenie-port validate` / `expand` all call the same functions here.
+//! [`diag`] renders diagnostics for build scripts, the CLI and the proc macro; the root
+//! package's `build.rs` ([`compile_dir`]), the `include_mappings!` macro and
+//! `opsgenie-port validate` / `expand` all call the same functions here.
 #![forbid(unsafe_code)]
 
-pub mod analyze;
-pub mod blueprint;
+pub mod backend;
 pub mod build_script;
-pub mod config;
+pub mod check;
 pub mod diag;
+pub mod documents;
+pub mod inputs;
 pub mod jq;
-pub mod mapdir;
-pub mod mapping;
-pub mod schema;
 pub mod source;
 pub mod suggest;
-pub mod types;
 
 use diag::{Diagnostic, Diagnostics};
 use proc_macro2::TokenStream;
@@ -54,7 +57,7 @@ impl Compiled {
 /// schemas come from `default_sources`, overridden per kind by `dir/sources/`.
 pub fn compile_dir(dir: &Path, default_sources: &Path) -> Compiled {
     let mut diags = Diagnostics::new();
-    let loaded = mapdir::load_mapping_dir(dir, default_sources, &mut diags);
+    let loaded = inputs::mapdir::load_mapping_dir(dir, default_sources, &mut diags);
     let label = dir.display().to_string();
     finish(loaded, diags, &label)
 }
@@ -63,9 +66,9 @@ pub fn compile_dir(dir: &Path, default_sources: &Path) -> Compiled {
 /// mappings anywhere, e.g. `opsgenie-port validate`).
 pub fn compile_dir_builtin(dir: &Path) -> Compiled {
     let mut diags = Diagnostics::new();
-    let loaded = mapdir::load_mapping_dir_with(
+    let loaded = inputs::mapdir::load_mapping_dir_with(
         dir,
-        mapdir::DefaultSources::Embedded(mapdir::BUILTIN_SOURCES),
+        inputs::mapdir::DefaultSources::Embedded(inputs::mapdir::BUILTIN_SOURCES),
         &mut diags,
     );
     let label = dir.display().to_string();
@@ -79,14 +82,15 @@ pub fn compile_texts(
     default_sources: &Path,
 ) -> Compiled {
     let mut diags = Diagnostics::new();
-    let loaded = mapdir::load_mapping_texts(config, blueprints, default_sources, &mut diags);
+    let loaded =
+        inputs::mapdir::load_mapping_texts(config, blueprints, default_sources, &mut diags);
     finish(loaded, diags, "inline")
 }
 
-fn finish(loaded: mapdir::MappingDir, mut diags: Diagnostics, label: &str) -> Compiled {
+fn finish(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics, label: &str) -> Compiled {
     let mut tokens = None;
     // Mapping checks run even after loading errors, so one run reports everything.
-    let plan = mapping::plan(&loaded, &mut diags);
+    let plan = check::plan(&loaded, &mut diags);
     if !diags.has_errors() {
         if let Some(plan) = plan {
             let blueprints: Vec<serde_json::Value> =
@@ -94,12 +98,12 @@ fn finish(loaded: mapdir::MappingDir, mut diags: Diagnostics, label: &str) -> Co
             let blueprints_json =
                 serde_json::to_string(&blueprints).unwrap_or_else(|_| "[]".into());
             let app_config_json = app_config_json(&loaded);
-            let embedded = mapping::Embedded {
+            let embedded = backend::codegen::Embedded {
                 source: label,
                 blueprints_json: &blueprints_json,
                 app_config_json: &app_config_json,
             };
-            match mapping::generate(&plan, &embedded) {
+            match backend::codegen::generate(&plan, &embedded) {
                 Ok(t) => tokens = Some(t),
                 Err(e) => diags.push(Diagnostic::error(
                     "E0102",
@@ -122,15 +126,15 @@ fn finish(loaded: mapdir::MappingDir, mut diags: Diagnostics, label: &str) -> Co
 }
 
 /// The port-app-config as JSON (what Port stores as the integration's `config`).
-fn app_config_json(loaded: &mapdir::MappingDir) -> String {
+fn app_config_json(loaded: &inputs::mapdir::MappingDir) -> String {
     let Some(config) = &loaded.config else {
         return "{}".into();
     };
     let mut scratch = Diagnostics::new();
     let root = if loaded.sm.path(config.file).ends_with(".json") {
-        config::json::parse_json(&loaded.sm, config.file, &mut scratch)
+        documents::json::parse_json(&loaded.sm, config.file, &mut scratch)
     } else {
-        config::yaml::parse_yaml(&loaded.sm, config.file, &mut scratch)
+        documents::yaml::parse_yaml(&loaded.sm, config.file, &mut scratch)
             .ok()
             .flatten()
     };

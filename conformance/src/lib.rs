@@ -1,7 +1,7 @@
 //! Compiled conformance programs; see `build.rs` and `tests/conformance.rs`.
 #![allow(clippy::all)]
 
-use opsgenie_port_runtime::__private::{Value, R};
+use opsgenie_port_jq::{Value, R};
 
 /// A compiled program: pushes outputs into the sink until it returns `false`.
 pub type RunFn = fn(&Value, &mut dyn FnMut(Value) -> bool) -> R<()>;

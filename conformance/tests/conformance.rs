@@ -7,7 +7,7 @@
 //! after jq.py's boundary conversion (NaN → null, ±∞ → ±f64::MAX).
 
 use opsgenie_port_conformance::{Entry, FIXTURES, PROGRAMS};
-use opsgenie_port_runtime::__private::{self as rt, Value};
+use opsgenie_port_jq::{self as rt, Value};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::io::BufRead;

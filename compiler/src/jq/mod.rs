@@ -1,11 +1,13 @@
-//! The jq front end: parse (jaq-core's `load` parser), lower to our IR, check, generate Rust.
+//! The jq front end: parse (jaq-core's `load` parser), lower to our IR, check constant regexes;
+//! then [`types`] and [`infer`] type the IR against the Opsgenie schemas and record what it reads.
 
 pub mod builtins;
-pub mod codegen;
+pub mod infer;
 pub mod ir;
 pub mod lower;
 pub mod parse;
 mod regexcheck;
+pub mod types;
 
 use std::ops::Range;
 

@@ -15,7 +15,7 @@ pub fn check(expr: &Expr) -> Vec<ExprError> {
                 _ => None,
             };
             if let (ExprKind::Lit(Lit::Str(p)), Some(f)) = (&pattern.kind, flags_text) {
-                if let Err(err) = opsgenie_port_runtime::jq::Regex::new(p, f) {
+                if let Err(err) = opsgenie_port_jq::Regex::new(p, f) {
                     errors.push(ExprError {
                         code: "E0103",
                         span: pattern.span.clone(),

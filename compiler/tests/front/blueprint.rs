@@ -1,9 +1,9 @@
 //! Blueprints, source schemas and mapping directories.
 
-use opsgenie_port_compiler::blueprint::{load_blueprints, PropType};
 use opsgenie_port_compiler::diag::Diagnostics;
-use opsgenie_port_compiler::mapdir::{load_mapping_dir, load_mapping_texts};
-use opsgenie_port_compiler::schema::{load_schema, Additional, Schema};
+use opsgenie_port_compiler::inputs::blueprint::{load_blueprints, PropType};
+use opsgenie_port_compiler::inputs::mapdir::{load_mapping_dir, load_mapping_texts};
+use opsgenie_port_compiler::inputs::schema::{load_schema, Additional, Schema};
 use opsgenie_port_compiler::source::SourceMap;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +11,7 @@ fn blueprints(
     json: &str,
 ) -> (
     SourceMap,
-    Vec<opsgenie_port_compiler::blueprint::Blueprint>,
+    Vec<opsgenie_port_compiler::inputs::blueprint::Blueprint>,
     Diagnostics,
 ) {
     let mut sm = SourceMap::new();
@@ -152,7 +152,7 @@ fn schemas() {
     assert_eq!(
         schema.field("details").unwrap().field("any"),
         Some(&Schema::Typed {
-            types: opsgenie_port_compiler::schema::TypeSet {
+            types: opsgenie_port_compiler::inputs::schema::TypeSet {
                 string: true,
                 ..Default::default()
             },

@@ -1,10 +1,10 @@
 //! port-app-config validation: each diagnostic code with its location, the model built from
 //! valid input, and exact jq spans.
 
-use opsgenie_port_compiler::config::{
+use opsgenie_port_compiler::diag::{Diagnostics, Severity};
+use opsgenie_port_compiler::inputs::app_config::{
     load_app_config, AppConfig, JqSource, MappingValue, ParamValue, SearchRule,
 };
-use opsgenie_port_compiler::diag::{Diagnostics, Severity};
 use opsgenie_port_compiler::source::SourceMap;
 
 fn load(yaml: &str) -> (SourceMap, Option<AppConfig>, Diagnostics) {

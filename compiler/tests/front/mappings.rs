@@ -1,7 +1,7 @@
 //! The shipped mapping sets load without any diagnostic.
 
 use opsgenie_port_compiler::diag::{render_all_human, Diagnostics};
-use opsgenie_port_compiler::mapdir::load_mapping_dir;
+use opsgenie_port_compiler::inputs::mapdir::load_mapping_dir;
 use std::path::Path;
 
 fn mappings() -> &'static Path {

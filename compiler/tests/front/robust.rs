@@ -1,12 +1,12 @@
 //! Randomized robustness: mutated mapping files never panic the loaders or renderers, and
 //! every span they produce lies inside its file on char boundaries.
 
-use opsgenie_port_compiler::blueprint::load_blueprints;
-use opsgenie_port_compiler::config::{
+use opsgenie_port_compiler::diag::{render_all_human, render_github, render_json, Diagnostics};
+use opsgenie_port_compiler::inputs::app_config::{
     load_app_config, JqSource, MappingValue, SearchQuery, SearchRule,
 };
-use opsgenie_port_compiler::diag::{render_all_human, render_github, render_json, Diagnostics};
-use opsgenie_port_compiler::schema::load_schema;
+use opsgenie_port_compiler::inputs::blueprint::load_blueprints;
+use opsgenie_port_compiler::inputs::schema::load_schema;
 use opsgenie_port_compiler::source::{SourceMap, Span};
 
 /// xorshift64*: deterministic, so failures reproduce.

@@ -30,7 +30,8 @@ pub enum LeafResult {
 
 impl Leaf {
     pub fn compile(program: &str, prelude: &str) -> Leaf {
-        let rewritten = opsgenie_port_compiler::config::jqtext::ocean_quote_rewrite(program);
+        let rewritten =
+            opsgenie_port_compiler::inputs::app_config::jqtext::ocean_quote_rewrite(program);
         Leaf {
             filter: compile_jaq(&format!("{prelude}{rewritten}")),
             program: rewritten,

@@ -186,7 +186,7 @@ mod tests {
     fn values_are_shareable_and_small() {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Value>();
-        assert_send_sync::<crate::jq::Error>();
+        assert_send_sync::<crate::Error>();
         assert!(std::mem::size_of::<Value>() <= 32);
     }
 

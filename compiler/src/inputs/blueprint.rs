@@ -1,8 +1,8 @@
 //! Port blueprints (`blueprints.json`) with spans, checked the way Port validates them.
 
-use crate::config::json::parse_json;
-use crate::config::tree::{key_text, Node};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::documents::json::parse_json;
+use crate::documents::tree::{key_text, Node};
 use crate::source::{SourceMap, Span};
 use crate::suggest::help_did_you_mean;
 

@@ -2,8 +2,8 @@
 //! manual examples and Ocean mapping cases (expected values from libjq 1.8.2).
 
 use super::*;
-use crate::jq::dates::tests::run_manual_examples;
-use crate::jq::json::parse_json;
+use crate::dates::tests::run_manual_examples;
+use crate::json::parse_json;
 
 fn json(text: &str) -> Value {
     parse_json(text.as_bytes()).unwrap_or_else(|e| panic!("bad JSON {text}: {e}"))
@@ -42,7 +42,7 @@ fn constant(text: &'static str) -> impl Fn(&Value) -> Vec<String> {
 fn field(captures: &Value, name: &str) -> String {
     match captures.as_object().and_then(|o| o.get(name)) {
         Some(Value::String(text)) => text.to_string(),
-        Some(other) => crate::jq::json::tojson_string(other),
+        Some(other) => crate::json::tojson_string(other),
         None => "null".to_string(),
     }
 }
@@ -156,7 +156,7 @@ fn onig_test_optional_groups() {
 
 #[test]
 fn match_objects_keep_jq_key_order() {
-    let text = crate::jq::json::tojson_string(&matches("xay", "(?<n>z)?(a)()", ""));
+    let text = crate::json::tojson_string(&matches("xay", "(?<n>z)?(a)()", ""));
     assert_eq!(
         text,
         r#"[{"offset":1,"length":1,"string":"a","captures":[{"offset":-1,"string":null,"length":0,"name":"n"},{"offset":1,"length":1,"string":"a","name":null},{"offset":2,"string":"","length":0,"name":null}]}]"#
@@ -481,7 +481,7 @@ fn oniguruma_syntax_used_by_mappings() {
 
 #[test]
 fn ocean_regex_pipelines() {
-    use crate::jq::dates::tests::{check_pipeline, ocean_pipelines};
+    use crate::dates::tests::{check_pipeline, ocean_pipelines};
     let cases = ocean_pipelines(&["gsub", "sub", "test"]);
     assert!(cases.len() >= 50, "only {} cases", cases.len());
     for case in &cases {

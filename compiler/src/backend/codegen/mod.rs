@@ -9,10 +9,12 @@
 //! called closure so that only errors raised *inside* the body are caught, never those raised by
 //! the continuation (jq's rule).
 
-use super::ir::*;
+use crate::jq::ir::*;
 
 mod control;
+mod mapping;
 mod parts;
+pub use mapping::{generate, Embedded};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::HashMap;

@@ -1,9 +1,9 @@
 //! Plan → Rust: one module per resource (a function per jq leaf, `select`, `map`, the
 //! decoding projection) and a `REGISTRY` static the runtime drives.
 
-use super::{Leaf, Plan, ResourcePlan, RulePlan, SearchPlan, ValuePlan};
-use crate::analyze::ReadTree;
-use crate::jq::codegen::{CodegenError, ModuleGen};
+use super::{CodegenError, ModuleGen};
+use crate::check::{Leaf, Plan, ResourcePlan, RulePlan, SearchPlan, ValuePlan};
+use crate::jq::infer::ReadTree;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 

@@ -5,7 +5,7 @@
 //! work. The rewrite replaces one char by one char, so offsets in the rewritten program are
 //! offsets in the YAML scalar's decoded value, which [`OffsetMap`] maps back to the file.
 
-use super::tree::{OffsetMap, Scalar};
+use crate::documents::tree::{OffsetMap, Scalar};
 use crate::source::Span;
 
 /// A jq program taken from a mapping file.

@@ -8,7 +8,7 @@
 //! path as fully read. This is conservative: it may read more than needed, never less.
 
 use crate::jq::ir::*;
-use crate::types::{Field, Kinds, Schemas, Ty};
+use crate::jq::types::{Field, Kinds, Schemas, Ty};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
@@ -19,7 +19,7 @@ pub enum Step {
     Elem,
 }
 
-/// What of the input is read: the tree behind [`opsgenie_port_runtime::jq::Projection`].
+/// What of the input is read: the tree behind [`opsgenie_port_jq::Projection`] (crate `opsgenie-port-jq`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadTree {
     pub all: bool,

@@ -1,9 +1,9 @@
 //! A mapping directory: `port-app-config.yaml`, `blueprints.json` and `sources/*.json`.
 
-use crate::blueprint::{load_blueprints, Blueprint};
-use crate::config::{load_app_config, AppConfig};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::schema::{load_schema, Schema};
+use crate::inputs::app_config::{load_app_config, AppConfig};
+use crate::inputs::blueprint::{load_blueprints, Blueprint};
+use crate::inputs::schema::{load_schema, Schema};
 use crate::source::SourceMap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,25 +42,28 @@ pub enum DefaultSources<'a> {
 /// The Opsgenie schemas shipped in `mappings/sources/`, compiled in, so that a binary can check
 /// mappings anywhere.
 pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
-    ("alert", include_str!("../../mappings/sources/alert.json")),
+    (
+        "alert",
+        include_str!("../../../mappings/sources/alert.json"),
+    ),
     (
         "incident",
-        include_str!("../../mappings/sources/incident.json"),
+        include_str!("../../../mappings/sources/incident.json"),
     ),
     (
         "schedule",
-        include_str!("../../mappings/sources/schedule.json"),
+        include_str!("../../../mappings/sources/schedule.json"),
     ),
     (
         "schedule-oncall",
-        include_str!("../../mappings/sources/schedule-oncall.json"),
+        include_str!("../../../mappings/sources/schedule-oncall.json"),
     ),
     (
         "service",
-        include_str!("../../mappings/sources/service.json"),
+        include_str!("../../../mappings/sources/service.json"),
     ),
-    ("team", include_str!("../../mappings/sources/team.json")),
-    ("user", include_str!("../../mappings/sources/user.json")),
+    ("team", include_str!("../../../mappings/sources/team.json")),
+    ("user", include_str!("../../../mappings/sources/user.json")),
 ];
 
 /// Loads `dir`; source schemas come from `default_sources/*.json`, each replaced by

@@ -4,19 +4,15 @@
 //! The checks are small named functions (`check_*`), each reporting its own diagnostic code;
 //! a failed leaf is left out of later checks so one mistake gives one error.
 
-mod gen;
-
-pub use gen::{generate, Embedded};
-
-use crate::analyze::{analyze, ReadTree, Step};
-use crate::blueprint::{Blueprint, PropType, Relation};
-use crate::config::{JqSource, MappingValue, Resource, SearchQuery, SearchRule};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::inputs::app_config::{JqSource, MappingValue, Resource, SearchQuery, SearchRule};
+use crate::inputs::blueprint::{Blueprint, PropType, Relation};
+use crate::inputs::mapdir::MappingDir;
+use crate::jq::infer::{analyze, ReadTree, Step};
 use crate::jq::ir::{Expr, ExprKind, Lit};
-use crate::mapdir::MappingDir;
+use crate::jq::types::{Kinds, Schemas, Ty};
 use crate::source::Span;
 use crate::suggest::did_you_mean;
-use crate::types::{Kinds, Schemas, Ty};
 
 /// One compiled jq leaf.
 #[derive(Debug)]
@@ -333,7 +329,7 @@ impl<'a> ResourceCx<'_, '_, 'a> {
         src: &JqSource,
         input: Ty<'a>,
         consume: bool,
-    ) -> Option<(Leaf, crate::analyze::Analysis<'a>)> {
+    ) -> Option<(Leaf, crate::jq::infer::Analysis<'a>)> {
         let expr = match crate::jq::compile(&src.text) {
             Ok(e) => e,
             Err(errors) => {

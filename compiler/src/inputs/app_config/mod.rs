@@ -1,12 +1,9 @@
 //! The port-app-config front end: YAML/JSON with spans → validated [`AppConfig`].
 
 pub mod jqtext;
-pub mod json;
 pub mod kinds;
 mod load;
 pub mod model;
-pub mod tree;
-pub mod yaml;
 
 pub use jqtext::JqSource;
 pub use load::{load_app_config, load_app_config_file};

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::JsonError;
-use crate::jq::map::{key_eq, Map};
-use crate::jq::number::Number;
-use crate::jq::value::Value;
+use crate::map::{key_eq, Map};
+use crate::number::Number;
+use crate::value::Value;
 
 /// Nesting limit. jq allows 10,000; a recursive parser needs a lower bound to
 /// stay within small thread stacks.
@@ -662,7 +662,7 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jq::json::tojson_string;
+    use crate::json::tojson_string;
 
     fn round_trip(text: &str) -> String {
         tojson_string(&parse_json(text.as_bytes()).unwrap())
@@ -725,7 +725,7 @@ mod tests {
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         let v = parse_json(ok.as_bytes()).unwrap();
         assert_eq!(tojson_string(&v), ok);
-        assert!(crate::jq::compare(&v, &v.clone()).is_eq() && v == v.clone());
+        assert!(crate::compare(&v, &v.clone()).is_eq() && v == v.clone());
         let deep = "[".repeat(MAX_DEPTH + 1);
         assert!(parse_json(deep.as_bytes())
             .unwrap_err()

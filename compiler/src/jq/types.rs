@@ -4,7 +4,7 @@
 //! type and, for objects, the schema's fields. Object fields are converted lazily, so recursive
 //! schemas (incident → service → incident) cost nothing until a mapping walks them.
 
-use crate::schema::{Additional, Schema};
+use crate::inputs::schema::{Additional, Schema};
 use std::collections::BTreeMap;
 
 /// JSON kinds as bits.

@@ -1,9 +1,9 @@
 //! Opsgenie source schemas (`sources/<kind>.json`): the small JSON-Schema subset documented in
 //! `mappings/sources/README.md`, used to check the paths mapping expressions read.
 
-use crate::config::json::parse_json;
-use crate::config::tree::{key_text, Node, NodeKind};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::documents::json::parse_json;
+use crate::documents::tree::{key_text, Node, NodeKind};
 use crate::source::SourceMap;
 use crate::suggest::help_did_you_mean;
 

@@ -1,6 +1,6 @@
 //! Helpers that only generated code calls and that are not jq builtins themselves.
 
-use crate::jq::{Error, Regex, Value, R};
+use crate::{Error, Regex, Value, R};
 
 /// A regex whose pattern or flags are computed at run time; also says whether `g` was given.
 pub fn regex_dynamic(pattern: &Value, flags: &Value, global: bool) -> R<(Regex, bool)> {

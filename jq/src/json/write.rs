@@ -1,9 +1,9 @@
 //! Writing values as JSON text: jq's compact form (`tojson`) and the form Port
 //! receives from Ocean (numbers as Python hands them over).
 
-use crate::jq::map::Map;
-use crate::jq::number::{write_python_number, Number};
-use crate::jq::value::Value;
+use crate::map::Map;
+use crate::number::{write_python_number, Number};
+use crate::value::Value;
 
 /// jq's compact JSON text for `v` (`tojson`).
 pub fn tojson_string(v: &Value) -> String {
@@ -266,7 +266,7 @@ mod tests {
                     let mut out = String::new();
                     write_jq_string(&s, &mut out);
                     assert_eq!(out, expected, "{s:?}");
-                    let parsed = crate::jq::json::parse_json(out.as_bytes()).unwrap();
+                    let parsed = crate::json::parse_json(out.as_bytes()).unwrap();
                     assert_eq!(parsed.as_str(), Some(s.as_str()));
                 }
             }

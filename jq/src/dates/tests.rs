@@ -2,7 +2,7 @@
 //! examples and cases from Ocean's mappings (expected values from libjq 1.8.2).
 
 use super::*;
-use crate::jq::json::parse_json;
+use crate::json::parse_json;
 
 fn json(text: &str) -> Value {
     parse_json(text.as_bytes()).unwrap_or_else(|e| panic!("bad JSON {text}: {e}"))
@@ -124,7 +124,7 @@ pub(crate) fn ocean_pipelines(names: &[&str]) -> Vec<PipelineCase> {
 }
 
 fn conformance_expect(case: &Value) -> serde_json::Value {
-    let text = crate::jq::json::tojson_string(case);
+    let text = crate::json::tojson_string(case);
     let parsed: serde_json::Value = serde_json::from_str(&text).expect("fixture line is JSON");
     parsed["expect"].clone()
 }

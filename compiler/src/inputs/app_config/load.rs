@@ -5,8 +5,8 @@
 use super::jqtext::JqSource;
 use super::kinds::{self, ParamKind};
 use super::model::*;
-use super::tree::{key_text, Node, NodeKind, ScalarType};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::documents::tree::{key_text, Node, NodeKind, ScalarType};
 use crate::source::{FileId, SourceMap, Span};
 use crate::suggest::help_did_you_mean;
 
@@ -29,9 +29,9 @@ pub fn load_app_config_file(
     diags: &mut Diagnostics,
 ) -> Option<AppConfig> {
     let root = if sm.path(file).ends_with(".json") {
-        super::json::parse_json(sm, file, diags)?
+        crate::documents::json::parse_json(sm, file, diags)?
     } else {
-        match super::yaml::parse_yaml(sm, file, diags) {
+        match crate::documents::yaml::parse_yaml(sm, file, diags) {
             Ok(Some(root)) => root,
             Ok(None) => {
                 let end = sm.text(file).len();
