@@ -335,14 +335,19 @@ impl<'a> Analyzer<'_, 'a> {
                 .cloned()
                 .unwrap_or_else(|| Abs::computed(Ty::Any)),
             ExprKind::Call(b, args) => {
-                if reads_input(*b) {
+                let native = b.native();
+                if native.reads_input {
                     self.consume(input);
                 }
                 for a in args {
                     let v = self.expr(a, input);
                     self.consume(&v);
                 }
-                Abs::computed(builtin_type(*b))
+                Abs::computed(native.yields.map_or(Ty::Any, Ty::of_kinds))
+            }
+            ExprKind::Format(_) => {
+                self.consume(input);
+                Self::kinds(Kinds::STRING)
             }
             ExprKind::Walk(f) => {
                 // `f` sees every value of the input, rebuilt: nothing is known of it.
@@ -504,43 +509,6 @@ impl<'a> Analyzer<'_, 'a> {
             }
         }
     }
-}
-
-/// Whether a builtin looks at its input (`now`, `env`, … do not).
-fn reads_input(b: Builtin) -> bool {
-    !matches!(
-        b,
-        Builtin::Now
-            | Builtin::Env
-            | Builtin::Infinite
-            | Builtin::Nan
-            | Builtin::Error1
-            | Builtin::Pow
-    )
-}
-
-fn builtin_type<'a>(b: Builtin) -> Ty<'a> {
-    use Builtin::*;
-    let k = match b {
-        Length | Utf8ByteLength | Floor | Ceil | Round | Sqrt | Fabs | Abs | ToNumber
-        | Infinite | Nan | Now | Mktime | FromDate | FromDateIso8601 | IndexOf | RIndexOf | Log
-        | Pow | Bsearch => Kinds::NUMBER,
-        Not | Any0 | All0 | Has | In | Contains | Inside | StartsWith | EndsWith | IsNan
-        | IsInfinite | IsNormal | ToBoolean => Kinds::BOOL,
-        ToString | ToJson | Type | AsciiDowncase | AsciiUpcase | Implode | Trim | LTrim | RTrim
-        | ToDate | ToDateIso8601 | Date | Strftime | Strflocaltime | Join | Format(_) => {
-            Kinds::STRING
-        }
-        Keys | KeysUnsorted | Unique | Sort | Reverse | Explode | ToEntries | Flatten0
-        | Flatten1 | Gmtime | Localtime | Strptime | Split1 | Indices | ToArray | Transpose => {
-            Kinds::ARRAY
-        }
-        FromEntries | Env => Kinds::OBJECT,
-        Error0 | Error1 => Kinds::NONE,
-        LTrimStr | RTrimStr | TrimStr | Ascii | DelPaths | SetPath | PickPaths => return Ty::Any,
-        Add | Min | Max | FromJson | GetPath => return Ty::Any,
-    };
-    Ty::of_kinds(k)
 }
 
 fn math_type<'a>(op: MathOp, a: &Ty<'a>, b: &Ty<'a>) -> Ty<'a> {

@@ -70,98 +70,9 @@ pub struct Fold {
     pub is_foreach: bool,
 }
 
-/// The builtins compiled natively. Each has a fixed arity; filter arguments are evaluated by
-/// generated code, value arguments are passed to the runtime.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Builtin {
-    // zero-argument, input-only
-    Length,
-    Utf8ByteLength,
-    Not,
-    Keys,
-    KeysUnsorted,
-    Add,
-    Any0,
-    All0,
-    Unique,
-    Sort,
-    Min,
-    Max,
-    Reverse,
-    Floor,
-    Ceil,
-    Round,
-    Sqrt,
-    Fabs,
-    Abs,
-    ToString,
-    ToNumber,
-    ToJson,
-    FromJson,
-    Type,
-    AsciiDowncase,
-    AsciiUpcase,
-    Explode,
-    Implode,
-    ToEntries,
-    FromEntries,
-    Flatten0,
-    Trim,
-    LTrim,
-    RTrim,
-    IsNan,
-    IsInfinite,
-    IsNormal,
-    Infinite,
-    Nan,
-    Now,
-    Env,
-    Mktime,
-    Gmtime,
-    Localtime,
-    ToDate,
-    FromDate,
-    ToDateIso8601,
-    FromDateIso8601,
-    Date,
-    Ascii,
-    Error0,
-    ToArray,
-    ToBoolean,
-    Log,
-    Transpose,
-    // one value argument (`f` evaluated on the input, cartesian over its outputs)
-    Has,
-    In,
-    Contains,
-    Inside,
-    StartsWith,
-    EndsWith,
-    LTrimStr,
-    RTrimStr,
-    Split1,
-    Join,
-    Flatten1,
-    Strptime,
-    Strftime,
-    Strflocaltime,
-    Error1,
-    IndexOf,
-    RIndexOf,
-    Indices,
-    GetPath,
-    TrimStr,
-    DelPaths,
-    Bsearch,
-    /// `pick(f)` with `f`'s paths given as literals.
-    PickPaths,
-    // two value arguments
-    SetPath,
-    Pow,
-    /// `@base64` and friends applied to the input.
-    Format(Format),
-}
+pub use super::builtins::Builtin;
 
+/// `@base64` and friends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
     Text,
@@ -293,6 +204,8 @@ pub enum ExprKind {
     Empty,
     /// A natively compiled builtin; arguments are value filters evaluated on the input.
     Call(Builtin, Vec<Expr>),
+    /// `@base64` and friends applied to the input.
+    Format(Format),
     /// `sort_by(f)` etc.: `f` runs on every element of the input array.
     Keyed(KeyedOp, Box<Expr>),
     /// `walk(f)`: `f` runs bottom-up on every value of the input.

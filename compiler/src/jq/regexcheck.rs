@@ -44,6 +44,7 @@ pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
         | ExprKind::Empty
         | ExprKind::Break(_)
         | ExprKind::Unsupported(_)
+        | ExprKind::Format(_)
         | ExprKind::Array(None) => {}
         ExprKind::Str(_, parts) => {
             for p in parts {

@@ -469,6 +469,7 @@ impl FnGen<'_> {
             }
             ExprKind::Empty => TokenStream::new(),
             ExprKind::Call(b, args) => self.call(*b, args, input, k)?,
+            ExprKind::Format(f) => self.format(*f, input, k),
             ExprKind::Walk(f) => {
                 // `f` becomes a closure the runtime calls on every rebuilt value, bottom-up.
                 let value = self.fresh("value");

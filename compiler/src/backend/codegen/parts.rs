@@ -1,6 +1,7 @@
 //! Values and operators: literals, indexing, strings, objects, builtin calls.
 
 use super::{finish, stash, CodegenError, Cont, FnGen};
+use crate::jq::builtins::Imp;
 use crate::jq::ir::*;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -259,28 +260,29 @@ impl FnGen<'_> {
         k: &mut Cont<'_>,
     ) -> Result<TokenStream, CodegenError> {
         let rt = self.rt();
-        let f = builtin_fn(b);
+        let native = b.native();
+        let f = syn::Ident::new(native.rust, proc_macro2::Span::call_site());
         // Arguments: the first is the outermost loop.
         let arg_refs: Vec<&Expr> = args.iter().rev().collect();
         let idents: Vec<Ident> = args.iter().map(|_| self.fresh("a")).collect();
         let ids_rev: Vec<Ident> = idents.iter().rev().cloned().collect();
-        let call = match b {
-            Builtin::Now => quote!(#rt::now()),
-            Builtin::Env => quote!(#rt::env()),
-            Builtin::Infinite => quote!(#rt::infinite()),
-            Builtin::Nan => quote!(#rt::nan()),
-            Builtin::Error0 => quote!(return ::core::result::Result::Err(#rt::error0(#input))),
-            Builtin::Error1 => {
+        let (call, diverges) = match native.imp {
+            Imp::Const(_) => (quote!(#rt::#f()), false),
+            Imp::Raise(_) => (
+                quote!(return ::core::result::Result::Err(#rt::#f(#input))),
+                true,
+            ),
+            Imp::RaiseArg(_) => {
                 let a = &idents[0];
-                quote!(return ::core::result::Result::Err(#rt::error(&#a)))
+                (
+                    quote!(return ::core::result::Result::Err(#rt::#f(&#a))),
+                    true,
+                )
             }
-            Builtin::Format(fmt) => {
-                let name = fmt.name();
-                quote!(#rt::format(#name, #input)?)
+            Imp::Input(_) | Imp::Unary(_) | Imp::Binary(_) => {
+                (quote!(#rt::#f(#input #(, &#idents)*)?), false)
             }
-            _ => quote!(#rt::#f(#input #(, &#idents)*)?),
         };
-        let diverges = matches!(b, Builtin::Error0 | Builtin::Error1);
         self.nest_values(&arg_refs, &ids_rev, input, &mut |g| {
             if diverges {
                 quote!(#call;)
@@ -289,92 +291,16 @@ impl FnGen<'_> {
             }
         })
     }
-}
 
-/// The runtime function implementing a builtin with value arguments.
-fn builtin_fn(b: Builtin) -> TokenStream {
-    use Builtin::*;
-    match b {
-        Length => quote!(length),
-        Utf8ByteLength => quote!(utf8bytelength),
-        Not => quote!(not),
-        Keys => quote!(keys),
-        KeysUnsorted => quote!(keys_unsorted),
-        Add => quote!(add_all),
-        Any0 => quote!(any0),
-        All0 => quote!(all0),
-        Unique => quote!(unique),
-        Sort => quote!(sort),
-        Min => quote!(min),
-        Max => quote!(max),
-        Reverse => quote!(reverse),
-        Floor => quote!(floor),
-        Ceil => quote!(ceil),
-        Round => quote!(round),
-        Sqrt => quote!(sqrt),
-        Fabs => quote!(fabs),
-        Abs => quote!(abs),
-        ToString => quote!(tostring),
-        ToNumber => quote!(tonumber),
-        ToJson => quote!(tojson),
-        FromJson => quote!(fromjson),
-        Type => quote!(type_of),
-        AsciiDowncase => quote!(ascii_downcase),
-        AsciiUpcase => quote!(ascii_upcase),
-        Explode => quote!(explode),
-        Implode => quote!(implode),
-        ToEntries => quote!(to_entries),
-        FromEntries => quote!(from_entries),
-        Flatten0 => quote!(flatten),
-        Trim => quote!(trim),
-        LTrim => quote!(ltrim),
-        RTrim => quote!(rtrim),
-        IsNan => quote!(isnan),
-        IsInfinite => quote!(isinfinite),
-        IsNormal => quote!(isnormal),
-        Infinite => quote!(infinite),
-        Nan => quote!(nan),
-        Now => quote!(now),
-        Env => quote!(env),
-        Mktime => quote!(mktime),
-        Gmtime => quote!(gmtime),
-        Localtime => quote!(localtime),
-        ToDate => quote!(todate),
-        FromDate => quote!(fromdate),
-        ToDateIso8601 => quote!(todateiso8601),
-        FromDateIso8601 => quote!(fromdateiso8601),
-        Date => quote!(date),
-        Ascii => quote!(ascii),
-        Error0 => quote!(error0),
-        ToArray => quote!(toarray),
-        Has => quote!(has),
-        In => quote!(in_),
-        Contains => quote!(contains),
-        Inside => quote!(inside),
-        StartsWith => quote!(startswith),
-        EndsWith => quote!(endswith),
-        LTrimStr => quote!(ltrimstr),
-        RTrimStr => quote!(rtrimstr),
-        Split1 => quote!(split),
-        Join => quote!(join),
-        Flatten1 => quote!(flatten_depth),
-        Strptime => quote!(strptime),
-        Strftime => quote!(strftime),
-        Strflocaltime => quote!(strflocaltime),
-        Error1 => quote!(error),
-        IndexOf => quote!(index_of),
-        RIndexOf => quote!(rindex_of),
-        Indices => quote!(indices),
-        GetPath => quote!(getpath),
-        ToBoolean => quote!(toboolean),
-        Transpose => quote!(transpose),
-        Bsearch => quote!(bsearch),
-        PickPaths => quote!(pick_paths),
-        Log => quote!(log),
-        TrimStr => quote!(trimstr),
-        DelPaths => quote!(delpaths),
-        SetPath => quote!(setpath),
-        Pow => quote!(pow),
-        Format(_) => quote!(format),
+    /// `@base64` and friends on the input.
+    pub(super) fn format(
+        &mut self,
+        fmt: Format,
+        input: &TokenStream,
+        k: &mut Cont<'_>,
+    ) -> TokenStream {
+        let rt = self.rt();
+        let name = fmt.name();
+        self.bind_then(quote!(#rt::format(#name, #input)?), k)
     }
 }

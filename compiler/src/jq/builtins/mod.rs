@@ -1,6 +1,7 @@
 //! Builtin names and arities → IR.
 //!
-//! Natively compiled builtins become [`ExprKind::Call`] (value arguments) or a dedicated node;
+//! Natively compiled builtins ([`table`]) become [`ExprKind::Call`] (value arguments); others a
+//! dedicated node;
 //! builtins that jq itself defines in jq (`map`, `select`, `with_entries`, …) are expanded here
 //! into core IR, following jq 1.8.2's `builtin.jq`.
 
@@ -9,66 +10,23 @@ use super::lower::{boxed, comma_all, literal_array, Env, Lowerer};
 use jaq_core::load::parse::Term;
 use std::ops::Range;
 
-/// Every builtin name this compiler knows, with its arities (for diagnostics and suggestions).
-pub const KNOWN: &[(&str, &[usize])] = &[
+mod table;
+
+pub use table::{Builtin, Imp, Native, NATIVES};
+
+/// Builtins jq defines in jq (`builtin.jq`) that lowering expands into core IR, or that have
+/// their own IR node, with their arities. With [`NATIVES`] and [`NOT_COMPILED`] they are every
+/// name this compiler knows (for arity errors and did-you-mean).
+const EXPANDED: &[(&str, &[usize])] = &[
     ("empty", &[0]),
     ("null", &[0]),
     ("true", &[0]),
     ("false", &[0]),
-    ("not", &[0]),
-    ("length", &[0]),
-    ("utf8bytelength", &[0]),
-    ("keys", &[0]),
-    ("keys_unsorted", &[0]),
     ("values", &[0]),
-    ("add", &[0, 1]),
-    ("any", &[0, 1, 2]),
-    ("all", &[0, 1, 2]),
-    ("unique", &[0]),
-    ("sort", &[0]),
-    ("min", &[0]),
-    ("max", &[0]),
-    ("reverse", &[0]),
-    ("floor", &[0]),
-    ("ceil", &[0]),
-    ("round", &[0]),
-    ("sqrt", &[0]),
-    ("fabs", &[0]),
-    ("abs", &[0]),
-    ("tostring", &[0]),
-    ("tonumber", &[0]),
-    ("tojson", &[0]),
-    ("fromjson", &[0]),
-    ("type", &[0]),
-    ("ascii_downcase", &[0]),
-    ("ascii_upcase", &[0]),
-    ("explode", &[0]),
-    ("implode", &[0]),
-    ("to_entries", &[0]),
-    ("from_entries", &[0]),
+    ("add", &[1]),
+    ("any", &[1, 2]),
+    ("all", &[1, 2]),
     ("with_entries", &[1]),
-    ("flatten", &[0, 1]),
-    ("trim", &[0]),
-    ("ltrim", &[0]),
-    ("rtrim", &[0]),
-    ("isnan", &[0]),
-    ("isinfinite", &[0]),
-    ("isnormal", &[0]),
-    ("infinite", &[0]),
-    ("nan", &[0]),
-    ("now", &[0]),
-    ("env", &[0]),
-    ("mktime", &[0]),
-    ("gmtime", &[0]),
-    ("localtime", &[0]),
-    ("todate", &[0]),
-    ("fromdate", &[0]),
-    ("todateiso8601", &[0]),
-    ("fromdateiso8601", &[0]),
-    ("dateadd", &[2]),
-    ("datesub", &[2]),
-    ("date", &[0]),
-    ("error", &[0, 1]),
     ("first", &[0, 1]),
     ("last", &[0, 1]),
     ("nth", &[1, 2]),
@@ -81,32 +39,12 @@ pub const KNOWN: &[(&str, &[usize])] = &[
     ("strings", &[0]),
     ("nulls", &[0]),
     ("scalars", &[0]),
-    ("toarray", &[0]),
     ("have_decnum", &[0]),
     ("have_literal_numbers", &[0]),
     ("map", &[1]),
     ("map_values", &[1]),
     ("select", &[1]),
-    ("has", &[1]),
-    ("in", &[1]),
-    ("inside", &[1]),
-    ("contains", &[1]),
-    ("startswith", &[1]),
-    ("endswith", &[1]),
-    ("ltrimstr", &[1]),
-    ("rtrimstr", &[1]),
-    ("trimstr", &[1]),
-    ("toboolean", &[0]),
-    ("bsearch", &[1]),
-    ("split", &[1, 2]),
-    ("join", &[1]),
-    ("strptime", &[1]),
-    ("strftime", &[1]),
-    ("strflocaltime", &[1]),
-    ("index", &[1]),
-    ("rindex", &[1]),
-    ("indices", &[1]),
-    ("getpath", &[1]),
+    ("split", &[2]),
     ("splits", &[1, 2]),
     ("test", &[1, 2]),
     ("match", &[1, 2]),
@@ -124,47 +62,13 @@ pub const KNOWN: &[(&str, &[usize])] = &[
     ("skip", &[2]),
     ("range", &[1, 2, 3]),
     ("IN", &[1, 2]),
-    ("ascii", &[0]),
     ("debug", &[0, 1]),
     ("stderr", &[0]),
     ("input_filename", &[0]),
-    ("tostream", &[0]),
     ("path", &[1]),
-    ("paths", &[0, 1]),
-    ("leaf_paths", &[0]),
     ("del", &[1]),
-    ("delpaths", &[1]),
-    ("setpath", &[2]),
-    ("to_number", &[0]),
     ("walk", &[1]),
-    ("recurse", &[1, 2]),
-    ("while", &[2]),
-    ("until", &[2]),
-    ("repeat", &[1]),
-    ("input", &[0]),
-    ("inputs", &[0]),
-    ("halt", &[0]),
-    ("halt_error", &[0, 1]),
-    ("getpath", &[1]),
     ("pick", &[1]),
-    ("combinations", &[0, 1]),
-    ("transpose", &[0]),
-    ("splits", &[1, 2]),
-    ("ltrimstr", &[1]),
-    ("significand", &[0]),
-    ("pow", &[2]),
-    ("log", &[0]),
-    ("exp", &[0]),
-    ("log10", &[0]),
-    ("exp10", &[0]),
-    ("log2", &[0]),
-    ("exp2", &[0]),
-    ("min_by", &[1]),
-    ("builtins", &[0]),
-    ("input_line_number", &[0]),
-    ("getpath", &[1]),
-    ("limit", &[2]),
-    ("tojson", &[0]),
     ("@text", &[0]),
     ("@json", &[0]),
     ("@html", &[0]),
@@ -177,131 +81,56 @@ pub const KNOWN: &[(&str, &[usize])] = &[
 ];
 
 /// Builtins that exist in jq 1.8.2 but are not compiled natively (named in the diagnostic).
-const NOT_COMPILED: &[&str] = &[
-    "tostream",
-    "paths",
-    "leaf_paths",
-    "recurse/1",
-    "recurse/2",
-    "while",
-    "until",
-    "repeat",
-    "input",
-    "inputs",
-    "halt",
-    "halt_error",
-    "combinations",
-    "significand",
-    "exp",
-    "log10",
-    "exp10",
-    "log2",
-    "exp2",
-    "builtins",
-    "input_line_number",
-    "to_number",
-    "dateadd",
-    "datesub",
-    "debug/1",
+const NOT_COMPILED: &[(&str, &[usize])] = &[
+    ("tostream", &[0]),
+    ("paths", &[0, 1]),
+    ("leaf_paths", &[0]),
+    ("recurse", &[1, 2]),
+    ("while", &[2]),
+    ("until", &[2]),
+    ("repeat", &[1]),
+    ("input", &[0]),
+    ("inputs", &[0]),
+    ("halt", &[0]),
+    ("halt_error", &[0, 1]),
+    ("combinations", &[0, 1]),
+    ("significand", &[0]),
+    ("exp", &[0]),
+    ("log10", &[0]),
+    ("exp10", &[0]),
+    ("log2", &[0]),
+    ("exp2", &[0]),
+    ("builtins", &[0]),
+    ("input_line_number", &[0]),
+    ("to_number", &[0]),
+    ("dateadd", &[2]),
+    ("datesub", &[2]),
 ];
 
-fn simple(name: &str) -> Option<Builtin> {
-    use Builtin::*;
-    Some(match name {
-        "not" => Not,
-        "length" => Length,
-        "utf8bytelength" => Utf8ByteLength,
-        "keys" => Keys,
-        "keys_unsorted" => KeysUnsorted,
-        "add" => Add,
-        "any" => Any0,
-        "all" => All0,
-        "unique" => Unique,
-        "sort" => Sort,
-        "min" => Min,
-        "max" => Max,
-        "reverse" => Reverse,
-        "floor" => Floor,
-        "ceil" => Ceil,
-        "round" => Round,
-        "sqrt" => Sqrt,
-        "fabs" => Fabs,
-        "abs" => Abs,
-        "tostring" => ToString,
-        "tonumber" => ToNumber,
-        "tojson" => ToJson,
-        "fromjson" => FromJson,
-        "type" => Type,
-        "ascii_downcase" => AsciiDowncase,
-        "ascii_upcase" => AsciiUpcase,
-        "explode" => Explode,
-        "implode" => Implode,
-        "to_entries" => ToEntries,
-        "from_entries" => FromEntries,
-        "flatten" => Flatten0,
-        "trim" => Trim,
-        "ltrim" => LTrim,
-        "rtrim" => RTrim,
-        "isnan" => IsNan,
-        "isinfinite" => IsInfinite,
-        "isnormal" => IsNormal,
-        "infinite" => Infinite,
-        "nan" => Nan,
-        "now" => Now,
-        "env" => Env,
-        "mktime" => Mktime,
-        "gmtime" => Gmtime,
-        "localtime" => Localtime,
-        "todate" => ToDate,
-        "fromdate" => FromDate,
-        "todateiso8601" => ToDateIso8601,
-        "fromdateiso8601" => FromDateIso8601,
-        "date" => Date,
-        "ascii" => Ascii,
-        "error" => Error0,
-        "toarray" => ToArray,
-        "toboolean" => ToBoolean,
-        "log" => Log,
-        "transpose" => Transpose,
-        _ => return self::Format::from_name(name).map(Builtin::Format),
-    })
+/// The arities under which jq knows `name` (empty when it is not a builtin at all).
+fn known_arities(name: &str) -> Vec<usize> {
+    let natives = NATIVES
+        .iter()
+        .filter(|n| n.name == name)
+        .map(|n| n.imp.arity());
+    let others = EXPANDED
+        .iter()
+        .chain(NOT_COMPILED)
+        .filter(|(n, _)| *n == name)
+        .flat_map(|(_, arities)| arities.iter().copied());
+    let mut all: Vec<usize> = natives.chain(others).collect();
+    all.sort_unstable();
+    all.dedup();
+    all
 }
 
-fn unary(name: &str) -> Option<Builtin> {
-    use Builtin::*;
-    Some(match name {
-        "has" => Has,
-        "in" => In,
-        "contains" => Contains,
-        "inside" => Inside,
-        "startswith" => StartsWith,
-        "endswith" => EndsWith,
-        "ltrimstr" => LTrimStr,
-        "rtrimstr" => RTrimStr,
-        "split" => Split1,
-        "join" => Join,
-        "flatten" => Flatten1,
-        "strptime" => Strptime,
-        "strftime" => Strftime,
-        "strflocaltime" => Strflocaltime,
-        "error" => Error1,
-        "index" => IndexOf,
-        "rindex" => RIndexOf,
-        "indices" => Indices,
-        "getpath" => GetPath,
-        "trimstr" => TrimStr,
-        "delpaths" => DelPaths,
-        "bsearch" => Bsearch,
-        _ => return None,
-    })
-}
-
-fn binary(name: &str) -> Option<Builtin> {
-    Some(match name {
-        "setpath" => Builtin::SetPath,
-        "pow" => Builtin::Pow,
-        _ => return None,
-    })
+/// Every builtin name, for did-you-mean.
+fn known_names() -> impl Iterator<Item = &'static str> {
+    NATIVES
+        .iter()
+        .map(|n| n.name)
+        .filter(|n| !n.starts_with('$'))
+        .chain(EXPANDED.iter().chain(NOT_COMPILED).map(|(n, _)| *n))
 }
 
 fn keyed(name: &str) -> Option<KeyedOp> {
@@ -365,25 +194,19 @@ impl<'s, 't> Lowerer<'_> {
             ("input_filename", 0) => return lit(Lit::Null),
             _ => {}
         }
+        if let Some(b) = Builtin::by_name(name, arity) {
+            let args = (0..arity).map(|i| arg!(i)).collect();
+            return e(ExprKind::Call(b, args));
+        }
         if arity == 0 {
-            if let Some(b) = simple(name) {
-                return e(ExprKind::Call(b, vec![]));
+            if let Some(f) = Format::from_name(name) {
+                return e(ExprKind::Format(f));
             }
         }
         if arity == 1 {
-            if let Some(b) = unary(name) {
-                let a = arg!(0);
-                return e(ExprKind::Call(b, vec![a]));
-            }
             if let Some(op) = keyed(name) {
                 let f = arg!(0);
                 return e(ExprKind::Keyed(op, boxed(f)));
-            }
-        }
-        if arity == 2 {
-            if let Some(b) = binary(name) {
-                let (a, b2) = (arg!(0), arg!(1));
-                return e(ExprKind::Call(b, vec![a, b2]));
             }
         }
         if let Some((op, has_replacement)) = regex(name, arity) {
@@ -632,14 +455,13 @@ impl<'s, 't> Lowerer<'_> {
 
     fn unknown(&mut self, name: &str, arity: usize, env: &Env<'s, 't>, span: Range<usize>) -> Expr {
         let key = format!("{name}/{arity}");
-        if NOT_COMPILED.contains(&name) || NOT_COMPILED.contains(&key.as_str()) {
+        let not_compiled = NOT_COMPILED
+            .iter()
+            .any(|(n, arities)| *n == name && arities.contains(&arity));
+        if not_compiled {
             return self.unsupported(span, &format!("the builtin `{key}`"));
         }
-        let arities: Vec<usize> = KNOWN
-            .iter()
-            .filter(|(n, _)| *n == name)
-            .flat_map(|(_, a)| a.iter().copied())
-            .collect();
+        let arities = known_arities(name);
         let (message, help) = if !arities.is_empty() {
             let list: Vec<String> = arities.iter().map(|a| format!("{name}/{a}")).collect();
             (
@@ -648,7 +470,8 @@ impl<'s, 't> Lowerer<'_> {
             )
         } else {
             let user = env.function_names();
-            let candidates = KNOWN.iter().map(|(n, _)| *n).chain(user);
+            let mut candidates: Vec<&str> = known_names().collect();
+            candidates.extend(user);
             let help = crate::suggest::did_you_mean(name, candidates)
                 .map(|s| format!("did you mean `{s}`?"));
             (format!("unknown function `{key}`"), help)
