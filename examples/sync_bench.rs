@@ -7,7 +7,7 @@
 //! The simulators run in a child process (this program started with `--sims`), so the peak RSS
 //! measured here is the engine's alone, not the simulated accounts'.
 
-use opsgenie_port::generated::REGISTRY;
+use opsgenie_port::generated::compiled;
 use opsgenie_port::runtime::opsgenie::{OpsgenieClient, OpsgenieOptions};
 use opsgenie_port::runtime::port::PortClient;
 use opsgenie_port::runtime::secret::Secret;
@@ -56,7 +56,7 @@ fn main() -> Result<(), String> {
 async fn serve_sims(spec: GenSpec) -> Result<(), String> {
     let account = Account::generate(&spec);
     let blueprints: Vec<Value> =
-        serde_json::from_str(REGISTRY.blueprints_json).map_err(|e| e.to_string())?;
+        serde_json::from_str(&compiled().blueprints_json).map_err(|e| e.to_string())?;
     let port = port::start(PortSimConfig {
         blueprints: dependency_order(blueprints),
         rate_limit: None,
@@ -130,7 +130,7 @@ fn bench(runtime: &tokio::runtime::Runtime, spec: &GenSpec) -> Result<(), String
         enrichment_concurrency: 5,
         send_raw_data_examples: true,
     };
-    let engine = Engine::new(&REGISTRY, opsgenie, port, settings);
+    let engine = Engine::new(compiled(), opsgenie, port, settings);
     let rss_before = peak_rss_kib();
     let started = Instant::now();
     let report = runtime.block_on(engine.resync(&CancellationFlag::new()));

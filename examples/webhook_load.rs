@@ -9,7 +9,7 @@
 //! Options (environment): `WEBHOOK_LOAD_RATE` (events/s, 1000), `WEBHOOK_LOAD_SECONDS` (10),
 //! `WEBHOOK_LOAD_ALERTS` (alerts in the account, 2000), `WEBHOOK_LOAD_CONNECTIONS` (32).
 
-use opsgenie_port::generated::REGISTRY;
+use opsgenie_port::generated::compiled;
 use opsgenie_port::runtime::config::Config;
 use opsgenie_port::runtime::serve::{self, ServeParts};
 use opsgenie_port::runtime::sync::{CancellationFlag, Engine, SyncSettings};
@@ -72,7 +72,7 @@ async fn main() {
     let config = config(&og, &port);
 
     let mut parts =
-        ServeParts::with_engine(config.clone(), &REGISTRY, "bench").expect("serve parts");
+        ServeParts::with_engine(config.clone(), compiled(), "bench").expect("serve parts");
     parts.bind = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let service = serve::start(parts).await.expect("serve starts");
     initial_resync(&config).await;
@@ -191,7 +191,7 @@ fn config(og: &OpsgenieSim, port: &PortSim) -> Config {
 async fn initial_resync(config: &Config) {
     let port = opsgenie_port::runtime::port::PortClient::from_config(config, "bench").unwrap();
     let og = opsgenie_port::runtime::opsgenie::OpsgenieClient::from_config(config).unwrap();
-    let engine = Engine::new(&REGISTRY, og, port, SyncSettings::from_config(config));
+    let engine = Engine::new(compiled(), og, port, SyncSettings::from_config(config));
     let report = engine.resync(&CancellationFlag::new()).await;
     assert!(report.is_success(), "{}", report.render());
 }

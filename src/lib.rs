@@ -1,4 +1,4 @@
-//! opsgenie-port as a library: the compiled mapping ([`generated::REGISTRY`]) and the runtime it
+//! opsgenie-port as a library: the compiled mapping ([`generated::compiled`]) and the runtime it
 //! drives. The binary (`src/main.rs`) is the command-line interface over this.
 
 pub mod generated;

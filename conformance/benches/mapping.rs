@@ -42,12 +42,13 @@ fn main() {
         .map(|a| serde_json::to_vec(&a.to_json(AlertView::List)).expect("alert serialises"))
         .collect();
     let bytes: usize = texts.iter().map(Vec::len).sum();
-    let resource = default_set::REGISTRY
+    let mapping = default_set::mapping();
+    let resource = mapping
         .resources
         .iter()
         .find(|r| r.kind == "alert")
         .expect("the default set maps alerts");
-    let reference = ocean_jaq::load_resources(default_set::REGISTRY.app_config_json, "")
+    let reference = ocean_jaq::load_resources(&mapping.app_config_json, "")
         .into_iter()
         .nth(resource.index)
         .expect("same resources as the registry");
@@ -74,7 +75,7 @@ fn main() {
             "(b) compiled: projected decode + map + encode",
             Box::new(|| {
                 for t in &texts {
-                    let v = parse_json_projected(t, resource.projection).expect("valid JSON");
+                    let v = parse_json_projected(t, &resource.projection).expect("valid JSON");
                     black_box(map_and_encode(resource, &v));
                 }
             }),
@@ -147,10 +148,10 @@ fn main() {
 
 /// Selector, mapping and Port JSON for one decoded alert, as a resync does it.
 fn map_and_encode(resource: &Resource, v: &Value) -> Option<Vec<u8>> {
-    if !matches!((resource.select)(v), Ok(true)) {
+    if !matches!(resource.select(v), Ok(true)) {
         return None;
     }
-    match (resource.map)(v).outcome {
+    match resource.map(v).outcome {
         Outcome::Entity(e) => Some(e.to_port_json()),
         _ => None,
     }

@@ -21,7 +21,7 @@ use differences::DIFFERENCES;
 use jaq_json::Val;
 use ocean_jaq::Note;
 use opsgenie_port_runtime::jq::parse_json_projected;
-use opsgenie_port_runtime::mapping::{Outcome, Registry};
+use opsgenie_port_runtime::mapping::{Mapping, Outcome};
 use opsgenie_port_sim::generate::Rng;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -105,7 +105,7 @@ fn all_same(a: &[Seen], b: &[Seen]) -> bool {
 }
 
 fn compiled_outcomes(resource: &opsgenie_port_runtime::mapping::Resource, text: &str) -> Vec<Seen> {
-    let value = parse_json_projected(text.as_bytes(), resource.projection)
+    let value = parse_json_projected(text.as_bytes(), &resource.projection)
         .unwrap_or_else(|e| panic!("projected decode failed ({e:?}) on valid JSON:\n{text}"));
     resource
         .map_raw(&value)
@@ -151,20 +151,20 @@ fn jaq_outcomes(resource: &ocean_jaq::Resource, input: &Val) -> Vec<Seen> {
 /// documented differences (each alone, then all together for inputs that hit several).
 struct MappingSet {
     name: &'static str,
-    registry: &'static Registry,
+    registry: Mapping,
     plain: Vec<ocean_jaq::Resource>,
     with_prelude: Vec<(Vec<&'static str>, Vec<ocean_jaq::Resource>)>,
 }
 
 impl MappingSet {
-    fn new(name: &'static str, registry: &'static Registry) -> MappingSet {
-        let plain = ocean_jaq::load_resources(registry.app_config_json, "");
+    fn new(name: &'static str, registry: Mapping) -> MappingSet {
+        let plain = ocean_jaq::load_resources(&registry.app_config_json, "");
         assert_eq!(
             plain.len(),
             registry.resources.len(),
             "{name}: app_config_json and the registry disagree on the number of resources"
         );
-        let load = |prelude: &str| ocean_jaq::load_resources(registry.app_config_json, prelude);
+        let load = |prelude: &str| ocean_jaq::load_resources(&registry.app_config_json, prelude);
         let mut with_prelude: Vec<_> = DIFFERENCES
             .iter()
             .map(|d| (vec![d.name], load(d.prelude)))
@@ -354,8 +354,8 @@ fn compiled_mappings_agree_with_jaq_under_ocean_rules() {
     let schemas = schemas();
     let mut tally = Tally::default();
     for set in [
-        MappingSet::new("mappings", &default_set::REGISTRY),
-        MappingSet::new("mappings/ocean-2026", &ocean_2026::REGISTRY),
+        MappingSet::new("mappings", default_set::mapping()),
+        MappingSet::new("mappings/ocean-2026", ocean_2026::mapping()),
     ] {
         run_set(&set, &schemas, GENERATED_PER_RESOURCE, &mut tally);
     }
@@ -411,7 +411,7 @@ resources:
 fn documented_differences_are_classified_by_their_condition() {
     let schemas = schemas();
     let mut tally = Tally::default();
-    let set = MappingSet::new("probe", &probe_set::REGISTRY);
+    let set = MappingSet::new("probe", probe_set::mapping());
     run_set(&set, &schemas, GENERATED_PER_RESOURCE, &mut tally);
     assert_eq!(tally.unexplained, 0, "{}", tally.report);
     println!(

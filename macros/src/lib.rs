@@ -123,21 +123,12 @@ pub fn include_mappings(input: TokenStream) -> TokenStream {
                 .filter(|d| d.is_error())
                 .map(|d| opsgenie_port_compiler::diag::render_human(d, &compiled.sm));
             let errors = errors.map(|m| quote::quote_spanned!(span=> ::core::compile_error!(#m);));
-            // The registry still exists, empty, so code using it gets no follow-on errors.
+            // The mapping still exists, empty, so code using it gets no follow-on errors.
+            let empty = opsgenie_port_compiler::backend::codegen::empty_mapping();
             quote::quote_spanned! {span=>
                 #(#errors)*
                 #(#tracked)*
-                pub static REGISTRY: ::opsgenie_port_runtime::mapping::Registry =
-                    ::opsgenie_port_runtime::mapping::Registry {
-                        source: "",
-                        enable_merge_entity: true,
-                        delete_dependent_entities: true,
-                        create_missing_related_entities: true,
-                        entity_deletion_threshold: 0.9,
-                        resources: &[],
-                        blueprints_json: "[]",
-                        app_config_json: "{}",
-                    };
+                #empty
             }
             .into()
         }

@@ -4,7 +4,7 @@
 //! integration), plans and then runs a full resync, sends a few webhook events, prints what
 //! changed per blueprint, and writes the resulting catalog to a file.
 
-use opsgenie_port::generated::REGISTRY;
+use opsgenie_port::generated;
 use opsgenie_port_runtime::config::Config;
 use opsgenie_port_runtime::opsgenie::OpsgenieClient;
 use opsgenie_port_runtime::port::PortClient;
@@ -52,13 +52,16 @@ async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
     let port = port_sim::start(PortSimConfig::default())
         .await
         .map_err(|e| format!("cannot start the Port simulator: {e}"))?;
-    println!("opsgenie-port demo — mapping `{}`", REGISTRY.source);
+    println!(
+        "opsgenie-port demo — mapping `{}`",
+        generated::compiled().origin
+    );
     println!("  Opsgenie simulator at {} ({counts})", opsgenie.base_url());
     println!("  Port simulator at {}", port.base_url());
 
     let config = demo_config(&opsgenie, &port)?;
-    let mut parts =
-        ServeParts::with_engine(config.clone(), &REGISTRY, VERSION).map_err(|e| e.to_string())?;
+    let mut parts = ServeParts::with_engine(config.clone(), generated::compiled(), VERSION)
+        .map_err(|e| e.to_string())?;
     parts.bind = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
     let t = Instant::now();
     let service = serve::start(parts).await.map_err(|e| e.to_string())?;
@@ -70,7 +73,7 @@ async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
     );
 
     let engine = Engine::new(
-        &REGISTRY,
+        generated::compiled(),
         OpsgenieClient::from_config(&config).map_err(|e| e.to_string())?,
         PortClient::from_config(&config, VERSION).map_err(|e| e.to_string())?,
         SyncSettings::from_config(&config),

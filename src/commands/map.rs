@@ -1,27 +1,32 @@
 //! `opsgenie-port map`: raw Opsgenie objects in, Port entities out, offline.
 
-use opsgenie_port::generated::REGISTRY;
 use opsgenie_port_runtime::jq;
-use opsgenie_port_runtime::mapping::{Outcome, Resource};
+use opsgenie_port_runtime::mapping::{Mapping, Outcome, Resource};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(kind: &str, index: Option<usize>, file: Option<&Path>) -> Result<ExitCode, String> {
-    let resources: Vec<&Resource> = REGISTRY
+pub fn run(
+    mapping: &Mapping,
+    kind: &str,
+    index: Option<usize>,
+    file: Option<&Path>,
+) -> Result<ExitCode, String> {
+    let resources: Vec<&Resource> = mapping
         .resources
         .iter()
         .filter(|r| r.kind == kind && index.is_none_or(|i| r.index == i))
         .collect();
     if resources.is_empty() {
-        let kinds: Vec<String> = REGISTRY
+        let kinds: Vec<String> = mapping
             .resources
             .iter()
             .map(|r| format!("{} (resource {})", r.kind, r.index))
             .collect();
         return Err(format!(
-            "the compiled mapping has no resource of kind `{kind}`{}; it has: {}",
+            "{} has no resource of kind `{kind}`{}; it has: {}",
+            mapping.origin,
             index.map_or(String::new(), |i| format!(" at index {i}")),
             kinds.join(", ")
         ));
@@ -42,7 +47,7 @@ pub fn run(kind: &str, index: Option<usize>, file: Option<&Path>) -> Result<Exit
         summary.items += 1;
         for resource in &resources {
             // Decode as a resync does: only what the mapping reads, numbers as Ocean sees them.
-            let raw = match jq::parse_json_projected_ocean(item.as_bytes(), resource.projection) {
+            let raw = match jq::parse_json_projected_ocean(item.as_bytes(), &resource.projection) {
                 Ok(v) => v,
                 Err(e) => {
                     summary.invalid.push(format!("item {}: {e}", n + 1));
@@ -51,7 +56,7 @@ pub fn run(kind: &str, index: Option<usize>, file: Option<&Path>) -> Result<Exit
             };
             for mapped in resource.map_raw(&raw) {
                 for note in &mapped.notes {
-                    let key = (resource.index, note.field, note.error.clone());
+                    let key = (resource.index, note.field.clone(), note.error.clone());
                     *summary.notes.entry(key).or_default() += 1;
                 }
                 match mapped.outcome {
@@ -106,7 +111,7 @@ struct Summary {
     skipped: BTreeMap<&'static str, usize>,
     invalid: Vec<String>,
     selector_errors: Vec<String>,
-    notes: BTreeMap<(usize, &'static str, Option<String>), usize>,
+    notes: BTreeMap<(usize, std::sync::Arc<str>, Option<String>), usize>,
 }
 
 impl Summary {

@@ -9,6 +9,7 @@ mod sync;
 mod validate;
 
 use crate::cli::{Cli, Command};
+use opsgenie_port::generated;
 use std::process::ExitCode;
 
 /// The operation ran and failed (mapping errors found, a resync or plan that failed, start-up
@@ -29,7 +30,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             kind,
             resource,
             file,
-        } => map::run(&kind, resource, file.as_deref()),
+        } => map::run(&generated::compiled(), &kind, resource, file.as_deref()),
         Command::Sync {
             connection,
             no_resync_state,

@@ -1,7 +1,7 @@
 //! `opsgenie-port serve`: the always-on mode (webhooks, polling / scheduled resyncs); the work
 //! is in `opsgenie_port_runtime::serve`.
 
-use opsgenie_port::generated::REGISTRY;
+use opsgenie_port::generated;
 use opsgenie_port_runtime::config::Config;
 use opsgenie_port_runtime::logging::{self, LogFormat, LogOptions};
 use opsgenie_port_runtime::serve::{self, ServeError, ServeParts};
@@ -43,7 +43,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         format,
     });
 
-    let parts = ServeParts::with_engine(config, &REGISTRY, env!("CARGO_PKG_VERSION"))
+    let parts = ServeParts::with_engine(config, generated::compiled(), env!("CARGO_PKG_VERSION"))
         .map_err(|e| e.to_string())?;
     match serve::run_blocking(parts) {
         Ok(()) => Ok(ExitCode::SUCCESS),

@@ -3,7 +3,7 @@
 use super::{EXIT_FAILED, EXIT_INTERRUPTED};
 use crate::cli::Connection;
 use crate::progress::Bars;
-use opsgenie_port::generated::REGISTRY;
+use opsgenie_port::generated;
 use opsgenie_port_runtime::config::Config;
 use opsgenie_port_runtime::logging::{self, LogFormat, LogOptions};
 use opsgenie_port_runtime::opsgenie::OpsgenieClient;
@@ -32,8 +32,8 @@ pub fn init_plan(config: &Config) -> Result<InitPlan, String> {
         &config.integration.identifier,
         &config.integration.kind,
         env!("CARGO_PKG_VERSION"),
-        REGISTRY.app_config_json,
-        REGISTRY.blueprints_json,
+        &generated::compiled().app_config_json,
+        &generated::compiled().blueprints_json,
         config.initialize_port_resources,
     )
     .map_err(|e| e.to_string())
@@ -87,7 +87,7 @@ pub fn prepare(
         PortClient::from_config(&config, env!("CARGO_PKG_VERSION")).map_err(|e| e.to_string())?;
     let mut settings = SyncSettings::from_config(&config);
     settings.report_resync_state = report_resync_state;
-    let engine = Engine::new(&REGISTRY, opsgenie, port, settings);
+    let engine = Engine::new(generated::compiled(), opsgenie, port, settings);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

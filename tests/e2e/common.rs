@@ -3,7 +3,7 @@
 
 use opsgenie_port::runtime::http::RetryPolicy;
 use opsgenie_port::runtime::jq;
-use opsgenie_port::runtime::mapping::{Outcome, Registry};
+use opsgenie_port::runtime::mapping::{Mapping, Outcome};
 use opsgenie_port::runtime::opsgenie::{ListParams, OpsgenieClient, OpsgenieOptions, Resource};
 use opsgenie_port::runtime::port::{PortClient, PortOptions};
 use opsgenie_port::runtime::secret::Secret;
@@ -13,6 +13,7 @@ use opsgenie_port_sim::opsgenie::{self, OpsgenieSim, OpsgenieSimConfig};
 use opsgenie_port_sim::port::{self, PortSim, PortSimConfig};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const IDENTIFIER: &str = "e2e-sync-integration";
@@ -57,11 +58,11 @@ pub fn entity_key(entity: &Value) -> (String, String) {
 /// Starts both simulators; Port knows `registry`'s blueprints and the integration.
 pub async fn start(
     account: Account,
-    registry: &Registry,
+    registry: &Mapping,
     opsgenie_config: OpsgenieSimConfig,
 ) -> Sims {
     let port_config = PortSimConfig {
-        blueprints: blueprints_in_dependency_order(registry.blueprints_json),
+        blueprints: blueprints_in_dependency_order(&registry.blueprints_json),
         ..PortSimConfig::default()
     };
     let port = port::start(port_config).await.expect("port sim");
@@ -156,9 +157,9 @@ pub fn port_user_agent() -> String {
     opsgenie_port::runtime::port::user_agent("opsgenie", VERSION, IDENTIFIER)
 }
 
-pub fn engine(sims: &Sims, registry: &'static Registry) -> Engine {
+pub fn engine(sims: &Sims, registry: &Arc<Mapping>) -> Engine {
     Engine::new(
-        registry,
+        registry.clone(),
         opsgenie_client(sims, sims.opsgenie.api_key()),
         port_client(sims),
         settings(),
@@ -166,18 +167,14 @@ pub fn engine(sims: &Sims, registry: &'static Registry) -> Engine {
 }
 
 /// An engine reading Opsgenie through `opsgenie` (another key, URL or retry policy).
-pub fn engine_reading(
-    sims: &Sims,
-    registry: &'static Registry,
-    opsgenie: OpsgenieClient,
-) -> Engine {
-    Engine::new(registry, opsgenie, port_client(sims), settings())
+pub fn engine_reading(sims: &Sims, registry: &Arc<Mapping>, opsgenie: OpsgenieClient) -> Engine {
+    Engine::new(registry.clone(), opsgenie, port_client(sims), settings())
 }
 
 /// An engine making many small requests.
-pub fn chatty_engine(sims: &Sims, registry: &'static Registry) -> Engine {
+pub fn chatty_engine(sims: &Sims, registry: &Arc<Mapping>) -> Engine {
     Engine::new(
-        registry,
+        registry.clone(),
         opsgenie_client_paged(sims, sims.opsgenie.api_key(), 10),
         port_client_batched(sims, 5),
         settings(),
@@ -214,14 +211,14 @@ pub async fn list_all(
 /// Keys: (blueprint, identifier) -> entity JSON as the mapping builds it.
 pub async fn expected_catalog(
     sims: &Sims,
-    registry: &'static Registry,
+    registry: &Arc<Mapping>,
 ) -> BTreeMap<(String, String), Value> {
     let client = opsgenie_client(sims, sims.opsgenie.api_key());
     let services = list_all(&client, Resource::Services, ListParams::none()).await;
     let incidents = list_all(&client, Resource::Incidents, ListParams::none()).await;
     let schedules = list_all(&client, Resource::Schedules, ListParams::none()).await;
     let mut catalog = BTreeMap::new();
-    for resource in registry.resources {
+    for resource in &registry.resources {
         let mut params = ListParams::none();
         if resource.kind != "schedule-oncall" {
             let terms: Vec<String> = resource
@@ -231,8 +228,8 @@ pub async fn expected_catalog(
                 .map(|(f, v)| format!("{f}:{v}"))
                 .collect();
             params.query = (!terms.is_empty()).then(|| terms.join(" AND "));
-            if let Some(expand) = resource.options.expand {
-                params.extra.push(("expand".into(), expand.into()));
+            if let Some(expand) = &resource.options.expand {
+                params.extra.push(("expand".into(), expand.clone()));
             }
         }
         let kind = Resource::for_kind(resource.kind).expect("kind");

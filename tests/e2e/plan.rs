@@ -2,8 +2,8 @@
 //! the changes it listed — checked against Port's stored entities before and after.
 
 use crate::common::*;
-use opsgenie_port::generated::REGISTRY;
-use opsgenie_port::runtime::mapping::Registry;
+use opsgenie_port::generated::compiled;
+use opsgenie_port::runtime::mapping::Mapping;
 use opsgenie_port::runtime::sync::{
     CancellationFlag, NoProgress, PlanReport, PlannedDeletion, ResyncStatus,
 };
@@ -11,6 +11,7 @@ use opsgenie_port_sim::faults::{FaultConfig, FaultKind};
 use opsgenie_port_sim::opsgenie::OpsgenieSimConfig;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 mod ocean {
     opsgenie_port_macros::include_mappings!("mappings/ocean-2026");
@@ -66,7 +67,7 @@ fn planned(plan: &PlanReport) -> [BTreeSet<Key>; 3] {
     ]
 }
 
-async fn plan_ok(sims: &Sims, registry: &'static Registry) -> PlanReport {
+async fn plan_ok(sims: &Sims, registry: &Arc<Mapping>) -> PlanReport {
     let plan = engine(sims, registry)
         .plan(&CancellationFlag::new(), &NoProgress)
         .await;
@@ -75,7 +76,7 @@ async fn plan_ok(sims: &Sims, registry: &'static Registry) -> PlanReport {
 }
 
 /// Plans, checks the plan wrote nothing, resyncs, and checks the resync did exactly the plan.
-async fn plan_then_sync(sims: &Sims, registry: &'static Registry) -> PlanReport {
+async fn plan_then_sync(sims: &Sims, registry: &Arc<Mapping>) -> PlanReport {
     let before = snapshot(sims);
     let writes_before = sims.port.counters();
     let plan = plan_ok(sims, registry).await;
@@ -139,10 +140,10 @@ async fn plan_then_sync(sims: &Sims, registry: &'static Registry) -> PlanReport 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_lists_exactly_what_the_following_resync_changes() {
     let account = account_with_sample_services(41, 160);
-    let sims = start(account, &REGISTRY, OpsgenieSimConfig::default()).await;
+    let sims = start(account, &compiled(), OpsgenieSimConfig::default()).await;
 
     // First run: everything is a create.
-    let first = plan_then_sync(&sims, &REGISTRY).await;
+    let first = plan_then_sync(&sims, &compiled()).await;
     assert!(first.has_changes());
     let created: usize = first.blueprints.values().map(|p| p.create.len()).sum();
     assert!(created > 170, "{created}");
@@ -150,7 +151,7 @@ async fn plan_lists_exactly_what_the_following_resync_changes() {
 
     // Nothing changed: a resync writes only what the mapping itself makes unstable — two
     // sample services share a name, hence an identifier, and are written in turn.
-    let idle = plan_then_sync(&sims, &REGISTRY).await;
+    let idle = plan_then_sync(&sims, &compiled()).await;
     let shared_names = sims.opsgenie.with_account(|a| {
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for service in &a.services {
@@ -233,7 +234,7 @@ async fn plan_lists_exactly_what_the_following_resync_changes() {
         )
         .expect("foreign");
 
-    let changed = plan_then_sync(&sims, &REGISTRY).await;
+    let changed = plan_then_sync(&sims, &compiled()).await;
     let alerts = &changed.blueprints["opsGenieAlert"];
     assert_eq!(alerts.create, ["plan-test-new-0"], "{}", changed.render(10));
     let mut expected_updates: Vec<String> = closed.clone();
@@ -256,7 +257,7 @@ async fn plan_lists_exactly_what_the_following_resync_changes() {
     );
 
     // And once applied, the plan is idle again.
-    assert_only_rewrites(&plan_ok(&sims, &REGISTRY).await, &shared_names);
+    assert_only_rewrites(&plan_ok(&sims, &compiled()).await, &shared_names);
 }
 
 /// The plan changes nothing but the services whose identifiers the mapping repeats.
@@ -280,11 +281,11 @@ fn assert_only_rewrites(plan: &PlanReport, services: &[String]) {
 async fn plan_lists_the_writes_port_refuses_and_the_resync_then_fails_on_exactly_those() {
     let sims = start(
         small_account(44, 60),
-        &REGISTRY,
+        &compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    engine(&sims, &REGISTRY)
+    engine(&sims, &compiled())
         .resync(&CancellationFlag::new())
         .await;
     // Someone narrows the alert status enum in Port to "open" only.
@@ -315,7 +316,7 @@ async fn plan_lists_the_writes_port_refuses_and_the_resync_then_fails_on_exactly
     }
 
     let before = snapshot(&sims);
-    let plan = plan_ok(&sims, &REGISTRY).await;
+    let plan = plan_ok(&sims, &compiled()).await;
     let refused: BTreeSet<String> = plan.blueprints["opsGenieAlert"]
         .refuse
         .iter()
@@ -340,7 +341,7 @@ async fn plan_lists_the_writes_port_refuses_and_the_resync_then_fails_on_exactly
     );
     assert!(plan.has_changes());
 
-    let report = engine(&sims, &REGISTRY)
+    let report = engine(&sims, &compiled())
         .resync(&CancellationFlag::new())
         .await;
     assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
@@ -368,11 +369,11 @@ async fn plan_lists_the_writes_port_refuses_and_the_resync_then_fails_on_exactly
 async fn plan_matches_the_resync_for_the_ocean_2026_mapping() {
     let sims = start(
         small_account(43, 90).with_seed_sample(),
-        &ocean::REGISTRY,
+        &ocean::compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    plan_then_sync(&sims, &ocean::REGISTRY).await;
+    plan_then_sync(&sims, &ocean::compiled()).await;
     // Teams lose a member and an alert is closed: updates the plan must foresee.
     let alert = sims
         .opsgenie
@@ -385,20 +386,20 @@ async fn plan_matches_the_resync_for_the_ocean_2026_mapping() {
             team.members.pop();
         }
     });
-    let plan = plan_then_sync(&sims, &ocean::REGISTRY).await;
+    let plan = plan_then_sync(&sims, &ocean::compiled()).await;
     assert!(plan.has_changes(), "{}", plan.render(5));
-    assert!(!plan_ok(&sims, &ocean::REGISTRY).await.has_changes());
+    assert!(!plan_ok(&sims, &ocean::compiled()).await.has_changes());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_that_cannot_read_port_is_incomplete_and_lists_no_deletions() {
     let sims = start(
         small_account(47, 30),
-        &REGISTRY,
+        &compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    let engine = engine(&sims, &REGISTRY);
+    let engine = engine(&sims, &compiled());
     // Port answers every request with a server error, for good.
     sims.port.faults().set(FaultConfig {
         kinds: vec![FaultKind::ServerError],
@@ -416,7 +417,7 @@ async fn plan_command_writes_nothing_and_its_exit_status_says_whether_a_resync_w
 ) {
     let sims = start(
         small_account(53, 60),
-        &REGISTRY,
+        &compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
@@ -499,7 +500,7 @@ async fn plan_command_writes_nothing_and_its_exit_status_says_whether_a_resync_w
 async fn sigterm_stops_sync_and_plan_at_once_with_status_130_and_nothing_deleted() {
     let sims = start(
         small_account(59, 40),
-        &REGISTRY,
+        &compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;

@@ -1,13 +1,14 @@
 //! End-to-end resyncs against both simulators (in-process, OS-assigned ports).
 
 use crate::common::*;
-use opsgenie_port::generated::REGISTRY;
-use opsgenie_port::runtime::mapping::Registry;
+use opsgenie_port::generated::compiled;
+use opsgenie_port::runtime::mapping::Mapping;
 use opsgenie_port::runtime::sync::{CancellationFlag, DeletionOutcome, ResyncStatus};
 use opsgenie_port_sim::faults::FaultConfig;
 use opsgenie_port_sim::generate::{Account, GenSpec};
 use opsgenie_port_sim::opsgenie::OpsgenieSimConfig;
 use serde_json::json;
+use std::sync::Arc;
 use std::time::Duration;
 
 mod ocean {
@@ -24,7 +25,7 @@ mod strict_relations {
 
 async fn sync_ok(
     sims: &Sims,
-    registry: &'static Registry,
+    registry: &Arc<Mapping>,
 ) -> opsgenie_port::runtime::sync::ResyncReport {
     let report = engine(sims, registry)
         .resync(&CancellationFlag::new())
@@ -49,9 +50,9 @@ fn deleted(report: &opsgenie_port::runtime::sync::ResyncReport) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_mapping_catalog_equals_map_raw_of_the_same_objects() {
     let account = account_with_sample_services(11, 240);
-    let sims = start(account, &REGISTRY, OpsgenieSimConfig::default()).await;
-    let report = sync_ok(&sims, &REGISTRY).await;
-    let expected = expected_catalog(&sims, &REGISTRY).await;
+    let sims = start(account, &compiled(), OpsgenieSimConfig::default()).await;
+    let report = sync_ok(&sims, &compiled()).await;
+    let expected = expected_catalog(&sims, &compiled()).await;
     assert!(expected.len() > 250, "{}", expected.len());
     assert_catalog(&sims, &expected);
     // The first raw items of each kind, enriched as the mapping saw them, feed Port's mapping
@@ -100,12 +101,12 @@ async fn default_mapping_catalog_equals_map_raw_of_the_same_objects() {
 async fn ocean_2026_mapping_catalog_equals_map_raw_of_the_same_objects() {
     let sims = start(
         small_account(12, 150),
-        &ocean::REGISTRY,
+        &ocean::compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    sync_ok(&sims, &ocean::REGISTRY).await;
-    let expected = expected_catalog(&sims, &ocean::REGISTRY).await;
+    sync_ok(&sims, &ocean::compiled()).await;
+    let expected = expected_catalog(&sims, &ocean::compiled()).await;
     let blueprints: std::collections::BTreeSet<&str> =
         expected.keys().map(|(bp, _)| bp.as_str()).collect();
     assert!(blueprints.len() >= 5, "{blueprints:?}");
@@ -121,7 +122,7 @@ async fn ocean_2026_mapping_catalog_equals_map_raw_of_the_same_objects() {
 async fn removed_objects_are_deleted_and_foreign_entities_untouched() {
     let sims = start(
         small_account(13, 120),
-        &REGISTRY,
+        &compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
@@ -140,7 +141,7 @@ async fn removed_objects_are_deleted_and_foreign_entities_untouched() {
             json!({"identifier": "manual-alert", "properties": {}, "relations": {}}),
         )
         .unwrap();
-    sync_ok(&sims, &REGISTRY).await;
+    sync_ok(&sims, &compiled()).await;
     let before = port_catalog(&sims);
 
     // Remove 5 alerts from Opsgenie.
@@ -154,7 +155,7 @@ async fn removed_objects_are_deleted_and_foreign_entities_untouched() {
     for id in &alert_ids {
         assert!(sims.opsgenie.delete_alert(id));
     }
-    let report = sync_ok(&sims, &REGISTRY).await;
+    let report = sync_ok(&sims, &compiled()).await;
     let after = port_catalog(&sims);
     let gone: Vec<&(String, String)> = before.keys().filter(|k| !after.contains_key(*k)).collect();
     let mut expected_gone: Vec<(String, String)> = alert_ids
@@ -168,18 +169,18 @@ async fn removed_objects_are_deleted_and_foreign_entities_untouched() {
     assert_eq!(deleted(&report), 5);
     assert!(sims.port.entity("opsGenieAlert", "foreign-alert").is_some());
     assert!(sims.port.entity("opsGenieAlert", "manual-alert").is_some());
-    assert_catalog(&sims, &expected_catalog(&sims, &REGISTRY).await);
+    assert_catalog(&sims, &expected_catalog(&sims, &compiled()).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_relation_targets_of_synced_entities_are_kept() {
     let sims = start(
         small_account(22, 30),
-        &plain::REGISTRY,
+        &plain::compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    sync_ok(&sims, &plain::REGISTRY).await;
+    sync_ok(&sims, &plain::compiled()).await;
     // Two services incidents point at: one removed only from the service list (incidents still
     // reference it), one removed everywhere (`remove_service` also strips it from incidents).
     let used: Vec<String> = sims.opsgenie.with_account(|a| {
@@ -198,7 +199,7 @@ async fn stale_relation_targets_of_synced_entities_are_kept() {
         a.services.retain(|s| *s.id != *referenced);
         assert!(a.remove_service(&unreferenced));
     });
-    let report = sync_ok(&sims, &plain::REGISTRY).await;
+    let report = sync_ok(&sims, &plain::compiled()).await;
     assert!(
         matches!(
             report.deletion,
@@ -222,11 +223,11 @@ async fn mass_removal_above_the_threshold_deletes_nothing() {
     // above the default entityDeletionThreshold of 0.9.
     let sims = start(
         small_account(21, 200),
-        &plain::REGISTRY,
+        &plain::compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    sync_ok(&sims, &plain::REGISTRY).await;
+    sync_ok(&sims, &plain::compiled()).await;
     let before = port_catalog(&sims);
     sims.opsgenie.with_account(|a| {
         let ids: Vec<String> = a.alerts().iter().map(|x| x.id.to_string()).collect();
@@ -234,7 +235,7 @@ async fn mass_removal_above_the_threshold_deletes_nothing() {
             a.delete_alert(&id);
         }
     });
-    let report = sync_ok(&sims, &plain::REGISTRY).await;
+    let report = sync_ok(&sims, &plain::compiled()).await;
     assert!(
         matches!(&report.deletion, DeletionOutcome::Skipped(why) if why.contains("entityDeletionThreshold")),
         "{}",
@@ -247,11 +248,11 @@ async fn mass_removal_above_the_threshold_deletes_nothing() {
 async fn thirty_percent_faults_converge_without_wrongful_deletions_or_losses() {
     let sims = start(
         small_account(14, 200),
-        &plain::REGISTRY,
+        &plain::compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    sync_ok(&sims, &plain::REGISTRY).await;
+    sync_ok(&sims, &plain::compiled()).await;
     let clean = port_catalog(&sims);
     let created_before = sims.port.counters().entities_deleted;
     // Every alert changes, so the faulty resyncs have entities to write, not only to compare.
@@ -270,7 +271,7 @@ async fn thirty_percent_faults_converge_without_wrongful_deletions_or_losses() {
     sims.port.faults().set(FaultConfig { seed: 7, ..faults });
     let mut converged = false;
     for _ in 0..3 {
-        let report = chatty_engine(&sims, &plain::REGISTRY)
+        let report = chatty_engine(&sims, &plain::compiled())
             .resync(&CancellationFlag::new())
             .await;
         // Whatever happened, nothing was deleted and nothing lost.
@@ -298,7 +299,7 @@ async fn thirty_percent_faults_converge_without_wrongful_deletions_or_losses() {
     assert!(injected.0 > 10 && injected.1 > 10, "{injected:?}");
     sims.opsgenie.faults().set(FaultConfig::none());
     sims.port.faults().set(FaultConfig::none());
-    assert_catalog(&sims, &expected_catalog(&sims, &plain::REGISTRY).await);
+    assert_catalog(&sims, &expected_catalog(&sims, &plain::compiled()).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -306,11 +307,11 @@ async fn a_kind_failing_for_good_blocks_every_deletion() {
     let account = small_account(15, 100);
     let sims = start(
         account.clone(),
-        &plain::REGISTRY,
+        &plain::compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    sync_ok(&sims, &plain::REGISTRY).await;
+    sync_ok(&sims, &plain::compiled()).await;
     let before = port_catalog(&sims);
     let removed: Vec<String> = sims.opsgenie.with_account(|a| {
         a.alerts()
@@ -330,7 +331,7 @@ async fn a_kind_failing_for_good_blocks_every_deletion() {
         Default::default(),
     )
     .unwrap();
-    let engine = engine_reading(&sims, &plain::REGISTRY, strict_client);
+    let engine = engine_reading(&sims, &plain::compiled(), strict_client);
     let report = engine.resync(&CancellationFlag::new()).await;
     assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
     assert!(
@@ -360,11 +361,11 @@ async fn a_kind_failing_for_good_blocks_every_deletion() {
 async fn an_unreachable_opsgenie_stops_the_run_after_the_first_kind_and_deletes_nothing() {
     let sims = start(
         small_account(16, 40),
-        &plain::REGISTRY,
+        &plain::compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    sync_ok(&sims, &plain::REGISTRY).await;
+    sync_ok(&sims, &plain::compiled()).await;
     let before = port_catalog(&sims);
     // A port nothing listens on: every connection is refused.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
@@ -379,7 +380,7 @@ async fn an_unreachable_opsgenie_stops_the_run_after_the_first_kind_and_deletes_
         },
     )
     .unwrap();
-    let engine = engine_reading(&sims, &plain::REGISTRY, unreachable);
+    let engine = engine_reading(&sims, &plain::compiled(), unreachable);
     let report = engine.resync(&CancellationFlag::new()).await;
     assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
     // The first kind waited through its retries; the others were not tried.
@@ -398,22 +399,26 @@ async fn an_unreachable_opsgenie_stops_the_run_after_the_first_kind_and_deletes_
 async fn a_key_forbidden_an_endpoint_fails_each_kind_alone_and_deletes_nothing() {
     let sims = start(
         small_account(17, 30),
-        &plain::REGISTRY,
+        &plain::compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    sync_ok(&sims, &plain::REGISTRY).await;
+    sync_ok(&sims, &plain::compiled()).await;
     let before = port_catalog(&sims);
     let forbidden = sims
         .opsgenie
         .forbidden_key()
         .expect("forbidden key")
         .to_owned();
-    let engine = engine_reading(&sims, &plain::REGISTRY, opsgenie_client(&sims, &forbidden));
+    let engine = engine_reading(
+        &sims,
+        &plain::compiled(),
+        opsgenie_client(&sims, &forbidden),
+    );
     let report = engine.resync(&CancellationFlag::new()).await;
     assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
     // Every kind was tried (a 403 may concern one endpoint only), each failed on its own.
-    assert_eq!(report.kinds.len(), plain::REGISTRY.resources.len());
+    assert_eq!(report.kinds.len(), plain::compiled().resources.len());
     assert_eq!(
         report.errors.len(),
         report.kinds.len(),
@@ -440,8 +445,8 @@ async fn twenty_five_thousand_alerts_are_all_synced_once() {
         users: 10,
         schedules: 3,
     });
-    let sims = start(account, &plain::REGISTRY, OpsgenieSimConfig::default()).await;
-    let report = sync_ok(&sims, &plain::REGISTRY).await;
+    let sims = start(account, &plain::compiled(), OpsgenieSimConfig::default()).await;
+    let report = sync_ok(&sims, &plain::compiled()).await;
     let alerts = report.kinds.iter().find(|k| k.kind == "alert").unwrap();
     assert_eq!(alerts.fetched, 25_000);
     assert_eq!(alerts.upserted, 25_000);
@@ -468,11 +473,11 @@ async fn opsgenie_calls_grow_linearly_and_plain_mappings_make_no_enrichment_call
         };
         let sims = start(
             Account::generate(&spec),
-            &REGISTRY,
+            &compiled(),
             OpsgenieSimConfig::default(),
         )
         .await;
-        sync_ok(&sims, &REGISTRY).await;
+        sync_ok(&sims, &compiled()).await;
         let c = |family: &str| sims.opsgenie.counter(family);
         let pages = |n: usize| (n as u64).div_ceil(100) + 1;
         let associated: u64 = sims.opsgenie.with_account(|a| {
@@ -502,11 +507,11 @@ async fn opsgenie_calls_grow_linearly_and_plain_mappings_make_no_enrichment_call
     // A mapping reading no `__` field: only the three lists.
     let sims = start(
         small_account(18, 300),
-        &plain::REGISTRY,
+        &plain::compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    sync_ok(&sims, &plain::REGISTRY).await;
+    sync_ok(&sims, &plain::compiled()).await;
     let counters = sims.opsgenie.counters();
     let families: Vec<&str> = counters.keys().map(String::as_str).collect();
     assert_eq!(
@@ -527,7 +532,7 @@ async fn run_cli(sims: &Sims, env: Vec<(&'static str, String)>) -> std::process:
 async fn sync_command_never_logs_tokens_even_at_debug() {
     let sims = start(
         small_account(19, 60),
-        &REGISTRY,
+        &compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
@@ -560,7 +565,7 @@ async fn sync_command_never_logs_tokens_even_at_debug() {
 async fn sync_command_fails_clearly_on_bad_input_and_deletes_nothing() {
     let sims = start(
         small_account(20, 40),
-        &REGISTRY,
+        &compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
@@ -609,11 +614,11 @@ async fn sync_command_fails_clearly_on_bad_input_and_deletes_nothing() {
 async fn webhook_enrichment_of_one_alert_matches_the_resync_semantics() {
     let sims = start(
         small_account(23, 120),
-        &REGISTRY,
+        &compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    let engine = engine(&sims, &REGISTRY);
+    let engine = engine(&sims, &compiled());
     let needed = engine.needed_enrichments("alert");
     assert_eq!(needed, ["__relatedIncident"]);
     let client = opsgenie_client(&sims, sims.opsgenie.api_key());
@@ -661,18 +666,18 @@ async fn webhook_enrichment_of_one_alert_matches_the_resync_semantics() {
 async fn a_cancelled_resync_is_aborted_and_deletes_nothing() {
     let sims = start(
         small_account(24, 50),
-        &plain::REGISTRY,
+        &plain::compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
-    sync_ok(&sims, &plain::REGISTRY).await;
+    sync_ok(&sims, &plain::compiled()).await;
     let id: String = sims
         .opsgenie
         .with_account(|a| a.alerts().iter().next().unwrap().id.to_string());
     sims.opsgenie.delete_alert(&id);
     let cancel = CancellationFlag::new();
     cancel.cancel();
-    let report = engine(&sims, &plain::REGISTRY).resync(&cancel).await;
+    let report = engine(&sims, &plain::compiled()).resync(&cancel).await;
     assert_eq!(report.status, ResyncStatus::Aborted);
     assert!(matches!(report.deletion, DeletionOutcome::Skipped(_)));
     assert!(sims.port.entity("opsGenieAlert", &id).is_some());
@@ -687,7 +692,7 @@ async fn a_cancelled_resync_is_aborted_and_deletes_nothing() {
 async fn port_refusing_an_entity_fails_the_sync_and_deletes_nothing() {
     let sims = start(
         small_account(20, 40),
-        &REGISTRY,
+        &compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;
@@ -714,7 +719,7 @@ async fn port_refusing_an_entity_fails_the_sync_and_deletes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entities_refused_for_a_missing_relation_target_are_written_after_every_resource() {
-    let registry = &strict_relations::REGISTRY;
+    let registry = &strict_relations::compiled();
     let sims = start(
         small_account(61, 80),
         registry,
@@ -752,7 +757,7 @@ async fn identifiers_a_resource_maps_twice_are_reported() {
     // Two of the documentation's sample services share a name, the default mapping's identifier.
     let sims = start(
         account_with_sample_services(67, 20),
-        &REGISTRY,
+        &compiled(),
         OpsgenieSimConfig::default(),
     )
     .await;

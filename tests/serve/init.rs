@@ -1,7 +1,7 @@
 //! `initializePortResources` and the mapping drift check against the Port simulator.
 
 use crate::support::*;
-use opsgenie_port::generated::REGISTRY;
+use opsgenie_port::generated::compiled;
 use opsgenie_port::runtime::port::PortClient;
 use opsgenie_port::runtime::secret::Secret;
 use opsgenie_port::runtime::serve::init::{initialize, InitError, InitPlan};
@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 fn compiled_blueprint_ids() -> Vec<String> {
-    let blueprints: Vec<Value> = serde_json::from_str(REGISTRY.blueprints_json).unwrap();
+    let blueprints: Vec<Value> = serde_json::from_str(&compiled().blueprints_json).unwrap();
     let mut ids: Vec<String> = blueprints
         .iter()
         .map(|b| b["identifier"].as_str().unwrap().to_owned())
@@ -50,12 +50,12 @@ async fn first_start_creates_everything_and_a_second_start_changes_nothing() {
         .port
         .integration(IDENTIFIER)
         .expect("integration created");
-    let compiled: Value = serde_json::from_str(REGISTRY.app_config_json).unwrap();
-    assert_eq!(integration["config"], compiled);
+    let config: Value = serde_json::from_str(&compiled().app_config_json).unwrap();
+    assert_eq!(integration["config"], config);
     assert_eq!(integration["arePortResourcesInitialized"], true);
     assert_eq!(integration["installationAppType"], "opsgenie");
     // Relations and derived properties arrived in the later stages.
-    let full: Vec<Value> = serde_json::from_str(REGISTRY.blueprints_json).unwrap();
+    let full: Vec<Value> = serde_json::from_str(&compiled().blueprints_json).unwrap();
     for wanted in &full {
         let id = wanted["identifier"].as_str().unwrap();
         let stored = sims
@@ -227,7 +227,7 @@ async fn a_start_with_a_failing_initialisation_reports_it() {
 #[tokio::test]
 async fn drift_is_reported_and_the_compiled_mapping_kept() {
     let sims = sims(Account::empty()).await;
-    let mut edited: Value = serde_json::from_str(REGISTRY.app_config_json).unwrap();
+    let mut edited: Value = serde_json::from_str(&compiled().app_config_json).unwrap();
     let alert_index = edited["resources"]
         .as_array()
         .unwrap()

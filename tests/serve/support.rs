@@ -1,7 +1,7 @@
 //! Shared by the `serve` test modules: simulators, configuration, a minimal HTTP client (so the tests
 //! need no HTTP crate of their own) and fake resyncs.
 
-use opsgenie_port::generated::REGISTRY;
+use opsgenie_port::generated::compiled;
 use opsgenie_port::runtime::config::Config;
 use opsgenie_port::runtime::serve::apply::BoxFuture;
 use opsgenie_port::runtime::serve::listener::{Cancel, ResyncOutcome, ResyncRun, Resyncer};
@@ -73,7 +73,7 @@ pub fn config(sims: &Sims, extra: &[(&str, &str)]) -> Config {
 
 /// The production wiring (engine enrichment for webhooks) with `resyncer` for resyncs.
 pub fn parts(config: Config, resyncer: Arc<dyn Resyncer>) -> ServeParts {
-    let mut parts = ServeParts::with_engine(config, &REGISTRY, "0.1.0-test").expect("parts");
+    let mut parts = ServeParts::with_engine(config, compiled(), "0.1.0-test").expect("parts");
     parts.resyncer = resyncer;
     parts.bind = IpAddr::V4(Ipv4Addr::LOCALHOST);
     parts
@@ -81,7 +81,7 @@ pub fn parts(config: Config, resyncer: Arc<dyn Resyncer>) -> ServeParts {
 
 /// The production wiring, engine resyncs included.
 pub fn engine_parts(config: Config) -> ServeParts {
-    let mut parts = ServeParts::with_engine(config, &REGISTRY, "0.1.0-test").expect("parts");
+    let mut parts = ServeParts::with_engine(config, compiled(), "0.1.0-test").expect("parts");
     parts.bind = IpAddr::V4(Ipv4Addr::LOCALHOST);
     parts
 }

@@ -8,6 +8,10 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::inputs::app_config::{JqSource, MappingValue, Resource, SearchQuery, SearchRule};
 use crate::inputs::blueprint::{Blueprint, PropType, Relation};
 use crate::inputs::mapdir::MappingDir;
+mod derived;
+
+pub use derived::ALL_ENRICHMENTS;
+
 use crate::jq::infer::{analyze, ReadTree, Step};
 use crate::jq::ir::{Expr, ExprKind, Lit};
 use crate::jq::types::{Kinds, Schemas, Ty};

@@ -14,24 +14,37 @@ use crate::value::Value;
 /// stay within small thread stacks.
 const MAX_DEPTH: usize = 1_000;
 
-/// Which parts of a document to build (see [`parse_json_projected`]).
-#[derive(Clone, Copy, Debug)]
+/// Which parts of a document to build (see [`parse_json_projected`]). Built once per mapping
+/// (compiled or interpreted); field names are shared with every decoded object that keeps them.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Projection {
     /// Keep the whole value at this node.
     pub all: bool,
     /// For objects: the fields to keep, each with its own projection.
-    pub fields: &'static [(&'static str, Projection)],
+    pub fields: Vec<(Arc<str>, Projection)>,
     /// For arrays: how to project each element (`None` turns elements into `null`).
-    pub elements: Option<&'static Projection>,
+    pub elements: Option<Box<Projection>>,
 }
 
 impl Projection {
     /// Keeps everything.
     pub const ALL: Projection = Projection {
         all: true,
-        fields: &[],
+        fields: Vec::new(),
         elements: None,
     };
+
+    /// Keeps the listed fields of an object and, for arrays, projects elements with `elements`.
+    pub fn some(fields: Vec<(&str, Projection)>, elements: Option<Projection>) -> Projection {
+        Projection {
+            all: false,
+            fields: fields
+                .into_iter()
+                .map(|(name, sub)| (Arc::from(name), sub))
+                .collect(),
+            elements: elements.map(Box::new),
+        }
+    }
 }
 
 /// Parses one JSON document. Number literals keep their text; trailing
@@ -114,30 +127,12 @@ fn parse_document(
 #[derive(Default)]
 struct KeyCache {
     slots: Vec<Option<Arc<str>>>,
-    /// Projection field names (`&'static str`) by address: no hashing of bytes, no compare.
-    statics: Vec<Option<(usize, Arc<str>)>>,
 }
 
 const KEY_CACHE_SLOTS: usize = 512;
 const KEY_CACHE_MAX_LEN: usize = 32;
 
 impl KeyCache {
-    fn intern_static(&mut self, name: &'static str) -> Arc<str> {
-        if self.statics.is_empty() {
-            self.statics.resize(KEY_CACHE_SLOTS, None);
-        }
-        let address = name.as_ptr() as usize;
-        let slot = &mut self.statics[(address ^ (address >> 9) ^ name.len()) % KEY_CACHE_SLOTS];
-        match slot {
-            Some((cached, key)) if *cached == address && key.len() == name.len() => key.clone(),
-            _ => {
-                let fresh: Arc<str> = Arc::from(name);
-                *slot = Some((address, fresh.clone()));
-                fresh
-            }
-        }
-    }
-
     fn intern(&mut self, key: &str) -> Arc<str> {
         if key.len() > KEY_CACHE_MAX_LEN {
             return Arc::from(key);
@@ -314,8 +309,8 @@ impl<'a> Parser<'a> {
                         .find(|(name, _)| key_eq(name, &key))
                     {
                         Some((name, sub)) => {
-                            // The key equals `name` (escaped or not): share by address.
-                            let key = parser.keys.intern_static(name);
+                            // The key equals `name` (escaped or not): share the projection's.
+                            let key = name.clone();
                             let value = parser.projected(sub)?;
                             parser.entries.push((key, value));
                         }
@@ -331,7 +326,7 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 let base = self.items.len();
                 self.array_elements(|parser| {
-                    let item = match projection.elements {
+                    let item = match &projection.elements {
                         Some(sub) => parser.projected(sub)?,
                         None => {
                             parser.skip_value()?;
@@ -691,12 +686,8 @@ mod tests {
             tojson_string(&v),
             "[1.5,100000.0,0,3.0,12345678909876543212345,1E-7]"
         );
-        static P: Projection = Projection {
-            all: false,
-            fields: &[("a", Projection::ALL)],
-            elements: None,
-        };
-        let v = parse_json_projected_ocean(br#"{"a":2.50,"b":1}"#, &P).unwrap();
+        let p = Projection::some(vec![("a", Projection::ALL)], None);
+        let v = parse_json_projected_ocean(br#"{"a":2.50,"b":1}"#, &p).unwrap();
         assert_eq!(tojson_string(&v), r#"{"a":2.5}"#);
     }
 
@@ -735,41 +726,22 @@ mod tests {
 
     #[test]
     fn projection_keeps_selected_fields_and_validates_the_rest() {
-        static TEAM: Projection = Projection {
-            all: false,
-            fields: &[("name", Projection::ALL)],
-            elements: None,
-        };
-        static ROOT: Projection = Projection {
-            all: false,
-            fields: &[
+        let team = Projection::some(vec![("name", Projection::ALL)], None);
+        let root = Projection::some(
+            vec![
                 ("id", Projection::ALL),
-                (
-                    "teams",
-                    Projection {
-                        all: false,
-                        fields: &[],
-                        elements: Some(&TEAM),
-                    },
-                ),
-                (
-                    "tags",
-                    Projection {
-                        all: false,
-                        fields: &[],
-                        elements: None,
-                    },
-                ),
+                ("teams", Projection::some(vec![], Some(team))),
+                ("tags", Projection::some(vec![], None)),
             ],
-            elements: None,
-        };
+            None,
+        );
         let text = br#"{"id":"x","skip":{"deep":[1,{"k":"v"}]},"teams":[{"name":"a","id":1},5],"tags":["p","q"]}"#;
-        let v = parse_json_projected(text, &ROOT).unwrap();
+        let v = parse_json_projected(text, &root).unwrap();
         assert_eq!(
             tojson_string(&v),
             r#"{"id":"x","teams":[{"name":"a"},5],"tags":[null,null]}"#
         );
         let bad = br#"{"id":"x","skip":{"deep":[1,}}"#;
-        assert!(parse_json_projected(bad, &ROOT).is_err());
+        assert!(parse_json_projected(bad, &root).is_err());
     }
 }

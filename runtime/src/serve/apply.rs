@@ -4,7 +4,7 @@
 
 use super::webhook::{rest_shape, WebhookEvent};
 use crate::jq;
-use crate::mapping::{Outcome, Registry, Resource};
+use crate::mapping::{Current, Mapping, Outcome, Resource};
 use crate::opsgenie::OpsgenieClient;
 use crate::port::{PortClient, UpsertOptions, UpsertStatus};
 use serde_json::{json, Value};
@@ -47,7 +47,8 @@ pub trait AlertEnricher: Send + Sync + 'static {
 pub struct AlertApplier {
     pub opsgenie: OpsgenieClient,
     pub port: PortClient,
-    pub registry: &'static Registry,
+    /// The mapping the last resync selected; each event reads it once, at its start.
+    pub mapping: Current,
     pub enricher: Arc<dyn AlertEnricher>,
     /// `port-ocean/<type>/`: with `datasource_suffix`, how Port tells this integration's
     /// entities apart.
@@ -60,17 +61,16 @@ pub struct AlertApplier {
 type Key = (String, String);
 
 impl AlertApplier {
-    fn alert_resources(&self) -> impl Iterator<Item = &'static Resource> {
-        self.registry
+    fn alert_resources(mapping: &Mapping) -> impl Iterator<Item = &Resource> {
+        mapping
             .resources
             .iter()
             .filter(|resource| resource.kind == ALERT_KIND)
     }
 
     /// Enrichment fields any alert resource reads, deduplicated.
-    fn enrichment_fields(&self) -> Vec<&'static str> {
-        let mut fields: Vec<&'static str> = self
-            .alert_resources()
+    fn enrichment_fields(mapping: &Mapping) -> Vec<&'static str> {
+        let mut fields: Vec<&'static str> = Self::alert_resources(mapping)
             .flat_map(|resource| resource.enrichments.iter().copied())
             .collect();
         fields.sort_unstable();
@@ -79,6 +79,7 @@ impl AlertApplier {
     }
 
     async fn refresh_alert(&self, event: &WebhookEvent) -> Result<Applied, String> {
+        let mapping = self.mapping.get();
         let fetched = self
             .opsgenie
             .get_alert(&event.alert_id)
@@ -86,9 +87,9 @@ impl AlertApplier {
             .map_err(|e| e.to_string())?;
         let Some(raw) = fetched else {
             // Gone from Opsgenie (deleted, or this event is older than a Delete).
-            return self.delete_alert(event).await;
+            return self.delete_alert(&mapping, event).await;
         };
-        let fields = self.enrichment_fields();
+        let fields = Self::enrichment_fields(&mapping);
         let mut raw = raw;
         if !fields.is_empty() {
             self.enricher.enrich(&mut raw, &fields).await?;
@@ -99,18 +100,18 @@ impl AlertApplier {
         let mut upserted_keys: Vec<Key> = Vec::new();
         let mut leaving: Vec<Key> = Vec::new();
         let mut errors: Vec<String> = Vec::new();
-        for resource in self.alert_resources() {
-            let in_query = matches_api_query(resource.options.api_query, &raw);
+        for resource in Self::alert_resources(&mapping) {
+            let in_query = matches_api_query(&resource.options.api_query, &raw);
             for expanded in resource.expand(&item) {
                 let Ok(item) = expanded else { continue };
-                let selected = match (resource.select)(&item) {
+                let selected = match resource.select(&item) {
                     Ok(selected) => selected && in_query,
                     Err(message) => {
                         errors.push(format!("resources[{}]: {message}", resource.index));
                         continue;
                     }
                 };
-                let Outcome::Entity(entity) = (resource.map)(&item).outcome else {
+                let Outcome::Entity(entity) = resource.map(&item).outcome else {
                     continue;
                 };
                 let key = (entity.identifier_key(), entity.blueprint_name());
@@ -127,8 +128,8 @@ impl AlertApplier {
         leaving.retain(|key| !upserted_keys.contains(key));
 
         let options = UpsertOptions {
-            merge: self.registry.enable_merge_entity,
-            create_missing_related_entities: self.registry.create_missing_related_entities,
+            merge: mapping.enable_merge_entity,
+            create_missing_related_entities: mapping.create_missing_related_entities,
             extra_query: Vec::new(),
         };
         let mut applied = Applied::default();
@@ -148,7 +149,9 @@ impl AlertApplier {
                 }
             }
         }
-        applied.deleted = self.delete_owned(leaving).await?;
+        applied.deleted = self
+            .delete_owned(leaving, mapping.delete_dependent_entities)
+            .await?;
         if errors.is_empty() {
             Ok(applied)
         } else {
@@ -158,13 +161,17 @@ impl AlertApplier {
 
     /// Deletes the entities the webhook's alert maps to, when this integration owns them. The
     /// selector is not applied: the alert is gone, whatever it looked like.
-    async fn delete_alert(&self, event: &WebhookEvent) -> Result<Applied, String> {
+    async fn delete_alert(
+        &self,
+        mapping: &Mapping,
+        event: &WebhookEvent,
+    ) -> Result<Applied, String> {
         let item = jq::Value::from_serde(&rest_shape(&event.alert));
         let mut keys: Vec<Key> = Vec::new();
-        for resource in self.alert_resources() {
+        for resource in Self::alert_resources(mapping) {
             for expanded in resource.expand(&item) {
                 let Ok(item) = expanded else { continue };
-                if let Outcome::Entity(entity) = (resource.map)(&item).outcome {
+                if let Outcome::Entity(entity) = resource.map(&item).outcome {
                     let key = (entity.identifier_key(), entity.blueprint_name());
                     if !keys.contains(&key) {
                         keys.push(key);
@@ -172,7 +179,9 @@ impl AlertApplier {
                 }
             }
         }
-        let deleted = self.delete_owned(keys).await?;
+        let deleted = self
+            .delete_owned(keys, mapping.delete_dependent_entities)
+            .await?;
         Ok(Applied {
             upserted: 0,
             deleted,
@@ -180,7 +189,7 @@ impl AlertApplier {
     }
 
     /// Deletes those of `keys` that exist in Port under this integration's ownership.
-    async fn delete_owned(&self, keys: Vec<Key>) -> Result<usize, String> {
+    async fn delete_owned(&self, keys: Vec<Key>, delete_dependents: bool) -> Result<usize, String> {
         if keys.is_empty() {
             return Ok(0);
         }
@@ -214,11 +223,7 @@ impl AlertApplier {
         for (blueprint, identifiers) in by_blueprint {
             let result = self
                 .port
-                .delete_entities(
-                    &blueprint,
-                    &identifiers,
-                    self.registry.delete_dependent_entities,
-                )
+                .delete_entities(&blueprint, &identifiers, delete_dependents)
                 .await
                 .map_err(|e| e.to_string())?;
             deleted += result.deleted.len();
@@ -238,7 +243,10 @@ impl Applier for AlertApplier {
     }
 
     fn delete<'a>(&'a self, event: &'a WebhookEvent) -> BoxFuture<'a, Result<Applied, String>> {
-        Box::pin(self.delete_alert(event))
+        Box::pin(async move {
+            let mapping = self.mapping.get();
+            self.delete_alert(&mapping, event).await
+        })
     }
 }
 
@@ -247,13 +255,14 @@ impl Applier for AlertApplier {
 /// them, so an alert that stopped matching (e.g. closed, with `status: open`) leaves the catalog
 /// now instead of at the next resync. Terms this check cannot evaluate locally (dates, teams)
 /// count as matching.
-fn matches_api_query(terms: &[(&str, &str)], alert: &Value) -> bool {
+fn matches_api_query(terms: &[(String, String)], alert: &Value) -> bool {
     terms.iter().all(|(field, expected)| {
-        let path: &[&str] = match *field {
+        let field = field.as_str();
+        let path: &[&str] = match field {
             "acknowledgedBy" => &["report", "acknowledgedBy"],
             "closedBy" => &["report", "closedBy"],
             "status" | "priority" | "owner" | "message" | "acknowledged" | "snoozed" | "isSeen" => {
-                std::slice::from_ref(field)
+                &[field]
             }
             _ => return true,
         };
@@ -299,6 +308,13 @@ impl AlertEnricher for NullEnricher {
 mod tests {
     use super::*;
 
+    fn terms(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     #[test]
     fn api_query_equalities_are_checked_locally() {
         let alert = json!({
@@ -309,18 +325,30 @@ mod tests {
             "createdAt": "2026-01-01T00:00:00Z"
         });
         assert!(matches_api_query(&[], &alert));
-        assert!(!matches_api_query(&[("status", "open")], &alert));
-        assert!(matches_api_query(&[("status", "closed")], &alert));
-        assert!(matches_api_query(&[("acknowledged", "true")], &alert));
-        assert!(!matches_api_query(&[("acknowledged", "false")], &alert));
+        assert!(!matches_api_query(&terms(&[("status", "open")]), &alert));
+        assert!(matches_api_query(&terms(&[("status", "closed")]), &alert));
         assert!(matches_api_query(
-            &[("priority", "p1"), ("closedBy", "ann")],
+            &terms(&[("acknowledged", "true")]),
             &alert
         ));
-        assert!(!matches_api_query(&[("acknowledgedBy", "ann")], &alert));
+        assert!(!matches_api_query(
+            &terms(&[("acknowledged", "false")]),
+            &alert
+        ));
+        assert!(matches_api_query(
+            &terms(&[("priority", "p1"), ("closedBy", "ann")]),
+            &alert
+        ));
+        assert!(!matches_api_query(
+            &terms(&[("acknowledgedBy", "ann")]),
+            &alert
+        ));
         // Terms that cannot be evaluated locally do not filter.
-        assert!(matches_api_query(&[("createdAt", "<2025-01-01")], &alert));
-        assert!(matches_api_query(&[("teams", "ops")], &alert));
+        assert!(matches_api_query(
+            &terms(&[("createdAt", "<2025-01-01")]),
+            &alert
+        ));
+        assert!(matches_api_query(&terms(&[("teams", "ops")]), &alert));
     }
 
     #[tokio::test]

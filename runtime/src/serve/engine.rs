@@ -6,7 +6,7 @@ use super::listener::{Cancel, ResyncOutcome, ResyncRun, Resyncer};
 use super::metrics::KindFigures;
 use super::ServeParts;
 use crate::config::Config;
-use crate::mapping::Registry;
+use crate::mapping::Mapping;
 use crate::opsgenie::OpsgenieClient;
 use crate::port::PortClient;
 use crate::sync::{Engine, ResyncStatus, SyncSettings};
@@ -76,7 +76,7 @@ impl ServeParts {
     /// The production wiring: clients from `config`, the engine for resyncs and enrichment.
     pub fn with_engine(
         config: Config,
-        registry: &'static Registry,
+        compiled: Arc<Mapping>,
         version: &str,
     ) -> Result<ServeParts, super::ServeError> {
         let port = PortClient::from_config(&config, version)
@@ -87,10 +87,11 @@ impl ServeParts {
             report_resync_state: false,
             ..SyncSettings::from_config(&config)
         };
-        let engine = Engine::new(registry, opsgenie.clone(), port.clone(), settings);
+        let engine = Engine::new(compiled.clone(), opsgenie.clone(), port.clone(), settings);
         let mut parts = ServeParts::new(
             config,
-            registry,
+            compiled,
+            engine.current(),
             version,
             Arc::new(EngineResync(engine.clone())),
             Arc::new(EngineEnricher(engine)),

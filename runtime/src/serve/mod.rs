@@ -18,7 +18,7 @@ pub mod server;
 pub mod webhook;
 
 use crate::config::{Config, EventListener};
-use crate::mapping::Registry;
+use crate::mapping::{Current, Mapping};
 use crate::opsgenie::OpsgenieClient;
 use crate::port::PortClient;
 use crate::secret::{self, Secret};
@@ -40,7 +40,10 @@ pub const SHUTDOWN_LIMIT: Duration = Duration::from_secs(9);
 /// What `serve` runs with.
 pub struct ServeParts {
     pub config: Config,
-    pub registry: &'static Registry,
+    /// The mapping built into the binary (initialisation creates its blueprints).
+    pub compiled: Arc<Mapping>,
+    /// The mapping in use, which webhook events read; resyncs replace it.
+    pub current: Current,
     /// This binary's version (stored on the integration, part of the User-Agent).
     pub version: String,
     /// The full resync.
@@ -57,14 +60,16 @@ pub struct ServeParts {
 impl ServeParts {
     pub fn new(
         config: Config,
-        registry: &'static Registry,
+        compiled: Arc<Mapping>,
+        current: Current,
         version: &str,
         resyncer: Arc<dyn Resyncer>,
         enricher: Arc<dyn AlertEnricher>,
     ) -> Self {
         ServeParts {
             config,
-            registry,
+            compiled,
+            current,
             version: version.to_owned(),
             resyncer,
             enricher,
@@ -119,7 +124,8 @@ pub struct Service {
 pub async fn start(parts: ServeParts) -> Result<Service, ServeError> {
     let ServeParts {
         config,
-        registry,
+        compiled,
+        current,
         version,
         resyncer,
         enricher,
@@ -160,8 +166,8 @@ pub async fn start(parts: ServeParts) -> Result<Service, ServeError> {
         &identifier,
         &config.integration.kind,
         &version,
-        registry.app_config_json,
-        registry.blueprints_json,
+        &compiled.app_config_json,
+        &compiled.blueprints_json,
         config.initialize_port_resources,
     )
     .map_err(ServeError::Init)?;
@@ -171,7 +177,7 @@ pub async fn start(parts: ServeParts) -> Result<Service, ServeError> {
         let applier = AlertApplier {
             opsgenie: opsgenie.clone(),
             port: port.clone(),
-            registry,
+            mapping: current,
             enricher,
             datasource_prefix: format!("port-ocean/{}/", config.integration.kind),
             datasource_suffix: format!("/{identifier}/exporter"),

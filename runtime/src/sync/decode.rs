@@ -14,15 +14,17 @@ pub fn project(raw: &serde_json::Value, projection: &Projection) -> Value {
         serde_json::Value::Object(object) => {
             let mut map = Map::with_capacity(projection.fields.len());
             for (key, value) in object {
-                if let Some((_, sub)) = projection.fields.iter().find(|(name, _)| name == key) {
-                    map.insert(key.as_str(), project(value, sub));
+                if let Some((name, sub)) =
+                    projection.fields.iter().find(|(name, _)| **name == **key)
+                {
+                    map.insert(name.clone(), project(value, sub));
                 }
             }
             Value::from(map)
         }
         serde_json::Value::Array(items) => items
             .iter()
-            .map(|item| match projection.elements {
+            .map(|item| match &projection.elements {
                 Some(sub) => project(item, sub),
                 None => Value::Null,
             })
@@ -36,27 +38,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const INNER: Projection = Projection {
-        all: false,
-        fields: &[("name", Projection::ALL)],
-        elements: None,
-    };
-    const ITEMS: Projection = Projection {
-        all: false,
-        fields: &[],
-        elements: Some(&INNER),
-    };
-    const ROOT: Projection = Projection {
-        all: false,
-        fields: &[("id", Projection::ALL), ("list", ITEMS)],
-        elements: None,
-    };
+    fn root() -> Projection {
+        let inner = Projection::some(vec![("name", Projection::ALL)], None);
+        let items = Projection::some(vec![], Some(inner));
+        Projection::some(vec![("id", Projection::ALL), ("list", items)], None)
+    }
 
     #[test]
     fn keeps_only_projected_parts() {
         let raw = json!({"id": "a", "skip": {"big": [1, 2, 3]},
                          "list": [{"name": "x", "other": 1}, {"other": 2}]});
-        let projected = project(&raw, &ROOT);
+        let projected = project(&raw, &root());
         let expected = json!({"id": "a", "list": [{"name": "x"}, {}]});
         assert_eq!(projected.to_serde(), expected);
         assert_eq!(project(&raw, &Projection::ALL).to_serde(), raw);

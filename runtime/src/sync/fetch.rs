@@ -20,7 +20,7 @@ const RAW_EXAMPLES: usize = 5;
 
 pub(super) struct ResourceRun<'a> {
     engine: &'a Engine,
-    resource: &'static Resource,
+    resource: &'a Resource,
     enricher: &'a mut Enricher,
     generated: &'a mut Generated,
     /// In a plan: where pages are recorded instead of written.
@@ -32,7 +32,7 @@ pub(super) struct ResourceRun<'a> {
     enrichments: Vec<&'static str>,
     summary: KindSummary,
     /// Fields that produced no value: (field, error) -> count, logged once at the end.
-    notes: BTreeMap<(&'static str, Option<String>), u64>,
+    notes: BTreeMap<(std::sync::Arc<str>, Option<String>), u64>,
     logged_failures: usize,
     /// Entities of this resource so far, to notice an identifier mapped twice.
     seen: HashSet<plan::Key>,
@@ -43,7 +43,7 @@ pub(super) struct ResourceRun<'a> {
 impl<'a> ResourceRun<'a> {
     pub(super) fn new(
         engine: &'a Engine,
-        resource: &'static Resource,
+        resource: &'a Resource,
         enricher: &'a mut Enricher,
         generated: &'a mut Generated,
         plan: Option<&'a mut PlanBook>,
@@ -188,7 +188,7 @@ impl<'a> ResourceRun<'a> {
             if !terms.is_empty() {
                 params.query = Some(terms.join(" AND "));
             }
-            if let Some(expand) = options.expand {
+            if let Some(expand) = &options.expand {
                 params.extra.push(("expand".to_owned(), expand.to_owned()));
             }
         }
@@ -274,7 +274,7 @@ impl<'a> ResourceRun<'a> {
             self.summary.updated += (result.upserted - created) as u64;
             self.summary.upserted += result.upserted as u64;
             self.summary.failed += result.failed as u64;
-            let retried = !engine.registry().create_missing_related_entities;
+            let retried = !engine.mapping().create_missing_related_entities;
             for (blueprint, identifier, reason) in &result.failures {
                 if self.logged_failures < LOGGED_FAILURES {
                     self.logged_failures += 1;
@@ -305,7 +305,7 @@ impl<'a> ResourceRun<'a> {
         for note in notes {
             *self
                 .notes
-                .entry((note.field, note.error.clone()))
+                .entry((note.field.clone(), note.error.clone()))
                 .or_default() += 1;
         }
     }
@@ -326,13 +326,13 @@ impl<'a> ResourceRun<'a> {
             match error {
                 None => tracing::warn!(
                     kind = self.resource.kind,
-                    field,
+                    field = &**field,
                     count,
                     "mapping field produced no value; sent as null"
                 ),
                 Some(error) => tracing::warn!(
                     kind = self.resource.kind,
-                    field,
+                    field = &**field,
                     count,
                     error = %error,
                     "mapping field raised an error; sent as null"

@@ -24,7 +24,7 @@ pub use time::format_iso_millis;
 use crate::config::Config;
 use crate::http::HttpErrorKind;
 use crate::jq::Value;
-use crate::mapping::{Entity, Registry, Resource};
+use crate::mapping::{Current, Entity, Mapping, Resource};
 use crate::opsgenie::{OpsgenieClient, OpsgenieError};
 use crate::port::{PortClient, PortError, UpsertOptions};
 use crate::secret;
@@ -225,18 +225,17 @@ pub struct Engine {
 }
 
 struct Inner {
-    registry: &'static Registry,
+    /// The mapping resyncs and webhook events run; replaced only between them.
+    mapping: Current,
     opsgenie: OpsgenieClient,
     port: PortClient,
     settings: SyncSettings,
-    /// Blueprint -> relation name -> target blueprint, from the compiled blueprints.
-    relation_targets: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl fmt::Debug for Engine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Engine")
-            .field("mapping", &self.inner.registry.source)
+            .field("mapping", &self.mapping().origin)
             .field("settings", &self.inner.settings)
             .finish()
     }
@@ -244,24 +243,30 @@ impl fmt::Debug for Engine {
 
 impl Engine {
     pub fn new(
-        registry: &'static Registry,
+        mapping: Arc<Mapping>,
         opsgenie: OpsgenieClient,
         port: PortClient,
         settings: SyncSettings,
     ) -> Self {
         Engine {
             inner: Arc::new(Inner {
-                registry,
+                mapping: Current::new(mapping),
                 opsgenie,
                 port,
                 settings,
-                relation_targets: reconcile::relation_targets(registry.blueprints_json),
             }),
         }
     }
 
-    pub fn registry(&self) -> &'static Registry {
-        self.inner.registry
+    /// The mapping in use: the one the last resync selected. A caller keeps the returned `Arc`
+    /// for the whole of its work, so a change takes effect between resyncs and events only.
+    pub fn mapping(&self) -> Arc<Mapping> {
+        self.inner.mapping.get()
+    }
+
+    /// The handle webhook work reads the mapping in use through.
+    pub fn current(&self) -> Current {
+        self.inner.mapping.clone()
     }
 
     pub fn opsgenie(&self) -> &OpsgenieClient {
@@ -279,16 +284,17 @@ impl Engine {
     /// The upsert flags of the compiled mapping (`enableMergeEntity`,
     /// `createMissingRelatedEntities`).
     pub fn upsert_options(&self) -> UpsertOptions {
+        let mapping = self.mapping();
         UpsertOptions {
-            merge: self.inner.registry.enable_merge_entity,
-            create_missing_related_entities: self.inner.registry.create_missing_related_entities,
+            merge: mapping.enable_merge_entity,
+            create_missing_related_entities: mapping.create_missing_related_entities,
             extra_query: Vec::new(),
         }
     }
 
     /// A raw Opsgenie object reduced to what `resource` reads, as a jq value.
     pub fn decode(resource: &Resource, raw: &serde_json::Value) -> Value {
-        decode::project(raw, resource.projection)
+        decode::project(raw, &resource.projection)
     }
 
     /// Enrichment fields `resource` needs: those its expressions read, plus `__members` when
@@ -312,13 +318,8 @@ impl Engine {
     /// Enrichment fields any resource of `kind` needs.
     pub fn needed_enrichments(&self, kind: &str) -> Vec<&'static str> {
         let mut fields = Vec::new();
-        for resource in self
-            .inner
-            .registry
-            .resources
-            .iter()
-            .filter(|r| r.kind == kind)
-        {
+        let mapping = self.mapping();
+        for resource in mapping.resources.iter().filter(|r| r.kind == kind) {
             for field in Engine::resource_enrichments(resource) {
                 if !fields.contains(&field) {
                     fields.push(field);
@@ -446,11 +447,7 @@ impl Engine {
             let result = self
                 .inner
                 .port
-                .delete_entities(
-                    blueprint,
-                    &ids,
-                    self.inner.registry.delete_dependent_entities,
-                )
+                .delete_entities(blueprint, &ids, self.mapping().delete_dependent_entities)
                 .await?;
             summary.deleted += result.deleted.len();
             summary.failed += result.failed.len();
@@ -472,9 +469,10 @@ impl Engine {
         let started = Instant::now();
         let start_ms = crate::http::time::now_millis();
         let start_iso = format_iso_millis(start_ms);
+        let mapping = self.mapping();
         tracing::info!(
-            mapping = self.inner.registry.source,
-            resources = self.inner.registry.resources.len(),
+            mapping = %mapping.origin,
+            resources = mapping.resources.len(),
             "resync started"
         );
         let mut errors: Vec<String> = Vec::new();
@@ -489,7 +487,8 @@ impl Engine {
             }
         }
 
-        let mut generated = reconcile::Generated::new(&self.inner.relation_targets);
+        let relation_targets = reconcile::relation_targets(&mapping.blueprints_json);
+        let mut generated = reconcile::Generated::new(&relation_targets);
         let pass = if fatal {
             Pass::default()
         } else {
@@ -559,7 +558,8 @@ impl Engine {
         );
         let mut pass = Pass::default();
         let mut refused = Vec::new();
-        for resource in self.inner.registry.resources {
+        let mapping = self.mapping();
+        for resource in &mapping.resources {
             if cancel.is_cancelled() {
                 pass.aborted = true;
                 break;

@@ -111,11 +111,11 @@ pub(super) struct PageCounts {
 
 impl PlanBook {
     pub(super) fn new(engine: &Engine) -> Self {
-        let registry = engine.registry();
+        let mapping = engine.mapping();
         let mut writers: BTreeMap<&str, usize> = BTreeMap::new();
         let mut computed = false;
-        for resource in registry.resources {
-            match resource.blueprint {
+        for resource in &mapping.resources {
+            match &resource.blueprint {
                 Some(blueprint) => *writers.entry(blueprint).or_default() += 1,
                 None => computed = true,
             }
@@ -128,9 +128,9 @@ impl PlanBook {
                 .collect()
         });
         PlanBook {
-            relation_targets: engine.inner.relation_targets.clone(),
+            relation_targets: super::reconcile::relation_targets(&mapping.blueprints_json),
             shared,
-            merge: registry.enable_merge_entity,
+            merge: mapping.enable_merge_entity,
             ..PlanBook::default()
         }
     }
@@ -339,7 +339,8 @@ impl Engine {
         let started = Instant::now();
         let mut book = PlanBook::new(self);
         book.schemas = self.schemas_in_port().await;
-        let mut generated = Generated::new(&self.inner.relation_targets);
+        let relation_targets = super::reconcile::relation_targets(&self.mapping().blueprints_json);
+        let mut generated = Generated::new(&relation_targets);
         let pass = self
             .run_resources(cancel, &mut generated, Some(&mut book), progress)
             .await;
@@ -383,13 +384,13 @@ impl Engine {
             }
         };
         let mut kinds = pass.kinds;
-        let resources = self.registry().resources;
+        let mapping = self.mapping();
         for (blueprint, plan) in &mut book.blueprints {
             plan.delete.sort();
             // A resync counts deletions under the first resource of the blueprint.
-            let first = kinds.iter_mut().find(|k| {
-                resources.get(k.index).and_then(|r| r.blueprint) == Some(blueprint.as_str())
-            });
+            let first = kinds
+                .iter_mut()
+                .find(|k| mapping.blueprint_of(k.index) == Some(blueprint.as_str()));
             if let Some(kind) = first {
                 kind.deleted = plan.delete.len() as u64;
             }
@@ -410,7 +411,7 @@ impl Engine {
     /// have edited them), the compiled ones where `initializePortResources` would create them.
     async fn schemas_in_port(&self) -> Schemas {
         let compiled: Vec<Value> =
-            serde_json::from_str(self.registry().blueprints_json).unwrap_or_default();
+            serde_json::from_str(&self.mapping().blueprints_json).unwrap_or_default();
         let mut blueprints = Vec::with_capacity(compiled.len());
         for blueprint in compiled {
             let identifier = blueprint["identifier"].as_str().unwrap_or_default();
@@ -436,7 +437,7 @@ impl Engine {
         &self,
         book: &mut PlanBook,
     ) -> Result<(), crate::port::PortError> {
-        if !self.registry().create_missing_related_entities {
+        if !self.mapping().create_missing_related_entities {
             book.targets.clear();
             return Ok(());
         }

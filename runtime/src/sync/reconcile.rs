@@ -82,7 +82,7 @@ impl Generated {
             return;
         };
         for (name, value) in &entity.relations {
-            let Some(target) = relations.get(*name) else {
+            let Some(target) = relations.get(&**name) else {
                 continue;
             };
             let ids: Vec<String> = match value {
@@ -146,7 +146,7 @@ pub(super) async fn find_stale(
     written: u64,
     is_written: &(dyn Fn(&str, &str) -> bool + Sync),
 ) -> Result<Result<StaleSet, String>, SyncError> {
-    let registry = engine.registry();
+    let mapping = engine.mapping();
     let settings = engine.settings();
     let prefix = format!("port-ocean/{}/", settings.integration_type);
     let suffix = format!("/{}/exporter", settings.identifier);
@@ -195,17 +195,17 @@ pub(super) async fn find_stale(
     // entities back in makes the denominator every entity this integration owns.
     let denominator = candidates + written;
     let ratio = stale_count as f64 / denominator.max(1) as f64;
-    if ratio > registry.entity_deletion_threshold {
+    if ratio > mapping.entity_deletion_threshold {
         let why = format!(
             "{stale_count} of {denominator} entities would be deleted ({:.0}%), above \
              entityDeletionThreshold {}",
             ratio * 100.0,
-            registry.entity_deletion_threshold
+            mapping.entity_deletion_threshold
         );
         return Ok(Err(why));
     }
     let mut protected = 0u64;
-    if registry.create_missing_related_entities {
+    if mapping.create_missing_related_entities {
         stale.retain(|(blueprint, identifier)| {
             let keep = generated.is_target(blueprint, identifier);
             protected += u64::from(keep);
@@ -227,7 +227,7 @@ pub(super) async fn delete_stale(
     start_iso: &str,
     kinds: &mut [KindSummary],
 ) -> Result<DeletionOutcome, SyncError> {
-    let registry = engine.registry();
+    let mapping = engine.mapping();
     let written = kinds.iter().map(|kind| kind.upserted).sum();
     let found = find_stale(engine, generated, Some(start_iso), written, &|_, _| false).await?;
     let set = match found {
@@ -246,7 +246,7 @@ pub(super) async fn delete_stale(
     for (blueprint, ids) in ordered {
         let result = engine
             .port()
-            .delete_entities(&blueprint, &ids, registry.delete_dependent_entities)
+            .delete_entities(&blueprint, &ids, mapping.delete_dependent_entities)
             .await;
         match result {
             Ok(result) => {
@@ -255,10 +255,10 @@ pub(super) async fn delete_stale(
                 for (id, why) in result.failed.iter().take(5) {
                     tracing::warn!(blueprint = %blueprint, identifier = %id, reason = %why, "cannot delete a stale entity");
                 }
-                if let Some(kind) = kinds.iter_mut().find(|k| {
-                    registry.resources.get(k.index).and_then(|r| r.blueprint)
-                        == Some(blueprint.as_str())
-                }) {
+                if let Some(kind) = kinds
+                    .iter_mut()
+                    .find(|k| mapping.blueprint_of(k.index) == Some(blueprint.as_str()))
+                {
                     kind.deleted += result.deleted.len() as u64;
                 }
             }
@@ -301,7 +301,7 @@ fn dependency_order(engine: &Engine, stale: Vec<(String, String)>) -> Vec<(Strin
     for (blueprint, id) in stale {
         groups.entry(blueprint).or_default().push(id);
     }
-    let targets = &engine.inner.relation_targets;
+    let targets = &relation_targets(&engine.mapping().blueprints_json);
     // Depth = longest chain of relations pointing into a blueprint; sources (depth 0) first.
     let depth = |blueprint: &str| -> usize {
         let mut depth = 0;
@@ -346,7 +346,7 @@ mod tests {
             icon: None,
             team: None,
             properties: Vec::new(),
-            relations,
+            relations: relations.into_iter().map(|(k, v)| (k.into(), v)).collect(),
         }
     }
 

@@ -28,7 +28,8 @@ pub(super) async fn upsert_refused(
             .or_default()
             .push(entity);
     }
-    let order = targets_first(&engine.inner.relation_targets, by_blueprint.keys());
+    let relation_targets = super::reconcile::relation_targets(&engine.mapping().blueprints_json);
+    let order = targets_first(&relation_targets, by_blueprint.keys());
     let mut recovered = 0usize;
     let mut still_refused = 0usize;
     for blueprint in order {

@@ -1,13 +1,14 @@
-//! Plan → Rust: one module per resource (a function per jq leaf, `select`, `map`, the
-//! decoding projection) and a `REGISTRY` static the runtime drives.
+//! Plan → Rust: one module per resource holding a function per jq leaf, and a `mapping()`
+//! function that builds the runtime's `Mapping` around them (the same structure the runtime
+//! builds around interpreted leaves for a mapping read at run time).
 
 use super::{CodegenError, ModuleGen};
 use crate::check::{Leaf, Plan, ResourcePlan, RulePlan, SearchPlan, ValuePlan};
-use crate::jq::infer::ReadTree;
+use opsgenie_port_jq::Projection;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-/// Texts embedded into the registry besides the code.
+/// Texts embedded into the generated mapping besides the code.
 pub struct Embedded<'a> {
     /// Shown to users as where the mapping came from.
     pub source: &'a str,
@@ -34,41 +35,81 @@ pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> Result<TokenStream, Cod
     let dependents = plan.delete_dependent_entities;
     let missing = plan.create_missing_related_entities;
     let threshold = plan.entity_deletion_threshold;
+    let accessor = compiled_accessor();
     Ok(quote! {
         #statics
         #(#resource_mods)*
 
-        /// The compiled mapping: what `sync`, `serve`, `map` and `plan` run.
-        pub static REGISTRY: ::opsgenie_port_runtime::mapping::Registry =
-            ::opsgenie_port_runtime::mapping::Registry {
-                source: #source,
+        #accessor
+
+        /// The compiled mapping: what `sync`, `serve`, `map` and `plan` run when Port holds
+        /// this same mapping.
+        pub fn mapping() -> ::opsgenie_port_runtime::mapping::Mapping {
+            use ::opsgenie_port_runtime::mapping as m;
+            m::Mapping {
+                origin: m::Origin::Compiled { source: #source },
                 enable_merge_entity: #merge,
                 delete_dependent_entities: #dependents,
                 create_missing_related_entities: #missing,
                 entity_deletion_threshold: #threshold,
-                resources: &[#(#entries),*],
-                blueprints_json: #blueprints,
-                app_config_json: #app_config,
-            };
+                resources: ::std::vec![#(#entries),*],
+                blueprints_json: ::std::string::String::from(#blueprints),
+                app_config_json: ::std::string::String::from(#app_config),
+            }
+        }
     })
+}
+
+/// What `include_mappings!` expands to when the mapping has errors (reported separately), so
+/// that code using `mapping()` gets no follow-on errors.
+pub fn empty_mapping() -> TokenStream {
+    let accessor = compiled_accessor();
+    quote! {
+        #accessor
+
+        pub fn mapping() -> ::opsgenie_port_runtime::mapping::Mapping {
+            use ::opsgenie_port_runtime::mapping as m;
+            m::Mapping {
+                origin: m::Origin::Compiled { source: "" },
+                enable_merge_entity: true,
+                delete_dependent_entities: true,
+                create_missing_related_entities: true,
+                entity_deletion_threshold: 0.9,
+                resources: ::std::vec::Vec::new(),
+                blueprints_json: ::std::string::String::from("[]"),
+                app_config_json: ::std::string::String::from("{}"),
+            }
+        }
+    }
+}
+
+/// `compiled()`: [`generate`]'s `mapping()` built once and shared.
+fn compiled_accessor() -> TokenStream {
+    quote! {
+        /// The compiled mapping, built once.
+        pub fn compiled() -> ::std::sync::Arc<::opsgenie_port_runtime::mapping::Mapping> {
+            static COMPILED: ::std::sync::LazyLock<
+                ::std::sync::Arc<::opsgenie_port_runtime::mapping::Mapping>,
+            > = ::std::sync::LazyLock::new(|| ::std::sync::Arc::new(mapping()));
+            COMPILED.clone()
+        }
+    }
 }
 
 fn resource(
     module: &mut ModuleGen,
     r: &ResourcePlan,
 ) -> Result<(TokenStream, TokenStream), CodegenError> {
-    let rt = quote!(::opsgenie_port_runtime::__private);
-    let mapping = quote!(::opsgenie_port_runtime::mapping);
     let mod_name = format_ident!("r{}", r.index);
     let mut g = ResGen {
         module,
+        mod_name: mod_name.clone(),
         fns: Vec::new(),
-        fields: Vec::new(),
         next: 0,
     };
     let selector = g.leaf(&r.selector)?;
     let identifier = g.value(&r.identifier)?;
-    let blueprint = g.jq(&r.blueprint)?;
+    let blueprint = g.leaf(&r.blueprint)?;
     let title = g.opt(r.title.as_ref())?;
     let icon = g.opt(r.icon.as_ref())?;
     let team = match &r.team {
@@ -80,51 +121,57 @@ fn resource(
     };
     let mut properties = Vec::new();
     for (name, leaf) in &r.properties {
-        let code = g.jq(leaf)?;
-        properties.push(quote!((#name, #code)));
+        let code = g.leaf(leaf)?;
+        properties.push(quote!((::std::sync::Arc::from(#name), #code)));
     }
     let mut relations = Vec::new();
     for (name, v) in &r.relations {
         let code = g.value(v)?;
-        relations.push(quote!((#name, #code)));
+        relations.push(quote!((::std::sync::Arc::from(#name), #code)));
     }
-    let items_entry = match &r.items_to_parse {
+    let items_to_parse = match &r.items_to_parse {
         Some((leaf, name, remove)) => {
-            let f = g.leaf(leaf)?;
+            let items = g.leaf(leaf)?;
             let remove = match remove {
-                Some(path) => quote!(::core::option::Option::Some(&[#(#path),*])),
+                Some(path) => quote!(::core::option::Option::Some(
+                    ::std::vec![#(::std::string::String::from(#path)),*]
+                )),
                 None => quote!(::core::option::Option::None),
             };
-            quote!(::core::option::Option::Some(#mapping::ItemsToParse {
-                items: #mod_name::#f,
-                name: #name,
+            quote!(::core::option::Option::Some(m::ItemsToParse {
+                items: #items,
+                name: ::std::sync::Arc::from(#name),
                 remove_path: #remove,
             }))
         }
         None => quote!(::core::option::Option::None),
     };
-    let ResGen { fns, fields, .. } = g;
-    let projection = projection_tokens(&r.reads);
+    let fns = g.fns;
+    let projection = projection_tokens(&r.reads.projection());
     let index = r.index;
     let kind = &r.kind;
     let blueprint_const = match &r.blueprint_const {
-        Some(b) => quote!(::core::option::Option::Some(#b)),
+        Some(b) => quote!(::core::option::Option::Some(::std::string::String::from(#b))),
         None => quote!(::core::option::Option::None),
     };
-    let enrichments: Vec<&str> = match r.reads.top_fields() {
-        None => ALL_ENRICHMENTS.to_vec(),
-        Some(top) => top.into_iter().filter(|f| f.starts_with("__")).collect(),
-    };
+    let enrichments = r.enrichments();
     let include_members = match r.include_members {
         Some(b) => quote!(::core::option::Option::Some(#b)),
         None => quote!(::core::option::Option::None),
     };
-    let api_query: Vec<TokenStream> = r.api_query.iter().map(|(k, v)| quote!((#k, #v))).collect();
+    let api_query: Vec<TokenStream> = r
+        .api_query
+        .iter()
+        .map(|(k, v)| quote!((::std::string::String::from(#k), ::std::string::String::from(#v))))
+        .collect();
     let expand = match &r.expand {
-        Some(e) => quote!(::core::option::Option::Some(#e)),
+        Some(e) => quote!(::core::option::Option::Some(::std::string::String::from(#e))),
         None => quote!(::core::option::Option::None),
     };
-    let doc = format!(" Resource {} (`kind: {}`).", r.index, r.kind);
+    let doc = format!(
+        " Resource {} (`kind: {}`): one function per jq leaf.",
+        r.index, r.kind
+    );
     let module_tokens = quote! {
         #[doc = #doc]
         pub mod #mod_name {
@@ -132,58 +179,31 @@ fn resource(
             use super::*;
 
             #(#fns)*
-
-            /// `selector.query`: whether the item is synced.
-            pub fn select(item: &#rt::Value) -> ::core::result::Result<bool, ::std::string::String> {
-                #mapping::build::selector(#selector(item))
-            }
-
-            /// The entity this resource makes of one item (the selector is not consulted).
-            pub fn map(item: &#rt::Value) -> #mapping::Mapped {
-                let mut notes: ::std::vec::Vec<#mapping::FieldNote> = ::std::vec::Vec::new();
-                let notes = &mut notes;
-                let identifier = #identifier;
-                let title = #title;
-                let blueprint = #blueprint;
-                let icon = #icon;
-                let team = #team;
-                let properties = ::std::vec![#(#properties),*];
-                let relations = ::std::vec![#(#relations),*];
-                let entity = #mapping::Entity {
-                    identifier,
-                    blueprint,
-                    title,
-                    icon,
-                    team,
-                    properties,
-                    relations,
-                };
-                #mapping::build::finish(entity, ::core::mem::take(notes))
-            }
-
-            /// What of a raw item the expressions read.
-            pub static PROJECTION: #rt::Projection = #projection;
-
-            /// Field names, in evaluation order.
-            pub static FIELDS: &[&str] = &[#(#fields),*];
         }
     };
     let entry = quote! {
-        ::opsgenie_port_runtime::mapping::Resource {
+        m::Resource {
             index: #index,
             kind: #kind,
             blueprint: #blueprint_const,
-            options: #mapping::SelectorOptions {
+            options: m::SelectorOptions {
                 include_members: #include_members,
-                api_query: &[#(#api_query),*],
+                api_query: ::std::vec![#(#api_query),*],
                 expand: #expand,
             },
-            enrichments: &[#(#enrichments),*],
-            projection: &#mod_name::PROJECTION,
-            items_to_parse: #items_entry,
-            select: #mod_name::select,
-            map: #mod_name::map,
-            fields: #mod_name::FIELDS,
+            enrichments: ::std::vec![#(#enrichments),*],
+            projection: #projection,
+            items_to_parse: #items_to_parse,
+            selector: #selector,
+            entity: m::EntityMapping {
+                identifier: #identifier,
+                title: #title,
+                blueprint: #blueprint,
+                icon: #icon,
+                team: #team,
+                properties: ::std::vec![#(#properties),*],
+                relations: ::std::vec![#(#relations),*],
+            },
         }
     };
     Ok((module_tokens, entry))
@@ -192,14 +212,14 @@ fn resource(
 /// Generates the functions of one resource module.
 struct ResGen<'m> {
     module: &'m mut ModuleGen,
+    mod_name: proc_macro2::Ident,
     fns: Vec<TokenStream>,
-    fields: Vec<String>,
     next: usize,
 }
 
 impl ResGen<'_> {
-    /// A function for one leaf; returns its name.
-    fn leaf(&mut self, leaf: &Leaf) -> Result<proc_macro2::Ident, CodegenError> {
+    /// A function for one leaf; returns the `m::Leaf` expression that names it.
+    fn leaf(&mut self, leaf: &Leaf) -> Result<TokenStream, CodegenError> {
         let name = format_ident!("f{}", self.next);
         self.next += 1;
         let f = self.module.first_fn(&name, &leaf.expr)?;
@@ -208,21 +228,15 @@ impl ResGen<'_> {
             #[doc = #doc]
             #f
         });
-        self.fields.push(leaf.field.clone());
-        Ok(name)
-    }
-
-    /// Code for a field's value under Ocean's rule (first output, else null and a note).
-    fn jq(&mut self, leaf: &Leaf) -> Result<TokenStream, CodegenError> {
-        let f = self.leaf(leaf)?;
         let field = &leaf.field;
-        Ok(quote!(::opsgenie_port_runtime::mapping::build::field(notes, #field, #f(item))))
+        let mod_name = &self.mod_name;
+        Ok(quote!(m::Leaf::compiled(#field, #mod_name::#name)))
     }
 
     fn opt(&mut self, leaf: Option<&Leaf>) -> Result<TokenStream, CodegenError> {
         Ok(match leaf {
             Some(l) => {
-                let code = self.jq(l)?;
+                let code = self.leaf(l)?;
                 quote!(::core::option::Option::Some(#code))
             }
             None => quote!(::core::option::Option::None),
@@ -230,16 +244,20 @@ impl ResGen<'_> {
     }
 
     fn value(&mut self, v: &ValuePlan) -> Result<TokenStream, CodegenError> {
-        match v {
-            ValuePlan::Jq(leaf) => self.jq(leaf),
-            ValuePlan::Search(s) => self.search(s),
-        }
+        Ok(match v {
+            ValuePlan::Jq(leaf) => {
+                let code = self.leaf(leaf)?;
+                quote!(m::FieldValue::Jq(#code))
+            }
+            ValuePlan::Search(s) => {
+                let code = self.search(s)?;
+                quote!(m::FieldValue::Search(#code))
+            }
+        })
     }
 
     fn search(&mut self, s: &SearchPlan) -> Result<TokenStream, CodegenError> {
-        let rt = quote!(::opsgenie_port_runtime::__private);
-        let build = quote!(::opsgenie_port_runtime::mapping::build);
-        let combinator = self.jq(&s.combinator)?;
+        let combinator = self.leaf(&s.combinator)?;
         let mut rules = Vec::new();
         for rule in &s.rules {
             rules.push(match rule {
@@ -248,59 +266,43 @@ impl ResGen<'_> {
                     operator,
                     value,
                 } => {
-                    let p = self.jq(property)?;
-                    let o = self.jq(operator)?;
-                    let v = self.jq(value)?;
-                    quote!(#build::object(::std::vec![("property", #p), ("operator", #o), ("value", #v)]))
+                    let p = self.leaf(property)?;
+                    let o = self.leaf(operator)?;
+                    let v = self.leaf(value)?;
+                    quote!(m::SearchRule::Rule { property: #p, operator: #o, value: #v })
                 }
-                RulePlan::Query(inner) => self.search(inner)?,
+                RulePlan::Query(inner) => {
+                    let q = self.search(inner)?;
+                    quote!(m::SearchRule::Query(#q))
+                }
             });
         }
         Ok(quote! {
-            #build::object(::std::vec![
-                ("combinator", #combinator),
-                ("rules", #rt::Value::from(::std::vec![#(#rules),*])),
-            ])
+            m::SearchQuery {
+                combinator: #combinator,
+                rules: ::std::vec![#(#rules),*],
+            }
         })
     }
 }
 
-/// Every enrichment field the runtime knows; all are fetched when a mapping reads the whole item.
-pub const ALL_ENRICHMENTS: &[&str] = &[
-    "__team",
-    "__incidents",
-    "__oncalls",
-    "__impactedServices",
-    "__relatedIncident",
-    "__members",
-    "__currentOncalls",
-];
-
-fn projection_tokens(tree: &ReadTree) -> TokenStream {
+/// A [`Projection`] as the expression that builds it.
+fn projection_tokens(p: &Projection) -> TokenStream {
     let rt = quote!(::opsgenie_port_runtime::__private);
-    if tree.all {
+    if p.all {
         return quote!(#rt::Projection::ALL);
     }
-    let fields: Vec<TokenStream> = tree
-        .fields
-        .iter()
-        .map(|(name, sub)| {
-            let sub = projection_tokens(sub);
-            quote!((#name, #sub))
-        })
-        .collect();
-    let elements = match &tree.elements {
+    let fields = p.fields.iter().map(|(name, sub)| {
+        let name: &str = name;
+        let sub = projection_tokens(sub);
+        quote!((#name, #sub))
+    });
+    let elements = match &p.elements {
         Some(e) => {
             let e = projection_tokens(e);
-            quote!(::core::option::Option::Some(&#e))
+            quote!(::core::option::Option::Some(#e))
         }
         None => quote!(::core::option::Option::None),
     };
-    quote! {
-        #rt::Projection {
-            all: false,
-            fields: &[#(#fields),*],
-            elements: #elements,
-        }
-    }
+    quote!(#rt::Projection::some(::std::vec![#(#fields),*], #elements))
 }

@@ -14,7 +14,7 @@ use crate::jq::ir::*;
 mod control;
 mod mapping;
 mod parts;
-pub use mapping::{generate, Embedded};
+pub use mapping::{empty_mapping, generate, Embedded};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::HashMap;

@@ -18,7 +18,7 @@ resources:
 
 fn main() {
     let raw = opsgenie_port_runtime::jq::parse_json(br#"{"id": "a-1", "message": "m", "status": "open"}"#).unwrap();
-    let mapped = REGISTRY.resources[0].map_raw(&raw);
+    let mapped = mapping().resources[0].map_raw(&raw);
     assert_eq!(mapped.len(), 1);
     assert!(matches!(mapped[0].outcome, opsgenie_port_runtime::mapping::Outcome::Entity(_)));
 }

@@ -7,6 +7,6 @@ mod ocean_2026 {
 }
 
 fn main() {
-    assert_eq!(default_set::REGISTRY.resources.len(), 3);
-    assert_eq!(ocean_2026::REGISTRY.resources.len(), 7);
+    assert_eq!(default_set::mapping().resources.len(), 3);
+    assert_eq!(ocean_2026::mapping().resources.len(), 7);
 }
