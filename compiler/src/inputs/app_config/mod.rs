@@ -6,5 +6,5 @@ mod load;
 pub mod model;
 
 pub use jqtext::JqSource;
-pub use load::{load_app_config, load_app_config_file};
+pub use load::{load_app_config, load_app_config_file, load_app_config_root};
 pub use model::*;
