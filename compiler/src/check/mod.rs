@@ -7,6 +7,7 @@
 //! ([`Stage::Run`]) an error stops only its resource.
 
 mod rules;
+pub mod run;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::inputs::app_config::{

@@ -1,5 +1,6 @@
 //! The port-app-config front end: YAML/JSON with spans → validated [`AppConfig`].
 
+pub mod canonical;
 pub mod jqtext;
 pub mod kinds;
 mod load;
