@@ -22,9 +22,14 @@
 //! | E0312 | invalid blueprint, property or relation identifier |
 //! | E0313 | unknown property format |
 //! | E0320 | source schema outside the supported JSON-Schema subset |
+//!
+//! The jq codes (E01xx) are in [`crate::jq`], the mapping checks (E02xx–E04xx, W000x) in
+//! [`crate::check`]; [`run_time`] says what each code does when a mapping fetched from Port is
+//! compiled at run time.
 
 mod human;
 mod machine;
+pub mod run_time;
 
 pub use human::{render_all_human, render_human, summary_line};
 pub use machine::{render_github, render_json};

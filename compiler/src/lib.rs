@@ -14,6 +14,10 @@
 //! [`diag`] renders diagnostics for build scripts, the CLI and the proc macro; the root
 //! package's `build.rs` ([`compile_dir`]), the `include_mappings!` macro and
 //! `opsgenie-port validate` / `expand` all call the same functions here.
+//!
+//! At run time the binary compiles the mapping Port holds with [`compile_port`] (same loaders,
+//! same checks, run-time severities and a per-resource outcome), fetching first the blueprints
+//! [`mapping_blueprints`] names, and compares mappings with [`canonical_config`].
 #![forbid(unsafe_code)]
 
 pub mod backend;
@@ -26,6 +30,7 @@ pub mod jq;
 pub mod source;
 pub mod suggest;
 
+pub use check::run::{BlockedResource, PortCompiled};
 use diag::{Diagnostic, Diagnostics};
 use proc_macro2::TokenStream;
 use source::SourceMap;
@@ -125,8 +130,38 @@ fn finish(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics, label: &st
     }
 }
 
-/// The port-app-config as JSON (what Port stores as the integration's `config`).
-fn app_config_json(loaded: &inputs::mapdir::MappingDir) -> String {
+/// Compiles the mapping Port holds (`GET /v1/integration/{id}` → `integration.config`) against
+/// Port's blueprint objects (`GET /v1/blueprints/{id}` → `blueprint`), with every check of a
+/// build. `sources`: the Opsgenie schemas as `(kind, JSON text)`, e.g.
+/// [`inputs::mapdir::BUILTIN_SOURCES`]. Diagnostics are located by field path; what blocks is
+/// decided per code by [`diag::run_time`]: an error stops its resource (listed in `blocked`),
+/// an error of the config as a whole leaves no plan.
+pub fn compile_port(
+    config: &serde_json::Value,
+    blueprints: &[serde_json::Value],
+    sources: &[(&str, &str)],
+) -> PortCompiled {
+    check::run::compile_port(config, blueprints, sources)
+}
+
+/// The blueprint identifiers a config's resources name with constant `blueprint` leaves, in
+/// mapping order: what the run time fetches from Port before [`compile_port`]. Relation targets
+/// are not included (the checks do not need them).
+pub fn mapping_blueprints(config: &serde_json::Value) -> Vec<String> {
+    check::run::mapping_blueprints(config)
+}
+
+/// A normalised form of a port-app-config for "is Port's mapping the compiled one?": Ocean's
+/// defaults explicit, aliases folded, key order and `1` vs `1.0` irrelevant, jq leaves after
+/// Ocean's quote rewrite and trimmed (see [`inputs::app_config::canonical`]). `None` when the
+/// config does not load (a diagnostic that blocks at run time, in the config or a resource).
+pub fn canonical_config(config: &serde_json::Value) -> Option<serde_json::Value> {
+    inputs::port::canonical_config(config)
+}
+
+/// The port-app-config as JSON (what Port stores as the integration's `config`), `{}` when
+/// it did not load.
+pub fn app_config_json(loaded: &inputs::mapdir::MappingDir) -> String {
     let Some(config) = &loaded.config else {
         return "{}".into();
     };

@@ -3,6 +3,11 @@
 //! Every file the compiler reads (mapping YAML, blueprints, source schemas) is added to a
 //! [`SourceMap`] once; diagnostics then refer to it through [`Span`]s, byte ranges into the
 //! original text, which the renderers turn into `path:line:col` and snippets.
+//!
+//! A mapping or blueprint fetched from Port's API has no file the user could open: it is
+//! serialised into a virtual file ([`SourceMap::add_port`]) whose regions are named by field
+//! path ([`FieldPath`]), and the renderers show `Port mapping: resources[2].port…` instead of a
+//! line number.
 
 /// Identifies one file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,6 +53,33 @@ struct SourceFile {
     text: String,
     /// Byte offset of the start of every line.
     line_starts: Vec<usize>,
+    /// `Some` for a file serialised from a Port API object: its regions by field path.
+    port: Option<Vec<FieldPath>>,
+}
+
+/// A region of a virtual file serialised from a Port object, named by where it sits in that
+/// object (every value and every key of the JSON document has one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldPath {
+    /// Byte range in the virtual file.
+    pub start: usize,
+    pub end: usize,
+    /// The object: `Port mapping`, `blueprint opsGenieAlert`.
+    pub origin: String,
+    /// Where in it: `resources[2].port.entity.mappings.properties.title`; empty for the
+    /// object itself.
+    pub path: String,
+}
+
+impl FieldPath {
+    /// `origin: path`, or just the origin for the whole object.
+    pub fn location(&self) -> String {
+        if self.path.is_empty() {
+            self.origin.clone()
+        } else {
+            format!("{}: {}", self.origin, self.path)
+        }
+    }
 }
 
 /// All files read during one compilation.
@@ -78,8 +110,55 @@ impl SourceMap {
             path: path.into(),
             text,
             line_starts,
+            port: None,
         });
         id
+    }
+
+    /// Adds a virtual file holding a Port object serialised as JSON; `name` (e.g.
+    /// `Port mapping`) is shown where no field path is known. Name its regions with
+    /// [`SourceMap::set_field_paths`] once the text is parsed.
+    pub fn add_port(&mut self, name: impl Into<String>, text: String) -> FileId {
+        let id = self.add(name, text);
+        self.files[id.0 as usize].port = Some(Vec::new());
+        id
+    }
+
+    /// Names the regions of a virtual Port file (ignored for other files).
+    pub fn set_field_paths(&mut self, id: FileId, paths: Vec<FieldPath>) {
+        if let Some(slot) = self
+            .files
+            .get_mut(id.0 as usize)
+            .and_then(|f| f.port.as_mut())
+        {
+            *slot = paths;
+        }
+    }
+
+    /// Whether the file was serialised from a Port object (no lines a user could look up).
+    pub fn is_port(&self, id: FileId) -> bool {
+        self.file(id).is_some_and(|f| f.port.is_some())
+    }
+
+    /// The innermost named region of a Port file that holds `span` (`None` for other files).
+    pub fn field_path(&self, span: Span) -> Option<&FieldPath> {
+        let paths = self.file(span.file)?.port.as_ref()?;
+        paths
+            .iter()
+            .filter(|p| p.start <= span.start && span.end <= p.end)
+            .min_by_key(|p| p.end - p.start)
+    }
+
+    /// Where a span is, as users see it: `path:line:col`, or a Port field path.
+    pub fn location(&self, span: Span) -> String {
+        if self.is_port(span.file) {
+            return match self.field_path(span) {
+                Some(p) => p.location(),
+                None => self.path(span.file).to_string(),
+            };
+        }
+        let (line, col) = self.line_col(span.file, span.start);
+        format!("{}:{line}:{col}", self.path(span.file))
     }
 
     fn file(&self, id: FileId) -> Option<&SourceFile> {
@@ -175,5 +254,35 @@ mod tests {
         assert_eq!(sm.line_count(f), 2);
         assert_eq!(sm.path(f), "a.yaml");
         assert_eq!(sm.path(FileId(7)), "<unknown>");
+        assert!(!sm.is_port(f));
+        assert_eq!(sm.location(Span::new(f, 5, 6)), "a.yaml:2:2");
+    }
+
+    #[test]
+    fn port_files_are_located_by_the_innermost_field_path() {
+        let mut sm = SourceMap::new();
+        let text = "{\"a\": {\"b\": \".x\"}}".to_string();
+        let f = sm.add_port("integration.config", text);
+        let path = |start, end, path: &str| FieldPath {
+            start,
+            end,
+            origin: "Port mapping".into(),
+            path: path.into(),
+        };
+        // `{"a": {"b": ".x"}}`: the root, `a`'s value, the key `b`, `b`'s value.
+        sm.set_field_paths(
+            f,
+            vec![
+                path(0, 18, ""),
+                path(6, 17, "a"),
+                path(7, 10, "a.b"),
+                path(12, 16, "a.b"),
+            ],
+        );
+        assert!(sm.is_port(f));
+        assert_eq!(sm.location(Span::new(f, 13, 15)), "Port mapping: a.b");
+        assert_eq!(sm.location(Span::new(f, 6, 7)), "Port mapping: a");
+        assert_eq!(sm.location(Span::new(f, 0, 1)), "Port mapping");
+        assert_eq!(sm.location(Span::new(f, 17, 30)), "integration.config");
     }
 }

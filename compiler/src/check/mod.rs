@@ -1,12 +1,19 @@
 //! From a loaded mapping directory to a checked plan: every jq leaf compiled, analysed against
 //! its kind's Opsgenie schema and checked against the target blueprint.
 //!
-//! The checks are small named functions (`check_*`), each reporting its own diagnostic code;
-//! a failed leaf is left out of later checks so one mistake gives one error.
+//! The checks are small named functions (`check_*`, in [`rules`]), each reporting its own
+//! diagnostic code; a failed leaf is left out of later checks so one mistake gives one error.
+//! Each resource is checked on its own ([`check_resources`]), so that at run time
+//! ([`Stage::Run`]) an error stops only its resource.
+
+mod rules;
+pub mod run;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::inputs::app_config::{JqSource, MappingValue, Resource, SearchQuery, SearchRule};
-use crate::inputs::blueprint::{Blueprint, PropType, Relation};
+use crate::inputs::app_config::{
+    AppConfig, JqSource, MappingValue, Resource, SearchQuery, SearchRule,
+};
+use crate::inputs::blueprint::Blueprint;
 use crate::inputs::mapdir::MappingDir;
 mod derived;
 
@@ -15,8 +22,8 @@ pub use derived::ALL_ENRICHMENTS;
 use crate::jq::infer::{analyze, ReadTree, Step};
 use crate::jq::ir::{Expr, ExprKind, Lit};
 use crate::jq::types::{Kinds, Schemas, Ty};
-use crate::source::Span;
 use crate::suggest::did_you_mean;
+use rules::{check_kinds, check_property, check_relation, check_required};
 
 /// One compiled jq leaf.
 #[derive(Debug)]
@@ -81,51 +88,103 @@ pub struct Plan {
     pub entity_deletion_threshold: f64,
 }
 
+impl Plan {
+    /// A plan of `resources` with the config's settings.
+    pub fn new(config: &AppConfig, resources: Vec<ResourcePlan>) -> Plan {
+        Plan {
+            resources,
+            enable_merge_entity: config.enable_merge_entity,
+            delete_dependent_entities: config.delete_dependent_entities,
+            create_missing_related_entities: config.create_missing_related_entities,
+            entity_deletion_threshold: config.entity_deletion_threshold,
+        }
+    }
+}
+
+/// Which compilation the checks are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Build time (build.rs, the macro, `validate`): every error fails the build.
+    Build,
+    /// Run time, for the mapping Port holds: severities from [`crate::diag::run_time`], and an
+    /// error stops only its resource.
+    Run,
+}
+
+/// One resource after the checks.
+#[derive(Debug)]
+pub struct ResourceOutcome {
+    /// Position in `resources`.
+    pub index: usize,
+    /// `None` when an error (at this stage) stops the resource.
+    pub plan: Option<ResourcePlan>,
+    /// Its diagnostics, with the stage's severities.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
 /// Compiles and checks every resource. Returns `None` when there is nothing to generate
 /// (errors are in `diags`).
 pub fn plan(dir: &MappingDir, diags: &mut Diagnostics) -> Option<Plan> {
     let config = dir.config.as_ref()?;
-    let schemas = Schemas {
-        by_kind: &dir.schemas,
-    };
     // A blueprints.json that did not parse already has its error; checking the mapping against
     // an empty set would only add one "not defined" per resource.
     let blueprints_loaded = !diags.iter().any(|d| d.code == "E0002");
     let mut resources = Vec::new();
-    for resource in &config.resources {
-        let mut cx = ResourceCx {
-            kind: &resource.kind,
-            diags: &mut *diags,
-            schemas: &schemas,
-            blueprints: &dir.blueprints,
-            reads: ReadTree::default(),
-            failed: false,
-            blueprints_loaded,
-        };
-        if let Some(p) = cx.resource(resource) {
-            if !cx.failed {
-                resources.push(p);
-            }
-        }
+    for outcome in check_resources(dir, Stage::Build, blueprints_loaded) {
+        diags.extend(outcome.diagnostics);
+        resources.extend(outcome.plan);
     }
     if diags.has_errors() {
         return None;
     }
-    Some(Plan {
-        resources,
-        enable_merge_entity: config.enable_merge_entity,
-        delete_dependent_entities: config.delete_dependent_entities,
-        create_missing_related_entities: config.create_missing_related_entities,
-        entity_deletion_threshold: config.entity_deletion_threshold,
-    })
+    Some(Plan::new(config, resources))
 }
 
-struct ResourceCx<'d, 's, 'a> {
+/// Compiles and checks each loaded resource on its own. `blueprints_loaded`: whether
+/// `dir.blueprints` is the full set (otherwise blueprint names are not checked).
+pub fn check_resources(
+    dir: &MappingDir,
+    stage: Stage,
+    blueprints_loaded: bool,
+) -> Vec<ResourceOutcome> {
+    let Some(config) = dir.config.as_ref() else {
+        return Vec::new();
+    };
+    let schemas = Schemas {
+        by_kind: &dir.schemas,
+    };
+    config
+        .resources
+        .iter()
+        .map(|resource| {
+            let mut cx = ResourceCx {
+                kind: &resource.kind,
+                stage,
+                diags: Diagnostics::new(),
+                schemas: &schemas,
+                blueprints: &dir.blueprints,
+                reads: ReadTree::default(),
+                failed: false,
+                blueprints_loaded,
+            };
+            let plan = cx.resource(resource).filter(|_| !cx.failed);
+            ResourceOutcome {
+                index: resource.index,
+                plan,
+                diagnostics: cx.diags.into_vec(),
+            }
+        })
+        .collect()
+}
+
+struct ResourceCx<'s, 'a> {
     kind: &'a str,
-    diags: &'d mut Diagnostics,
+    stage: Stage,
+    diags: Diagnostics,
     schemas: &'s Schemas<'a>,
     blueprints: &'a [Blueprint],
     reads: ReadTree,
+    /// An error (at this stage) was reported: the resource is not planned.
     failed: bool,
     blueprints_loaded: bool,
 }
@@ -137,7 +196,7 @@ struct Checked<'a> {
     source: JqSource,
 }
 
-impl<'a> ResourceCx<'_, '_, 'a> {
+impl<'a> ResourceCx<'_, 'a> {
     fn resource(&mut self, r: &Resource) -> Option<ResourcePlan> {
         let kind_schema = self.schemas.by_kind.get(&r.kind);
         let root_ty = kind_schema.map_or(Ty::Any, |s| self.schemas.ty(s));
@@ -294,6 +353,10 @@ impl<'a> ResourceCx<'_, '_, 'a> {
     }
 
     fn error(&mut self, d: Diagnostic) {
+        let d = match self.stage {
+            Stage::Build => d,
+            Stage::Run => crate::diag::run_time::for_run_time(d),
+        };
         if d.is_error() {
             self.failed = true;
         }
@@ -304,20 +367,30 @@ impl<'a> ResourceCx<'_, '_, 'a> {
         if let Some(bp) = self.blueprints.iter().find(|b| b.identifier == name) {
             return Some(bp);
         }
-        let help = did_you_mean(name, self.blueprints.iter().map(|b| b.identifier.as_str()))
-            .map(|s| format!("did you mean `{s}`?"))
-            .unwrap_or_else(|| {
-                let known: Vec<&str> = self
-                    .blueprints
-                    .iter()
-                    .map(|b| b.identifier.as_str())
-                    .collect();
-                if known.is_empty() {
-                    "no blueprints are defined in blueprints.json".to_string()
-                } else {
-                    format!("known blueprints: {}", known.join(", "))
-                }
-            });
+        let suggestion = did_you_mean(name, self.blueprints.iter().map(|b| b.identifier.as_str()))
+            .map(|s| format!("did you mean `{s}`?"));
+        if self.stage == Stage::Run {
+            // Only the blueprints the mapping names were fetched: listing them would mislead.
+            self.error(
+                Diagnostic::error("E0300", format!("blueprint `{name}` is not defined"))
+                    .with_primary(src.span, "unknown blueprint")
+                    .with_help_opt(suggestion)
+                    .with_note(format!("Port has no blueprint `{name}`; create it in Port or correct the mapping's `blueprint`")),
+            );
+            return None;
+        }
+        let help = suggestion.unwrap_or_else(|| {
+            let known: Vec<&str> = self
+                .blueprints
+                .iter()
+                .map(|b| b.identifier.as_str())
+                .collect();
+            if known.is_empty() {
+                "no blueprints are defined in blueprints.json".to_string()
+            } else {
+                format!("known blueprints: {}", known.join(", "))
+            }
+        });
         self.error(
             Diagnostic::error("E0300", format!("blueprint `{name}` is not defined"))
                 .with_primary(src.span, "unknown blueprint")
@@ -351,14 +424,28 @@ impl<'a> ResourceCx<'_, '_, 'a> {
         let analysis = analyze(&expr, input, self.schemas, consume);
         for p in &analysis.problems {
             let span = src.span_of(p.span.clone());
+            let note = match self.stage {
+                Stage::Build => format!("fields are checked against the Opsgenie schema of `{}` (mappings/sources/{}.json); declare a field in your mapping directory's sources/{}.json if Opsgenie sends it", self.kind, self.kind, self.kind),
+                Stage::Run => format!("fields are checked against opsgenie-port's Opsgenie schema of `{}`; the mapping still reads the field: its value when Opsgenie sends it, null otherwise", self.kind),
+            };
             let d = match p.not_object {
-                None => Diagnostic::error("E0201", format!("`{}` has no field `{}`", self.kind, p.name))
-                    .with_primary(span, "unknown field")
-                    .with_help_opt(did_you_mean(&p.name, p.candidates.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?")))
-                    .with_note(format!("fields are checked against the Opsgenie schema of `{}` (mappings/sources/{}.json); declare a field in your mapping directory's sources/{}.json if Opsgenie sends it", self.kind, self.kind, self.kind)),
+                None => Diagnostic::error(
+                    "E0201",
+                    format!("`{}` has no field `{}`", self.kind, p.name),
+                )
+                .with_primary(span, "unknown field")
+                .with_help_opt(
+                    did_you_mean(&p.name, p.candidates.iter().map(String::as_str))
+                        .map(|s| format!("did you mean `{s}`?")),
+                )
+                .with_note(note),
                 Some(kinds) => Diagnostic::error(
                     "E0202",
-                    format!("`.{}` indexes a value that is {}, not an object", p.name, kinds.describe()),
+                    format!(
+                        "`.{}` indexes a value that is {}, not an object",
+                        p.name,
+                        kinds.describe()
+                    ),
                 )
                 .with_primary(span, "this fails at run time")
                 .with_note("jq raises an error here, which Port Ocean turns into null"),
@@ -466,205 +553,6 @@ fn label_for(code: &str) -> &'static str {
         "E0103" => "invalid regex",
         "E0104" => "undefined",
         _ => "here",
-    }
-}
-
-/// `check_kinds`: the leaf's static type must be able to be `want` (unknown types pass).
-fn check_kinds(
-    cx: &mut ResourceCx<'_, '_, '_>,
-    c: &Checked<'_>,
-    want: Kinds,
-    code: &'static str,
-    message: &str,
-) {
-    if let Some(kinds) = c.ty.kinds() {
-        let non_null = kinds.minus(Kinds::NULL);
-        if !non_null.is_empty() && !non_null.has(want) {
-            cx.error(
-                Diagnostic::error(code, message.to_string())
-                    .with_primary(c.source.span, format!("this yields {}", kinds.describe())),
-            );
-        }
-    }
-}
-
-/// `check_property`: the property exists on the blueprint, its value's static type fits the
-/// property type, and constant strings are among the enum values.
-fn check_property(
-    cx: &mut ResourceCx<'_, '_, '_>,
-    bp: &Blueprint,
-    name: &str,
-    span: Span,
-    c: &Checked<'_>,
-) {
-    let Some(prop) = bp.property(name) else {
-        // A property whose definition was rejected (already reported) is not "unknown" too.
-        if bp
-            .raw
-            .pointer(&format!("/schema/properties/{name}"))
-            .is_some()
-        {
-            return;
-        }
-        let help = did_you_mean(name, bp.properties.iter().map(|p| p.name.as_str()))
-            .map(|s| format!("did you mean `{s}`?"));
-        cx.error(
-            Diagnostic::error(
-                "E0301",
-                format!("blueprint `{}` has no property `{name}`", bp.identifier),
-            )
-            .with_primary(span, "unknown property")
-            .with_secondary(bp.id_span, "blueprint defined here")
-            .with_help_opt(help),
-        );
-        return;
-    };
-    let want = match prop.ty {
-        PropType::String => Kinds::STRING,
-        PropType::Number => Kinds::NUMBER,
-        PropType::Boolean => Kinds::BOOL,
-        PropType::Array => Kinds::ARRAY,
-        PropType::Object => Kinds::OBJECT,
-    };
-    if let Some(kinds) = c.ty.kinds() {
-        let non_null = kinds.minus(Kinds::NULL);
-        if !non_null.is_empty() && !non_null.has(want) {
-            cx.error(
-                Diagnostic::error(
-                    "E0303",
-                    format!(
-                        "property `{name}` is a {} but this expression yields {}",
-                        prop.ty.as_str(),
-                        non_null.describe()
-                    ),
-                )
-                .with_primary(c.source.span, format!("yields {}", kinds.describe()))
-                .with_secondary(prop.span, format!("`{name}` declared as {} here", prop.ty.as_str()))
-                .with_help("convert the value in jq (e.g. `tostring`, `tonumber`) or change the property type"),
-            );
-        }
-    }
-    let required = prop.required || bp.required.iter().any(|r| r == name);
-    if required && c.ty.kinds().is_some_and(|k| k.has(Kinds::NULL)) {
-        cx.error(
-            Diagnostic::warning("W0002", format!("required property `{name}` may be null"))
-                .with_primary(c.source.span, "can yield null (a missing field, or an error turned into null)")
-                .with_secondary(prop.span, "required here")
-                .with_note("Port rejects an entity whose required property is null; add a default with `// …`"),
-        );
-    }
-    if let (Some(allowed), ExprKind::Lit(Lit::Str(s))) = (&prop.enum_values, &c.leaf.expr.kind) {
-        if !allowed.iter().any(|v| v.as_str() == Some(s)) {
-            let names: Vec<String> = allowed.iter().map(|v| v.to_string()).collect();
-            cx.error(
-                Diagnostic::error(
-                    "E0304",
-                    format!("`\"{s}\"` is not one of the enum values of `{name}`"),
-                )
-                .with_primary(c.source.span, "not in the enum")
-                .with_secondary(prop.span, "enum declared here")
-                .with_help(format!("allowed values: {}", names.join(", "))),
-            );
-        }
-    }
-}
-
-/// `check_relation`: the relation exists; a `many` relation gets an array, a single one a
-/// string (search queries are objects and always allowed).
-fn check_relation(
-    cx: &mut ResourceCx<'_, '_, '_>,
-    bp: &Blueprint,
-    name: &str,
-    span: Span,
-    v: &ValuePlanChecked<'_>,
-) {
-    let Some(rel) = bp.relation(name) else {
-        let help = did_you_mean(name, bp.relations.iter().map(|r| r.name.as_str()))
-            .map(|s| format!("did you mean `{s}`?"));
-        cx.error(
-            Diagnostic::error(
-                "E0302",
-                format!("blueprint `{}` has no relation `{name}`", bp.identifier),
-            )
-            .with_primary(span, "unknown relation")
-            .with_secondary(bp.id_span, "blueprint defined here")
-            .with_help_opt(help),
-        );
-        return;
-    };
-    let ValuePlanChecked::Jq(c) = v else { return };
-    let Some(kinds) = c.ty.kinds() else { return };
-    let non_null = kinds.minus(Kinds::NULL);
-    let want = relation_kinds(rel);
-    // Objects are search queries, which Port resolves; anything else must fit the relation.
-    if !non_null.is_empty() && !non_null.has(want) && !non_null.has(Kinds::OBJECT) {
-        cx.error(
-            Diagnostic::error(
-                "E0308",
-                format!(
-                    "relation `{name}` is {} but this expression yields {}",
-                    if rel.many {
-                        "many (an array of identifiers)"
-                    } else {
-                        "single (one identifier)"
-                    },
-                    non_null.describe()
-                ),
-            )
-            .with_primary(c.source.span, format!("yields {}", kinds.describe()))
-            .with_secondary(rel.span, "relation declared here"),
-        );
-    }
-}
-
-fn relation_kinds(rel: &Relation) -> Kinds {
-    if rel.many {
-        Kinds::ARRAY
-    } else {
-        Kinds::STRING
-    }
-}
-
-/// `check_required`: warn when a required property or relation is not mapped.
-fn check_required(
-    cx: &mut ResourceCx<'_, '_, '_>,
-    bp: &Blueprint,
-    properties: &[(String, Span, JqSource)],
-    relations: &[(String, Span, MappingValue)],
-    at: Span,
-) {
-    for p in &bp.properties {
-        if (p.required || bp.required.contains(&p.name))
-            && !properties.iter().any(|(n, _, _)| *n == p.name)
-        {
-            cx.error(
-                Diagnostic::warning(
-                    "W0001",
-                    format!(
-                        "required property `{}` of `{}` is not mapped",
-                        p.name, bp.identifier
-                    ),
-                )
-                .with_primary(at, "entities of this blueprint")
-                .with_secondary(p.span, "required here")
-                .with_note("Port rejects entities without it"),
-            );
-        }
-    }
-    for r in &bp.relations {
-        if r.required && !relations.iter().any(|(n, _, _)| *n == r.name) {
-            cx.error(
-                Diagnostic::warning(
-                    "W0001",
-                    format!(
-                        "required relation `{}` of `{}` is not mapped",
-                        r.name, bp.identifier
-                    ),
-                )
-                .with_primary(at, "entities of this blueprint")
-                .with_secondary(r.span, "required here"),
-            );
-        }
     }
 }
 

@@ -1,4 +1,8 @@
 //! rustc-style text rendering, without colour.
+//!
+//! Labels in a virtual file serialised from Port (see [`SourceMap::add_port`]) are located by
+//! field path instead of `path:line:col`, and their snippet has no line numbers (the lines are
+//! our serialisation's, not anything the user wrote).
 
 use super::{Diagnostic, Label, Severity};
 use crate::source::{FileId, SourceMap};
@@ -6,6 +10,10 @@ use std::fmt::Write as _;
 
 /// Display width of a tab in snippets (rustc uses 4).
 const TAB_WIDTH: usize = 4;
+/// Gutter width when a snippet from Port has no line numbers to show.
+const PORT_GUTTER: usize = 2;
+/// Indentation of a Port snippet's shallowest line (its JSON indentation is ours, not the user's).
+const PORT_INDENT: usize = 2;
 
 /// Renders one diagnostic with a source snippet, e.g.
 ///
@@ -17,6 +25,16 @@ const TAB_WIDTH: usize = 4;
 ///    |                  ^^^^^^^ unknown field
 ///    |
 ///    = help: did you mean `message`?
+/// ```
+///
+/// or, for a mapping fetched from Port,
+///
+/// ```text
+/// error[E0201]: `alert` has no field `mesage`
+///   --> Port mapping: resources[2].port.entity.mappings.properties.title
+///    |
+///    |   "title": ".mesage",
+///    |             ^^^^^^^ unknown field
 /// ```
 pub fn render_human(d: &Diagnostic, sm: &SourceMap) -> String {
     let mut out = format!("{}[{}]: {}\n", d.severity.as_str(), d.code, d.message);
@@ -32,10 +50,14 @@ pub fn render_human(d: &Diagnostic, sm: &SourceMap) -> String {
     }
     let max_line = labels
         .iter()
+        .filter(|(l, _)| !sm.is_port(l.span.file))
         .map(|(l, _)| sm.line_col(l.span.file, l.span.start).0)
         .max()
         .unwrap_or(0);
-    let width = digits(max_line).max(1);
+    let mut width = digits(max_line).max(1);
+    if labels.iter().any(|(l, _)| sm.is_port(l.span.file)) {
+        width = width.max(PORT_GUTTER);
+    }
     let pad = " ".repeat(width);
 
     for (i, &file) in files.iter().enumerate() {
@@ -49,15 +71,14 @@ pub fn render_human(d: &Diagnostic, sm: &SourceMap) -> String {
             .find(|(_, primary)| *primary)
             .unwrap_or(&in_file[0])
             .0;
-        let (line, col) = sm.line_col(file, anchor.span.start);
         let arrow = if i == 0 && d.primary.is_some() {
             "-->"
         } else {
             ":::"
         };
-        let _ = writeln!(out, "{pad}{arrow} {}:{line}:{col}", sm.path(file));
+        let _ = writeln!(out, "{pad}{arrow} {}", sm.location(anchor.span));
         let _ = writeln!(out, "{pad} |");
-        render_snippet(&mut out, sm, file, &in_file, width);
+        render_snippet(&mut out, sm, file, &in_file, width, anchor);
     }
 
     if !d.help.is_empty() || !d.notes.is_empty() {
@@ -128,45 +149,36 @@ fn render_snippet(
     file: FileId,
     labels: &[(&Label, bool)],
     width: usize,
+    anchor: &Label,
 ) {
     let pad = " ".repeat(width);
+    let port = sm.is_port(file);
+    let anchor_at = port.then(|| sm.location(anchor.span));
     let mut underlines: Vec<Underline> = Vec::new();
     for &(label, primary) in labels {
-        let (line, col) = sm.line_col(file, label.span.start);
-        let (end_line, end_col) = sm.line_col(file, label.span.end);
-        let text = sm.line_text(file, line);
-        let chars: Vec<char> = text.chars().collect();
-        let start_char = col - 1;
-        let end_char = if end_line == line {
-            (end_col - 1).max(start_char)
-        } else {
-            chars.len()
-        };
-        let from = display_width(&chars[..start_char.min(chars.len())]);
-        let mut to = display_width(&chars[..end_char.min(chars.len())]);
-        if to <= from {
-            to = from + 1; // empty spans and spans at end of line get one marker
+        let mut u = underline(sm, label, primary);
+        // Another field of the same Port object: say which, as there is no line number.
+        if let Some(at) = &anchor_at {
+            let here = sm.location(label.span);
+            if &here != at {
+                u.message = join(&u.message, &format!("({here})"));
+            }
         }
-        let mut message = label.message.clone();
-        // A multi-line span is underlined on its first line only; say where it ends.
-        // (A span ending at column 1 of the next line is really a whole-line span.)
-        if end_line > line && !(end_line == line + 1 && end_col == 1) {
-            let more = format!("(continues to line {end_line})");
-            message = if message.is_empty() {
-                more
-            } else {
-                format!("{message} {more}")
-            };
-        }
-        underlines.push(Underline {
-            line,
-            from,
-            to,
-            primary,
-            message,
-        });
+        underlines.push(u);
     }
     underlines.sort_by_key(|u| (u.line, !u.primary, u.from));
+
+    // Port snippets: the common indentation is replaced by a small fixed one.
+    let shift = |col: usize, dedent: usize| col.saturating_sub(dedent) + PORT_INDENT;
+    let dedent = if port {
+        underlines
+            .iter()
+            .map(|u| leading_width(sm.line_text(file, u.line)))
+            .min()
+            .unwrap_or(0)
+    } else {
+        0
+    };
 
     let mut previous_line: Option<usize> = None;
     for u in &underlines {
@@ -177,21 +189,104 @@ fn render_snippet(
                 }
             }
             let text = expand_tabs(sm.line_text(file, u.line));
-            let _ = writeln!(out, "{:>width$} | {}", u.line, text.trim_end());
+            if port {
+                let shown: String = text.chars().skip(dedent).collect();
+                let indent = " ".repeat(PORT_INDENT);
+                let _ = writeln!(out, "{pad} | {indent}{}", shown.trim_end());
+            } else {
+                let _ = writeln!(out, "{:>width$} | {}", u.line, text.trim_end());
+            }
         }
-        let marker = if u.primary { '^' } else { '-' };
-        let mut row = format!(
-            "{pad} | {}{}",
-            " ".repeat(u.from),
-            marker.to_string().repeat(u.to - u.from)
+        let (from, to) = if port {
+            (shift(u.from, dedent), shift(u.to, dedent))
+        } else {
+            (u.from, u.to)
+        };
+        let _ = writeln!(
+            out,
+            "{pad} | {}",
+            marker_row(from, to, u.primary, &u.message)
         );
-        if !u.message.is_empty() {
-            row.push(' ');
-            row.push_str(&u.message);
-        }
-        let _ = writeln!(out, "{row}");
         previous_line = Some(u.line);
     }
+}
+
+/// Where a label's underline goes: display columns on the label's first line.
+fn underline(sm: &SourceMap, label: &Label, primary: bool) -> Underline {
+    let file = label.span.file;
+    let (line, col) = sm.line_col(file, label.span.start);
+    let (end_line, end_col) = sm.line_col(file, label.span.end);
+    let text = sm.line_text(file, line);
+    let chars: Vec<char> = text.chars().collect();
+    let start_char = col - 1;
+    let end_char = if end_line == line {
+        (end_col - 1).max(start_char)
+    } else {
+        chars.len()
+    };
+    let from = display_width(&chars[..start_char.min(chars.len())]);
+    let mut to = display_width(&chars[..end_char.min(chars.len())]);
+    if to <= from {
+        to = from + 1; // empty spans and spans at end of line get one marker
+    }
+    let mut message = label.message.clone();
+    // A multi-line span is underlined on its first line only; say where it ends.
+    // (A span ending at column 1 of the next line is really a whole-line span; the line
+    // numbers of a Port file mean nothing to the user.)
+    if end_line > line && !(end_line == line + 1 && end_col == 1) && !sm.is_port(file) {
+        message = join(&message, &format!("(continues to line {end_line})"));
+    }
+    Underline {
+        line,
+        from,
+        to,
+        primary,
+        message,
+    }
+}
+
+fn marker_row(from: usize, to: usize, primary: bool, message: &str) -> String {
+    let marker = if primary { '^' } else { '-' };
+    let mut row = format!(
+        "{}{}",
+        " ".repeat(from),
+        marker.to_string().repeat(to - from)
+    );
+    if !message.is_empty() {
+        row.push(' ');
+        row.push_str(message);
+    }
+    row
+}
+
+/// The primary label of a diagnostic located in a Port file, as two lines (the JSON line,
+/// dedented, and its underline), for renderers that cannot point into a file.
+pub(super) fn port_excerpt(d: &Diagnostic, sm: &SourceMap) -> Option<String> {
+    let label = d.primary.as_ref().filter(|l| sm.is_port(l.span.file))?;
+    let u = underline(sm, label, true);
+    let text = expand_tabs(sm.line_text(label.span.file, u.line));
+    let dedent = leading_width(&text);
+    let shown: String = text.chars().skip(dedent).collect();
+    let (from, to) = (u.from.saturating_sub(dedent), u.to.saturating_sub(dedent));
+    Some(format!(
+        "{}\n{}",
+        shown.trim_end(),
+        marker_row(from, to, true, &u.message)
+    ))
+}
+
+fn join(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a} {b}")
+    }
+}
+
+/// Display width of a line's leading whitespace (tabs already expanded or counted as 4).
+fn leading_width(text: &str) -> usize {
+    let chars: Vec<char> = text.chars().take_while(|c| c.is_whitespace()).collect();
+    display_width(&chars)
 }
 
 fn display_width(chars: &[char]) -> usize {

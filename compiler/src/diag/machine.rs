@@ -1,4 +1,8 @@
 //! Machine-readable renderers: JSON lines and GitHub Actions workflow commands.
+//!
+//! A diagnostic located in a mapping or blueprint fetched from Port has no file: it gets its
+//! field path instead (`origin`/`path` in JSON, the annotation's title on GitHub) and the
+//! excerpt it points at.
 
 use super::Diagnostic;
 use crate::source::SourceMap;
@@ -15,6 +19,9 @@ struct Location<'a> {
 
 fn locate<'a>(d: &Diagnostic, sm: &'a SourceMap) -> Option<Location<'a>> {
     let span = d.primary.as_ref()?.span;
+    if sm.is_port(span.file) {
+        return None;
+    }
     let (line, column) = sm.line_col(span.file, span.start);
     let (end_line, end_column) = if span.end > span.start {
         // The last char of the span, so that the end column is inclusive.
@@ -36,9 +43,30 @@ fn locate<'a>(d: &Diagnostic, sm: &'a SourceMap) -> Option<Location<'a>> {
     })
 }
 
+/// Where a diagnostic located in a Port object points: its field path and the text there.
+struct PortLocation<'a> {
+    origin: &'a str,
+    path: &'a str,
+    /// The text under the primary span, as serialised (JSON escapes included).
+    excerpt: &'a str,
+}
+
+fn locate_port<'a>(d: &Diagnostic, sm: &'a SourceMap) -> Option<PortLocation<'a>> {
+    let span = d.primary.as_ref()?.span;
+    let at = sm.field_path(span)?;
+    Some(PortLocation {
+        origin: &at.origin,
+        path: &at.path,
+        excerpt: sm.text(span.file).get(span.start..span.end).unwrap_or(""),
+    })
+}
+
 /// One JSON object per line:
 /// `{"code","severity","message","file","line","column","endLine","endColumn","help":[..],"notes":[..]}`.
 /// Location fields are `null` for diagnostics without a span; `endColumn` is inclusive.
+/// A diagnostic located in a Port object has `null` file fields and, in addition,
+/// `"origin"` (`Port mapping`, `blueprint opsGenieAlert`), `"path"` (the field path in it) and
+/// `"excerpt"` (the text underlined).
 pub fn render_json(ds: &[Diagnostic], sm: &SourceMap) -> String {
     let mut out = String::new();
     for d in ds {
@@ -62,6 +90,11 @@ pub fn render_json(ds: &[Diagnostic], sm: &SourceMap) -> String {
         obj.insert("endColumn".into(), num(|l| l.end_column));
         obj.insert("help".into(), d.help.clone().into());
         obj.insert("notes".into(), d.notes.clone().into());
+        if let Some(p) = locate_port(d, sm) {
+            obj.insert("origin".into(), p.origin.into());
+            obj.insert("path".into(), p.path.into());
+            obj.insert("excerpt".into(), p.excerpt.into());
+        }
         out.push_str(&serde_json::Value::Object(obj).to_string());
         out.push('\n');
     }
@@ -70,7 +103,10 @@ pub fn render_json(ds: &[Diagnostic], sm: &SourceMap) -> String {
 
 /// GitHub Actions annotations, one per line:
 /// `::error file=F,line=L,col=C,endLine=..,endColumn=..,title=E0201::message`.
-/// Help and notes follow the message on extra (escaped) lines.
+/// Help and notes follow the message on extra (escaped) lines. A diagnostic located in a Port
+/// object has no file: its title names the field path
+/// (`title=E0201 at Port mapping: resources[2]…`) and the message is followed by the JSON line
+/// with the offending part underlined.
 pub fn render_github(ds: &[Diagnostic], sm: &SourceMap) -> String {
     let mut out = String::new();
     for d in ds {
@@ -82,8 +118,18 @@ pub fn render_github(ds: &[Diagnostic], sm: &SourceMap) -> String {
             props.push(format!("endLine={}", l.end_line));
             props.push(format!("endColumn={}", l.end_column));
         }
-        props.push(format!("title={}", escape_property(d.code)));
         let mut message = d.message.clone();
+        match d.primary.as_ref().filter(|p| sm.is_port(p.span.file)) {
+            Some(p) => {
+                let title = format!("{} at {}", d.code, sm.location(p.span));
+                props.push(format!("title={}", escape_property(&title)));
+                if let Some(excerpt) = super::human::port_excerpt(d, sm) {
+                    message.push('\n');
+                    message.push_str(&excerpt);
+                }
+            }
+            None => props.push(format!("title={}", escape_property(d.code))),
+        }
         for note in &d.notes {
             message.push_str("\nnote: ");
             message.push_str(note);

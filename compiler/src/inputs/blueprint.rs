@@ -126,9 +126,17 @@ pub fn load_blueprints(
     let Some(root) = parse_json(sm, file, diags) else {
         return Vec::new();
     };
+    let blueprints = blueprints_from_root(&root, diags);
+    check_relation_targets(&blueprints, diags);
+    blueprints
+}
+
+/// The blueprints of a parsed document (a list of blueprint objects, or one), each checked on
+/// its own; relation targets are not checked (see [`check_relation_targets`]).
+pub fn blueprints_from_root(root: &Node, diags: &mut Diagnostics) -> Vec<Blueprint> {
     let items: Vec<&Node> = match (&root.as_seq(), root.as_map()) {
         (Some(items), _) => items.iter().collect(),
-        (None, Some(_)) => vec![&root],
+        (None, Some(_)) => vec![root],
         _ => {
             diags.push(
                 Diagnostic::error(
@@ -161,7 +169,6 @@ pub fn load_blueprints(
         }
         blueprints.push(bp);
     }
-    check_relation_targets(&blueprints, diags);
     blueprints
 }
 

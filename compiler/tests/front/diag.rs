@@ -174,3 +174,58 @@ fn github_annotations_escape_data_and_properties() {
          ::warning title=E0009::no resources\n"
     );
 }
+
+/// A virtual file serialised from Port: the object `{"a": {"b": "x + .mesage"}}` with its
+/// field paths named by hand (`compile_port` names them from the parsed JSON).
+fn port_map() -> (SourceMap, FileId) {
+    use opsgenie_port_compiler::source::FieldPath;
+    let mut sm = SourceMap::new();
+    let text = "{\n  \"a\": {\n    \"b\": \"x + .mesage\"\n  }\n}".to_string();
+    let f = sm.add_port("Port mapping", text);
+    let region = |sm: &SourceMap, needle: &str, path: &str| {
+        let s = find(sm, f, needle);
+        FieldPath {
+            start: s.start,
+            end: s.end,
+            origin: "Port mapping".into(),
+            path: path.into(),
+        }
+    };
+    let paths = vec![
+        region(&sm, "{\n  \"a\": {\n    \"b\": \"x + .mesage\"\n  }\n}", ""),
+        region(&sm, "{\n    \"b\": \"x + .mesage\"\n  }", "a"),
+        region(&sm, "\"x + .mesage\"", "a.b"),
+    ];
+    sm.set_field_paths(f, paths);
+    (sm, f)
+}
+
+#[test]
+fn port_files_render_field_paths_without_line_numbers() {
+    let (sm, f) = port_map();
+    let d = Diagnostic::warning("E0201", "`alert` has no field `mesage`")
+        .with_primary(find(&sm, f, ".mesage"), "unknown field")
+        .with_secondary(find(&sm, f, "{\n    \"b\""), "in here");
+    let expected = "\
+warning[E0201]: `alert` has no field `mesage`
+  --> Port mapping: a.b
+   |
+   |   \"a\": {
+   |        - in here (Port mapping: a)
+   |     \"b\": \"x + .mesage\"
+   |               ^^^^^^^ unknown field
+";
+    assert_eq!(render_human(&d, &sm), expected);
+
+    let json: serde_json::Value =
+        serde_json::from_str(render_json(std::slice::from_ref(&d), &sm).trim()).unwrap();
+    assert_eq!(
+        (&json["origin"], &json["path"], &json["excerpt"]),
+        (&"Port mapping".into(), &"a.b".into(), &".mesage".into())
+    );
+    assert!(json["file"].is_null() && json["line"].is_null());
+    assert_eq!(
+        render_github(&[d], &sm),
+        "::warning title=E0201 at Port mapping%3A a.b::`alert` has no field `mesage`%0A\"b\": \"x + .mesage\"%0A          ^^^^^^^ unknown field\n"
+    );
+}

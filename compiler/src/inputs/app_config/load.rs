@@ -45,8 +45,18 @@ pub fn load_app_config_file(
             Err(()) => return None,
         }
     };
+    load_app_config_root(&root, file, diags)
+}
+
+/// As [`load_app_config`], for a document already parsed (e.g. Port's JSON, see
+/// [`crate::inputs::port`]).
+pub fn load_app_config_root(
+    root: &Node,
+    file: FileId,
+    diags: &mut Diagnostics,
+) -> Option<AppConfig> {
     let mut cx = Cx { diags };
-    cx.app_config(&root, file)
+    cx.app_config(root, file)
 }
 
 const TOP_KEYS: &[&str] = &[
