@@ -1,36 +1,16 @@
 //! Diagnostics: UI-agnostic records (code, message, labelled spans, help) collected while
 //! compiling, and their renderers (rustc-style text, JSON lines, GitHub annotations).
 //!
-//! Codes of the loading front end:
-//!
-//! | code  | meaning |
-//! |-------|---------|
-//! | E0001 | YAML syntax error (or several documents in one file) |
-//! | E0002 | JSON syntax error |
-//! | E0003 | unknown key (config, kind-specific selector options, schema keywords) |
-//! | E0004 | missing required key |
-//! | E0005 | wrong type or value (e.g. a YAML boolean as a jq leaf, threshold outside 0..1) |
-//! | E0006 | duplicate key (or two spellings of one field) |
-//! | E0007 | `file://` value (Ocean's GitOps-only feature) |
-//! | E0008 | missing or unreadable input file |
-//! | E0009 | warning: no resources |
-//! | E0010 | warning: several port-app-config files |
-//! | E0200 | unknown kind |
-//! | E0305 | relation target blueprint not loaded |
-//! | E0310 | unknown property type |
-//! | E0311 | duplicate blueprint identifier |
-//! | E0312 | invalid blueprint, property or relation identifier |
-//! | E0313 | unknown property format |
-//! | E0320 | source schema outside the supported JSON-Schema subset |
-//!
-//! The jq codes (E01xx) are in [`crate::jq`], the mapping checks (E02xx–E04xx, W000x) in
-//! [`crate::check`]; [`run_time`] says what each code does when a mapping fetched from Port is
-//! compiled at run time.
+//! Every code, with what it means, how to fix it and what it does at run time, is in the one
+//! table [`codes::CODES`] (`opsgenie-port validate --explain CODE`); [`run_time`] applies its
+//! run-time column to a mapping fetched from Port.
 
+pub mod codes;
 mod human;
 mod machine;
 pub mod run_time;
 
+pub use codes::explain;
 pub use human::{render_all_human, render_human, summary_line};
 pub use machine::{render_github, render_json};
 

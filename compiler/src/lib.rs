@@ -58,26 +58,57 @@ impl Compiled {
     }
 }
 
-/// Loads, checks and (when clean) generates code for the mapping directory `dir`. Source
-/// schemas come from `default_sources`, overridden per kind by `dir/sources/`.
-pub fn compile_dir(dir: &Path, default_sources: &Path) -> Compiled {
-    let mut diags = Diagnostics::new();
-    let loaded = inputs::mapdir::load_mapping_dir(dir, default_sources, &mut diags);
-    let label = dir.display().to_string();
-    finish(loaded, diags, &label)
+/// A mapping directory loaded and checked: what both back ends start from.
+pub struct Checked {
+    /// The checked plan; `None` when there are errors.
+    pub plan: Option<check::Plan>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub sm: SourceMap,
+    /// Every file and directory read, for `cargo::rerun-if-changed`.
+    pub inputs: Vec<PathBuf>,
+    /// The blueprints as a JSON array, and the port-app-config as JSON (Port's shapes).
+    pub blueprints_json: String,
+    pub app_config_json: String,
+    /// `(kind, JSON text)` of the Opsgenie schemas the leaves were checked against.
+    pub schema_texts: Vec<(String, String)>,
 }
 
-/// [`compile_dir`] with the Opsgenie schemas compiled into this crate (for binaries that check
-/// mappings anywhere, e.g. `opsgenie-port validate`).
-pub fn compile_dir_builtin(dir: &Path) -> Compiled {
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// All diagnostics rendered for a terminal (rustc style, no colour).
+    pub fn render_human(&self) -> String {
+        diag::render_all_human(&self.diagnostics, &self.sm)
+    }
+}
+
+/// Loads and checks `dir` with the Opsgenie schemas compiled into this crate (overridden per
+/// kind by `dir/sources/`): `opsgenie-port validate` and `map --mapping`.
+pub fn check_dir_builtin(dir: &Path) -> Checked {
     let mut diags = Diagnostics::new();
     let loaded = inputs::mapdir::load_mapping_dir_with(
         dir,
         inputs::mapdir::DefaultSources::Embedded(inputs::mapdir::BUILTIN_SOURCES),
         &mut diags,
     );
+    checked(loaded, diags)
+}
+
+/// Loads, checks and (when clean) generates code for the mapping directory `dir`. Source
+/// schemas come from `default_sources`, overridden per kind by `dir/sources/`.
+pub fn compile_dir(dir: &Path, default_sources: &Path) -> Compiled {
+    let mut diags = Diagnostics::new();
+    let loaded = inputs::mapdir::load_mapping_dir(dir, default_sources, &mut diags);
     let label = dir.display().to_string();
-    finish(loaded, diags, &label)
+    generate(checked(loaded, diags), &label)
+}
+
+/// [`compile_dir`] with the Opsgenie schemas compiled into this crate.
+pub fn compile_dir_builtin(dir: &Path) -> Compiled {
+    let label = dir.display().to_string();
+    generate(check_dir_builtin(dir), &label)
 }
 
 /// Like [`compile_dir`] for mapping texts given directly (the proc macro's inline form).
@@ -89,32 +120,48 @@ pub fn compile_texts(
     let mut diags = Diagnostics::new();
     let loaded =
         inputs::mapdir::load_mapping_texts(config, blueprints, default_sources, &mut diags);
-    finish(loaded, diags, "inline")
+    generate(checked(loaded, diags), "inline")
 }
 
-fn finish(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics, label: &str) -> Compiled {
-    let mut tokens = None;
+fn checked(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics) -> Checked {
     // Mapping checks run even after loading errors, so one run reports everything.
     let plan = check::plan(&loaded, &mut diags);
-    if !diags.has_errors() {
-        if let Some(plan) = plan {
-            let blueprints: Vec<serde_json::Value> =
-                loaded.blueprints.iter().map(|b| b.raw.clone()).collect();
-            let blueprints_json =
-                serde_json::to_string(&blueprints).unwrap_or_else(|_| "[]".into());
-            let app_config_json = app_config_json(&loaded);
-            let embedded = backend::codegen::Embedded {
-                source: label,
-                blueprints_json: &blueprints_json,
-                app_config_json: &app_config_json,
-            };
-            match backend::codegen::generate(&plan, &embedded) {
-                Ok(t) => tokens = Some(t),
-                Err(e) => diags.push(Diagnostic::error(
-                    "E0102",
-                    format!("cannot generate code: {}", e.message),
-                )),
-            }
+    let plan = plan.filter(|_| !diags.has_errors());
+    let blueprints: Vec<serde_json::Value> =
+        loaded.blueprints.iter().map(|b| b.raw.clone()).collect();
+    Checked {
+        plan,
+        blueprints_json: serde_json::to_string(&blueprints).unwrap_or_else(|_| "[]".into()),
+        app_config_json: app_config_json(&loaded),
+        schema_texts: loaded.schema_texts.into_iter().collect(),
+        diagnostics: diags.into_vec(),
+        sm: loaded.sm,
+        inputs: loaded.inputs,
+    }
+}
+
+/// The code generator's back end on a checked directory.
+fn generate(checked: Checked, label: &str) -> Compiled {
+    let mut diagnostics = checked.diagnostics;
+    let mut tokens = None;
+    if let Some(plan) = &checked.plan {
+        let sources: Vec<(&str, &str)> = checked
+            .schema_texts
+            .iter()
+            .map(|(kind, text)| (kind.as_str(), text.as_str()))
+            .collect();
+        let embedded = backend::codegen::Embedded {
+            source: label,
+            blueprints_json: &checked.blueprints_json,
+            app_config_json: &checked.app_config_json,
+            sources: &sources,
+        };
+        match backend::codegen::generate(plan, &embedded) {
+            Ok(t) => tokens = Some(t),
+            Err(e) => diagnostics.push(Diagnostic::error(
+                "E0102",
+                format!("cannot generate code: {}", e.message),
+            )),
         }
     }
     let code = tokens
@@ -124,9 +171,9 @@ fn finish(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics, label: &st
     Compiled {
         code,
         tokens,
-        diagnostics: diags.into_vec(),
-        sm: loaded.sm,
-        inputs: loaded.inputs,
+        diagnostics,
+        sm: checked.sm,
+        inputs: checked.inputs,
     }
 }
 

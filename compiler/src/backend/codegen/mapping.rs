@@ -14,6 +14,9 @@ pub struct Embedded<'a> {
     pub source: &'a str,
     pub blueprints_json: &'a str,
     pub app_config_json: &'a str,
+    /// `(kind, JSON text)` of the Opsgenie schemas the mapping was checked against, for
+    /// checking a mapping read at run time the same way.
+    pub sources: &'a [(&'a str, &'a str)],
 }
 
 /// Generates the module for a whole plan.
@@ -36,9 +39,14 @@ pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> Result<TokenStream, Cod
     let missing = plan.create_missing_related_entities;
     let threshold = plan.entity_deletion_threshold;
     let accessor = compiled_accessor();
+    let source_kinds = embedded.sources.iter().map(|(kind, _)| kind);
+    let source_texts = embedded.sources.iter().map(|(_, text)| text);
     Ok(quote! {
         #statics
         #(#resource_mods)*
+
+        /// The Opsgenie schemas `(kind, JSON)` this mapping was checked against.
+        pub static SOURCES: &[(&str, &str)] = &[#((#source_kinds, #source_texts)),*];
 
         #accessor
 
@@ -66,6 +74,8 @@ pub fn empty_mapping() -> TokenStream {
     let accessor = compiled_accessor();
     quote! {
         #accessor
+
+        pub static SOURCES: &[(&str, &str)] = &[];
 
         pub fn mapping() -> ::opsgenie_port_runtime::mapping::Mapping {
             use ::opsgenie_port_runtime::mapping as m;
