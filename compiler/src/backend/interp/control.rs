@@ -11,7 +11,7 @@
 
 use super::eval::{catch, nest};
 use super::prepare::{
-    arith_fn, AnyAllNode, FoldNode, KeyedFn, Node, RegexNode, RegexSource, Step, Steps, UpdateNode,
+    math_fn, AnyAllNode, FoldNode, KeyedFn, Node, RegexNode, RegexSource, Step, Steps, UpdateNode,
 };
 use super::{break_out_of_closure, Cont, Env, Flow, Jump};
 use crate::jq::ir::{RegexOp, UpdateMode};
@@ -334,7 +334,7 @@ fn modify(u: &UpdateNode, steps: &[PathKey], input: &Value, env: &mut Env) -> R<
 fn combine(mode: UpdateMode, steps: &[PathKey], input: &Value, rhs: &Value) -> R<Value> {
     rt::update_path(input.clone(), steps, &mut |old| {
         Ok(Some(match mode {
-            UpdateMode::Arith(op) => arith_fn(op)(&old, rhs)?,
+            UpdateMode::Arith(op) => math_fn(op)(&old, rhs)?,
             UpdateMode::Alt if rt::truthy(&old) => old,
             // (`Modify` never gets here: it has its own function.)
             UpdateMode::Alt | UpdateMode::Assign | UpdateMode::Modify => rhs.clone(),

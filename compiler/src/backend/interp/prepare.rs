@@ -2,15 +2,16 @@
 //! become field lookups, constant regexes are compiled, number literals built, `break`s checked
 //! against their labels) is decided here, so evaluation only looks things up.
 //!
-//! Written by hand because it mirrors codegen's decisions one by one; each is commented with
-//! the codegen branch it follows. Variables keep their `VarId` number as slot; labels, and the
-//! early exits of `first`, `limit`, `isempty` and `any`/`all`, get jump numbers (0 is the
-//! caller's, [`super::HALT`]).
+//! Written by hand because it mirrors codegen's decisions one by one (the comments name the
+//! codegen branch where it matters). Each `VarId` gets a slot, numbered densely (ids are unique
+//! per program, so one slot per id is enough); labels, and the early exits of `first`, `limit`,
+//! `isempty` and `any`/`all`, get jump numbers (0 is the caller's, [`super::HALT`]).
 
 use super::break_out_of_closure;
 use crate::jq::builtins::Imp;
 use crate::jq::ir::*;
 use opsgenie_port_jq::{self as rt, Error, Number, PathKey, Regex, Value, R};
+use std::collections::HashMap;
 
 pub(super) type MathFn = fn(&Value, &Value) -> R<Value>;
 pub(super) type CmpFn = fn(&Value, &Value) -> bool;
@@ -202,7 +203,7 @@ pub(super) struct Prepared {
 
 pub(super) fn prepare(expr: &Expr) -> Prepared {
     let mut p = Prep {
-        slots: 0,
+        slots: HashMap::new(),
         next_jump: super::HALT + 1,
         labels: Vec::new(),
         closure_depth: 0,
@@ -211,13 +212,14 @@ pub(super) fn prepare(expr: &Expr) -> Prepared {
     let root = p.node(expr);
     Prepared {
         root,
-        slots: p.slots,
+        slots: p.slots.len(),
         rejected: p.rejected,
     }
 }
 
 struct Prep {
-    slots: usize,
+    /// Slot of each variable, numbered densely (ids count every variable lowering created).
+    slots: HashMap<VarId, usize>,
     next_jump: u32,
     /// Labels in scope: IR label, its jump number, the closure depth it was declared at.
     labels: Vec<(LabelId, u32, u32)>,
@@ -235,9 +237,8 @@ impl Prep {
     }
 
     fn var(&mut self, v: VarId) -> usize {
-        let slot = v.0 as usize;
-        self.slots = self.slots.max(slot + 1);
-        slot
+        let next = self.slots.len();
+        *self.slots.entry(v).or_insert(next)
     }
 
     fn reject(&mut self, e: Error) -> Kind {
@@ -526,7 +527,7 @@ impl Prep {
     }
 }
 
-fn math_fn(op: MathOp) -> MathFn {
+pub(super) fn math_fn(op: MathOp) -> MathFn {
     match op {
         MathOp::Add => rt::add,
         MathOp::Sub => rt::sub,
@@ -534,10 +535,6 @@ fn math_fn(op: MathOp) -> MathFn {
         MathOp::Div => rt::div,
         MathOp::Rem => rt::rem,
     }
-}
-
-pub(super) fn arith_fn(op: MathOp) -> MathFn {
-    math_fn(op)
 }
 
 /// A literal's value as codegen's `lit` builds it: plain small integers computed, other

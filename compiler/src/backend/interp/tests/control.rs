@@ -141,6 +141,19 @@ fn labels_and_early_exits() {
             &["[]"],
             None,
         ),
+        // Early exits nest: each stops only its own filter.
+        (
+            "[limit(3; first(.[]), limit(1; .[]), .[])]",
+            "[1,2]",
+            &["[1,1,1]"],
+            None,
+        ),
+        (
+            "[label $out | foreach .[] as $x (0; . + $x; if . > 2 then ., break $out else . end)]",
+            "[1,2,3]",
+            &["[1,3]"],
+            None,
+        ),
         ("first(.[])", "[5,6]", &["5"], None),
         ("first(empty)", "null", &[], None),
         (r#"first(1, error("x"))"#, "null", &["1"], None),
