@@ -65,3 +65,46 @@ fn missing_directory_is_exit_status_2() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("not a directory"), "{stderr}");
 }
+
+#[test]
+fn explain_prints_a_code_and_its_run_time_effect() {
+    let (code, stdout, _) = validate(&["--explain", "E0201"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.starts_with("E0201: field the Opsgenie object does not have"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("it is a warning: the mapping runs"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = validate(&["--explain", "E0100"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("the resource does not run"), "{stdout}");
+    let (code, _, stderr) = validate(&["--explain", "E9999"]);
+    assert_eq!(code, Some(2), "{stderr}");
+}
+
+/// The README's table of run-time diagnostics is the table of codes. `BLESS=1` rewrites it.
+#[test]
+fn readme_lists_every_code_with_its_run_time_effect() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README");
+    let (start, end) = (
+        "<!-- run-time-diagnostics -->\n",
+        "<!-- /run-time-diagnostics -->",
+    );
+    let from = readme.find(start).expect("start marker") + start.len();
+    let to = readme.find(end).expect("end marker");
+    let table = opsgenie_port_compiler::diag::codes::markdown_table();
+    if std::env::var_os("BLESS").is_some() {
+        let updated = format!("{}{table}{}", &readme[..from], &readme[to..]);
+        std::fs::write(&path, updated).expect("README written");
+        return;
+    }
+    assert_eq!(
+        &readme[from..to],
+        table,
+        "run with BLESS=1 to update the README"
+    );
+}

@@ -206,6 +206,18 @@ pub fn canonical_config(config: &serde_json::Value) -> Option<serde_json::Value>
     inputs::port::canonical_config(config)
 }
 
+/// [`canonical_config`] of the shipped default mapping (`mappings/port-app-config.yaml`).
+pub fn shipped_default_canonical() -> Option<serde_json::Value> {
+    let mut sm = SourceMap::new();
+    let file = sm.add(
+        "mappings/port-app-config.yaml",
+        inputs::mapdir::SHIPPED_DEFAULT_CONFIG.to_owned(),
+    );
+    let mut scratch = Diagnostics::new();
+    let root = documents::yaml::parse_yaml(&sm, file, &mut scratch).ok()??;
+    canonical_config(&root.to_json())
+}
+
 /// The port-app-config as JSON (what Port stores as the integration's `config`), `{}` when
 /// it did not load.
 pub fn app_config_json(loaded: &inputs::mapdir::MappingDir) -> String {

@@ -170,6 +170,22 @@ pub fn explain(code: &str) -> Option<String> {
     ))
 }
 
+/// The run-time column as the README shows it: a Markdown table of every code.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| code | meaning | at run time | why |\n|---|---|---|---|\n");
+    for c in CODES {
+        let effect = match c.run_time {
+            Blocks => "**stops the resource**",
+            Warns => "warning, runs",
+        };
+        out.push_str(&format!(
+            "| {} | {} | {effect} | {} |\n",
+            c.code, c.title, c.run_time_why
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,6 +69,10 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
     ("user", include_str!("../../../mappings/sources/user.json")),
 ];
 
+/// The shipped default port-app-config (`mappings/port-app-config.yaml`), to tell a binary
+/// built with another mapping apart.
+pub const SHIPPED_DEFAULT_CONFIG: &str = include_str!("../../../mappings/port-app-config.yaml");
+
 /// Loads `dir`; source schemas come from `default_sources/*.json`, each replaced by
 /// `dir/sources/<kind>.json` when present. Missing config or blueprints: E0008.
 pub fn load_mapping_dir(dir: &Path, default_sources: &Path, diags: &mut Diagnostics) -> MappingDir {

@@ -63,6 +63,7 @@ pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> Result<TokenStream, Cod
                 resources: ::std::vec![#(#entries),*],
                 blueprints_json: ::std::string::String::from(#blueprints),
                 app_config_json: ::std::string::String::from(#app_config),
+                schemas: SOURCES,
             }
         }
     })
@@ -88,6 +89,7 @@ pub fn empty_mapping() -> TokenStream {
                 resources: ::std::vec::Vec::new(),
                 blueprints_json: ::std::string::String::from("[]"),
                 app_config_json: ::std::string::String::from("{}"),
+                schemas: SOURCES,
             }
         }
     }
