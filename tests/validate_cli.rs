@@ -108,3 +108,102 @@ fn readme_lists_every_code_with_its_run_time_effect() {
         "run with BLESS=1 to update the README"
     );
 }
+
+/// `validate --from-port`: the mapping and blueprints Port holds, checked as a resync would,
+/// diagnostics located by field path; exit 1 when a resource would not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_port_checks_the_mapping_port_holds() {
+    use opsgenie_port_sim::port::{self, PortSimConfig};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let blueprints: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(root.join("mappings/blueprints.json")).unwrap(),
+    )
+    .unwrap();
+    let built: serde_json::Value = serde_json::from_str(
+        &opsgenie_port_compiler::check_dir_builtin(&root.join("mappings")).app_config_json,
+    )
+    .unwrap();
+    let sim = port::start(PortSimConfig {
+        blueprints: blueprints
+            .into_iter()
+            .map(|mut b| {
+                // Mirror/aggregation properties point both ways; the check does not need them.
+                let fields = b.as_object_mut().unwrap();
+                fields.remove("mirrorProperties");
+                fields.remove("aggregationProperties");
+                b
+            })
+            .collect(),
+        ..PortSimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut broken = built.clone();
+    broken["resources"][2]["port"]["entity"]["mappings"]["title"] =
+        serde_json::json!(".message | ");
+    broken["resources"][0]["port"]["entity"]["mappings"]["properties"]["description"] =
+        serde_json::json!(".descriptoin");
+    sim.create_integration(serde_json::json!({
+        "installationId": "checked", "installationAppType": "opsgenie", "version": "1",
+        "config": broken,
+    }))
+    .unwrap();
+    sim.create_integration(serde_json::json!({
+        "installationId": "clean", "installationAppType": "opsgenie", "version": "1",
+        "config": built,
+    }))
+    .unwrap();
+    let run = |identifier: &'static str, format: &'static str| {
+        let (url, id, secret) = (
+            sim.base_url(),
+            sim.client_id().to_owned(),
+            sim.client_secret().to_owned(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let out = Command::new(env!("CARGO_BIN_EXE_opsgenie-port"))
+                .args(["validate", "--from-port", "--format", format])
+                .env_clear()
+                .envs([
+                    ("OCEAN__PORT__BASE_URL", url.as_str()),
+                    ("OCEAN__PORT__CLIENT_ID", id.as_str()),
+                    ("OCEAN__PORT__CLIENT_SECRET", secret.as_str()),
+                    ("OCEAN__INTEGRATION__CONFIG__API_TOKEN", "unused"),
+                    ("OCEAN__INTEGRATION__IDENTIFIER", identifier),
+                ])
+                .current_dir(std::env::temp_dir())
+                .output()
+                .expect("binary runs");
+            (
+                out.status.code(),
+                String::from_utf8(out.stdout).unwrap(),
+                String::from_utf8(out.stderr).unwrap(),
+            )
+        })
+    };
+    let (code, stdout, stderr) = run("checked", "human").await.unwrap();
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("error[E0100]"), "{stdout}");
+    assert!(
+        stdout.contains("--> Port mapping: resources[2].port.entity.mappings.title"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"title\": \".message | \""), "{stdout}");
+    // The unknown field is a warning at run time: its resource still runs.
+    assert!(stdout.contains("warning[E0201]"), "{stdout}");
+    assert!(
+        stdout.contains("1 of 3 resources blocked: resources[2] (alert)"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run("checked", "json").await.unwrap();
+    assert_eq!(code, Some(1));
+    let first: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert!(
+        first["path"].as_str().unwrap().starts_with("resources["),
+        "{first}"
+    );
+    let (code, stdout, stderr) = run("clean", "human").await.unwrap();
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stderr.contains("is valid"), "{stderr}");
+    let (code, _, stderr) = run("missing", "human").await.unwrap();
+    assert_eq!(code, Some(2), "{stderr}");
+}
