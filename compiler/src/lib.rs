@@ -99,10 +99,15 @@ pub fn check_dir_builtin(dir: &Path) -> Checked {
 /// Loads, checks and (when clean) generates code for the mapping directory `dir`. Source
 /// schemas come from `default_sources`, overridden per kind by `dir/sources/`.
 pub fn compile_dir(dir: &Path, default_sources: &Path) -> Compiled {
+    compile_dir_as(dir, default_sources, &dir.display().to_string())
+}
+
+/// [`compile_dir`], naming the directory `label` in the generated code (what the binary shows
+/// as where its mapping came from).
+pub fn compile_dir_as(dir: &Path, default_sources: &Path, label: &str) -> Compiled {
     let mut diags = Diagnostics::new();
     let loaded = inputs::mapdir::load_mapping_dir(dir, default_sources, &mut diags);
-    let label = dir.display().to_string();
-    generate(checked(loaded, diags), &label)
+    generate(checked(loaded, diags), label)
 }
 
 /// [`compile_dir`] with the Opsgenie schemas compiled into this crate.

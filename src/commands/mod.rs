@@ -81,8 +81,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Demo { alerts, output } => demo::run(alerts, &output),
         Command::Sim { alerts, seed } => sim::run(alerts, seed),
         Command::Expand => {
-            print!("{}", opsgenie_port::generated::SOURCE);
-            Ok(ExitCode::SUCCESS)
+            use std::io::Write;
+            let written = std::io::stdout().write_all(generated::SOURCE.as_bytes());
+            match written {
+                // `expand | head` closes the pipe early: not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(format!("cannot write: {e}"))
+                }
+                _ => Ok(ExitCode::SUCCESS),
+            }
         }
     }
 }
