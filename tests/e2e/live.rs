@@ -358,3 +358,53 @@ async fn plan_names_the_mapping_a_resync_would_run() {
     assert_eq!(pinned.mapping.reason, "pinned");
     assert!(port_config(&sims)["resources"].as_array().unwrap().len() == 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_mapping_in_port_fails_the_resync_and_nothing_runs() {
+    let sims = start(
+        small_account(35, 30),
+        &compiled(),
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    assert!(resync(&sims, MappingSource::Port).await.is_success());
+    let before = port_catalog(&sims);
+    // Every resource names a kind this integration does not read: nothing can run.
+    let mut config = port_config(&sims);
+    for resource in config["resources"].as_array_mut().unwrap() {
+        resource["kind"] = json!("incidnet");
+    }
+    save_mapping(&sims, &config).await;
+    let engine = engine_with(&sims, MappingSource::Port);
+    let report = engine.resync(&CancellationFlag::new()).await;
+    assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
+    assert!(
+        report.errors.iter().any(|e| e.contains("E0200")),
+        "{:?}",
+        report.errors
+    );
+    assert!(matches!(report.deletion, DeletionOutcome::Skipped(_)));
+    assert_eq!(
+        port_catalog(&sims),
+        before,
+        "nothing written, nothing deleted"
+    );
+    // Webhook events (which use the last selection) then write nothing either.
+    assert!(engine.mapping().resources.is_empty());
+
+    // No resources at all: the config as a whole cannot run (Ocean skips an empty mapping).
+    save_mapping(&sims, &json!({"resources": []})).await;
+    let report = engine.resync(&CancellationFlag::new()).await;
+    assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("cannot run") && e.contains("E0009")),
+        "{:?}",
+        report.errors
+    );
+    assert!(matches!(report.deletion, DeletionOutcome::Skipped(_)));
+    assert_eq!(port_catalog(&sims), before);
+    assert!(engine.mapping().resources.is_empty());
+}

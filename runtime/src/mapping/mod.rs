@@ -330,6 +330,21 @@ impl Entity {
 }
 
 impl Mapping {
+    /// This mapping's settings with no resources (what runs while Port's mapping is unusable).
+    pub fn shell(&self) -> Mapping {
+        Mapping {
+            origin: self.origin.clone(),
+            enable_merge_entity: self.enable_merge_entity,
+            delete_dependent_entities: self.delete_dependent_entities,
+            create_missing_related_entities: self.create_missing_related_entities,
+            entity_deletion_threshold: self.entity_deletion_threshold,
+            resources: Vec::new(),
+            blueprints_json: self.blueprints_json.clone(),
+            app_config_json: self.app_config_json.clone(),
+            schemas: self.schemas,
+        }
+    }
+
     /// The constant blueprint of the resource at `index` (its position in `resources:`).
     pub fn blueprint_of(&self, index: usize) -> Option<&str> {
         self.resources

@@ -71,6 +71,10 @@ pub struct Selection {
     /// The mapping cannot run at all (Port's config unusable or unreadable): the resync fails
     /// and deletes nothing.
     pub failure: Option<String>,
+    /// Whether `mapping` becomes the one webhook events use: not when Port could not be read
+    /// (the last selection stays), yes when Port's mapping is unusable (`mapping` then has no
+    /// resources, so events write nothing with a mapping the user replaced).
+    replaces_current: bool,
 }
 
 /// A resource of Port's mapping that does not run.
@@ -90,6 +94,22 @@ impl Selection {
             blocked: Vec::new(),
             warnings: Vec::new(),
             failure: None,
+            replaces_current: true,
+        }
+    }
+
+    /// Port's mapping cannot run: nothing does until it is fixed.
+    fn unusable(compiled: &Mapping, reason: Reason, failure: String) -> Selection {
+        let nothing = Mapping {
+            origin: Origin::Port,
+            resources: Vec::new(),
+            blueprints_json: "[]".to_owned(),
+            app_config_json: "{}".to_owned(),
+            ..compiled.shell()
+        };
+        Selection {
+            failure: Some(failure),
+            ..Selection::of(Arc::new(nothing), reason)
         }
     }
 
@@ -121,7 +141,7 @@ impl Engine {
             MappingSource::Compiled => self.select_pinned(planning).await,
             MappingSource::Port => self.select_from_port().await,
         };
-        if selection.failure.is_none() {
+        if selection.replaces_current {
             self.inner.mapping.set(selection.mapping.clone());
         }
         selection
@@ -188,20 +208,25 @@ impl Engine {
     async fn select_from_port(&self) -> Selection {
         let compiled = self.inner.compiled.clone();
         let identifier = &self.settings().identifier;
-        let failed = |failure: String| Selection {
+        let unreadable = |failure: String| Selection {
             failure: Some(failure),
+            replaces_current: false,
             ..Selection::of(compiled.clone(), Reason::Same)
         };
         let config = match self.port().get_integration(identifier).await {
             Ok(Some(integration)) => integration.get("config").cloned().unwrap_or(Value::Null),
             Ok(None) => return Selection::of(compiled, Reason::NoIntegration),
-            Err(error) => return failed(format!("cannot read the mapping from Port: {error}")),
+            Err(error) => return unreadable(format!("cannot read the mapping from Port: {error}")),
         };
         self.inner.from_port.lock().await.last_seen = Some(config.clone());
         if is_empty_config(&config) {
-            return failed(format!(
-                "the integration {identifier:?} has no mapping in Port (empty config); nothing to sync"
-            ));
+            return Selection::unusable(
+                &compiled,
+                Reason::Differs(vec!["the whole mapping".to_owned()]),
+                format!(
+                    "the integration {identifier:?} has no mapping in Port (empty config); nothing to sync"
+                ),
+            );
         }
         let differing = self.differences_from_compiled(&config);
         if differing.is_empty() {
@@ -211,7 +236,7 @@ impl Engine {
         let blueprints = match self.port_blueprints(&config).await {
             Ok(blueprints) => blueprints,
             Err(error) => {
-                return failed(format!(
+                return unreadable(format!(
                     "cannot read the blueprints of the mapping from Port: {error}"
                 ))
             }
@@ -262,15 +287,14 @@ impl Engine {
             })
             .collect();
         let Some(plan) = compiled.plan else {
+            let failure = format!(
+                "the mapping in Port cannot run:\n{}",
+                compiled.render_human()
+            );
             return Selection {
-                mapping: self.inner.compiled.clone(),
-                reason: Reason::Differs(differing),
                 blocked,
                 warnings,
-                failure: Some(format!(
-                    "the mapping in Port cannot run:\n{}",
-                    compiled.render_human()
-                )),
+                ..Selection::unusable(&self.inner.compiled, Reason::Differs(differing), failure)
             };
         };
         let blueprints_json = serde_json::to_string(blueprints).unwrap_or_else(|_| "[]".into());
@@ -281,6 +305,7 @@ impl Engine {
             blocked,
             warnings,
             failure: None,
+            replaces_current: true,
         }
     }
 
