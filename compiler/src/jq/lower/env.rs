@@ -1,0 +1,96 @@
+//! Lexical scopes of the lowering: variables, labels, user `def`s and filter parameters.
+
+use super::super::ir::{LabelId, VarId};
+use jaq_core::load::parse::Term;
+use std::ops::Range;
+use std::rc::Rc;
+
+/// A lexical scope: a persistent linked list of bindings.
+#[derive(Clone)]
+pub(in crate::jq) struct Env<'s, 't>(Option<Rc<Scope<'s, 't>>>);
+
+pub(super) struct Scope<'s, 't> {
+    binding: Binding<'s, 't>,
+    parent: Env<'s, 't>,
+}
+
+#[derive(Clone)]
+pub(super) enum Binding<'s, 't> {
+    Var(&'s str, VarId),
+    Label(&'s str, LabelId),
+    /// A user `def`, with the scope it was defined in (lexical scoping).
+    Def(Rc<UserDef<'s, 't>>),
+    /// A filter parameter of an inlined `def`: the argument term and the caller's scope.
+    Param(&'s str, Rc<Closure<'s, 't>>),
+}
+
+pub(super) struct UserDef<'s, 't> {
+    pub(super) id: usize,
+    pub(super) name: &'s str,
+    pub(super) params: Vec<&'s str>,
+    pub(super) body: &'t Term<&'s str>,
+    pub(super) env: Env<'s, 't>,
+}
+
+pub(super) struct Closure<'s, 't> {
+    pub(super) term: &'t Term<&'s str>,
+    pub(super) env: Env<'s, 't>,
+    pub(super) span: Range<usize>,
+}
+
+impl<'s, 't> Env<'s, 't> {
+    pub(super) fn root() -> Self {
+        Env(None)
+    }
+
+    pub(super) fn with(&self, binding: Binding<'s, 't>) -> Self {
+        Env(Some(Rc::new(Scope {
+            binding,
+            parent: self.clone(),
+        })))
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Binding<'s, 't>> {
+        let mut cur = self.0.as_deref();
+        std::iter::from_fn(move || {
+            let scope = cur?;
+            cur = scope.parent.0.as_deref();
+            Some(&scope.binding)
+        })
+    }
+
+    pub(super) fn var(&self, name: &str) -> Option<VarId> {
+        self.iter().find_map(|b| match b {
+            Binding::Var(n, id) if *n == name => Some(*id),
+            _ => None,
+        })
+    }
+
+    pub(super) fn label(&self, name: &str) -> Option<LabelId> {
+        self.iter().find_map(|b| match b {
+            Binding::Label(n, id) if *n == name => Some(*id),
+            _ => None,
+        })
+    }
+
+    /// The innermost function or parameter named `name` with `arity` arguments.
+    pub(super) fn function(&self, name: &str, arity: usize) -> Option<Binding<'s, 't>> {
+        self.iter()
+            .find(|b| match b {
+                Binding::Def(d) => d.name == name && d.params.len() == arity,
+                Binding::Param(n, _) => *n == name && arity == 0,
+                _ => false,
+            })
+            .cloned()
+    }
+
+    pub(in crate::jq) fn function_names(&self) -> Vec<&'s str> {
+        self.iter()
+            .filter_map(|b| match b {
+                Binding::Def(d) => Some(d.name),
+                Binding::Param(n, _) => Some(*n),
+                _ => None,
+            })
+            .collect()
+    }
+}

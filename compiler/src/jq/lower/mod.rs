@@ -1,0 +1,430 @@
+//! jaq's syntax tree → our IR ([`super::ir`]).
+//!
+//! Resolves names (variables, user `def`s, builtins), expands jq-defined builtins (`map`,
+//! `select`, `with_entries`, …) into core IR, inlines user definitions (non-recursive ones), and
+//! rejects what is not compiled natively with an error that names the construct. jq 1.8.2's
+//! grammar is followed where jaq's tree differs: a postfix `?` covers the whole term before it
+//! (`.a.b?` is `try .a.b`), as in jq's parser.
+//!
+//! Submodules: [`env`] (scopes), [`spans`] (byte ranges of terms), [`ops`] (binary operators),
+//! [`paths`] (assignments and path builtins), [`patterns`] (destructuring, `reduce`/`foreach`).
+
+mod env;
+mod ops;
+mod paths;
+mod patterns;
+mod spans;
+
+use super::ir::*;
+pub(in crate::jq) use env::Env;
+use env::{Binding, Closure, UserDef};
+use jaq_core::load::lex::StrPart as JStrPart;
+use jaq_core::load::parse::Term;
+use jaq_core::path::{Opt, Part};
+use std::ops::Range;
+use std::rc::Rc;
+
+/// Why a program cannot be compiled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LowerError {
+    /// `E0101` unknown function or wrong arity, `E0102` unsupported construct, `E0104` undefined
+    /// variable or label.
+    pub code: &'static str,
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// Lowers a parsed program. `text` is the program the term was parsed from (for spans).
+pub fn lower(text: &str, term: &Term<&str>) -> Result<Expr, Vec<LowerError>> {
+    let mut cx = Lowerer {
+        text,
+        next_var: 0,
+        next_label: 0,
+        errors: Vec::new(),
+        inlining: Vec::new(),
+    };
+    let env = Env::root();
+    let whole = 0..text.len();
+    let expr = cx.term(term, &env, whole);
+    if cx.errors.is_empty() {
+        Ok(expr)
+    } else {
+        Err(cx.errors)
+    }
+}
+
+pub(in crate::jq) struct Lowerer<'a> {
+    pub(super) text: &'a str,
+    next_var: u32,
+    next_label: u32,
+    errors: Vec<LowerError>,
+    /// Ids of user definitions being inlined, to refuse recursion.
+    inlining: Vec<usize>,
+}
+
+pub(in crate::jq) fn boxed(e: Expr) -> Box<Expr> {
+    Box::new(e)
+}
+
+impl<'s, 't> Lowerer<'_> {
+    pub(in crate::jq) fn fresh_var(&mut self) -> VarId {
+        self.next_var += 1;
+        VarId(self.next_var)
+    }
+
+    pub(in crate::jq) fn fresh_label(&mut self) -> LabelId {
+        self.next_label += 1;
+        LabelId(self.next_label)
+    }
+
+    pub(in crate::jq) fn error(
+        &mut self,
+        code: &'static str,
+        span: Range<usize>,
+        message: String,
+    ) -> Expr {
+        self.errors.push(LowerError {
+            code,
+            span: span.clone(),
+            message,
+            help: None,
+        });
+        Expr::new(ExprKind::Empty, span)
+    }
+
+    pub(in crate::jq) fn error_with_help(
+        &mut self,
+        code: &'static str,
+        span: Range<usize>,
+        message: String,
+        help: Option<String>,
+    ) -> Expr {
+        self.errors.push(LowerError {
+            code,
+            span: span.clone(),
+            message,
+            help,
+        });
+        Expr::new(ExprKind::Empty, span)
+    }
+
+    pub(in crate::jq) fn unsupported(&mut self, span: Range<usize>, what: &str) -> Expr {
+        self.errors.push(LowerError {
+            code: "E0102",
+            span: span.clone(),
+            message: format!("{what} is not supported by opsgenie-port's jq compiler"),
+            help: Some(
+                "only the jq subset real Port mappings use is compiled natively; rewrite the expression with supported builtins"
+                    .to_string(),
+            ),
+        });
+        Expr::new(ExprKind::Empty, span)
+    }
+
+    pub(in crate::jq) fn term(
+        &mut self,
+        term: &'t Term<&'s str>,
+        env: &Env<'s, 't>,
+        parent: Range<usize>,
+    ) -> Expr {
+        let span = self.span_of(term, &parent);
+        let kind = match term {
+            Term::Id => ExprKind::Identity,
+            Term::Recurse => ExprKind::Recurse,
+            Term::Num(n) => {
+                if n.starts_with('.') || n.parse::<f64>().is_err() {
+                    return self.unsupported(span, &format!("the number literal `{n}`"));
+                }
+                ExprKind::Lit(Lit::Num(n.to_string()))
+            }
+            Term::Str(fmt, parts) => return self.string(fmt.as_ref().copied(), parts, env, span),
+            Term::Arr(None) => ExprKind::Array(None),
+            Term::Arr(Some(t)) => ExprKind::Array(Some(boxed(self.term(t, env, span.clone())))),
+            Term::Obj(entries) => {
+                let mut out = Vec::new();
+                for (k, v) in entries {
+                    out.push(self.object_entry(k, v.as_ref(), env, &span));
+                }
+                ExprKind::Object(out)
+            }
+            Term::Neg(t) => ExprKind::Neg(boxed(self.term(t, env, span.clone()))),
+            Term::BinOp(l, op, r) => return self.binop(l, op, r, env, span),
+            Term::Label(name, body) => {
+                let id = self.fresh_label();
+                let env = env.with(Binding::Label(name, id));
+                ExprKind::Label(id, boxed(self.term(body, &env, span.clone())))
+            }
+            Term::Break(name) => match env.label(name) {
+                Some(id) => ExprKind::Break(id),
+                None => {
+                    return self.error(
+                        "E0104",
+                        span,
+                        format!("`break {name}` has no matching label"),
+                    )
+                }
+            },
+            Term::Fold(kind, source, pattern, args) => {
+                return self.fold(kind, source, pattern, args, env, span)
+            }
+            Term::TryCatch(body, handler) => ExprKind::Try {
+                body: boxed(self.term(body, env, span.clone())),
+                handler: handler
+                    .as_ref()
+                    .map(|h| boxed(self.term(h, env, span.clone()))),
+            },
+            Term::IfThenElse(branches, otherwise) => {
+                let mut rest = match otherwise {
+                    Some(o) => self.term(o, env, span.clone()),
+                    // jq 1.7+: a missing `else` is `else .`
+                    None => Expr::new(ExprKind::Identity, span.clone()),
+                };
+                for (cond, then) in branches.iter().rev() {
+                    let cond = self.term(cond, env, span.clone());
+                    let then = self.term(then, env, span.clone());
+                    rest = Expr::new(
+                        ExprKind::If {
+                            cond: boxed(cond),
+                            then: boxed(then),
+                            otherwise: boxed(rest),
+                        },
+                        span.clone(),
+                    );
+                }
+                return rest;
+            }
+            Term::Def(defs, body) => {
+                let mut env = env.clone();
+                for d in defs {
+                    let id = self.next_var as usize + 1_000_000 * (self.inlining.len() + 1);
+                    self.next_var += 1;
+                    let def = UserDef {
+                        id,
+                        name: d.name,
+                        params: d.args.clone(),
+                        body: &d.body,
+                        env: env.clone(),
+                    };
+                    env = env.with(Binding::Def(Rc::new(def)));
+                }
+                return self.term(body, &env, span);
+            }
+            Term::Call(name, args) => return self.call(name, args, env, span),
+            Term::Var(name) => return self.var(name, env, span),
+            Term::Path(base, path) => {
+                let mut cur = self.term(base, env, span.clone());
+                for (part, opt) in &path.0 {
+                    // jq's grammar: a `?` after a path step (`.a?`, `.[]?`, `.[e]?`) makes only
+                    // that step optional (INDEX_OPT / EACH_OPT); errors before it still raise.
+                    let opt = matches!(opt, Opt::Optional);
+                    let kind = match part {
+                        Part::Index(k) => ExprKind::Index {
+                            base: boxed(cur),
+                            key: boxed(self.term(k, env, span.clone())),
+                            opt,
+                        },
+                        Part::Range(None, None) => ExprKind::Iterate(boxed(cur), opt),
+                        Part::Range(from, to) => {
+                            let null = || Expr::new(ExprKind::Lit(Lit::Null), span.clone());
+                            ExprKind::Slice {
+                                base: boxed(cur),
+                                from: boxed(
+                                    from.as_ref()
+                                        .map_or_else(null, |t| self.term(t, env, span.clone())),
+                                ),
+                                to: boxed(
+                                    to.as_ref()
+                                        .map_or_else(null, |t| self.term(t, env, span.clone())),
+                                ),
+                                opt,
+                            }
+                        }
+                    };
+                    cur = Expr::new(kind, span.clone());
+                }
+                return cur;
+            }
+        };
+        Expr::new(kind, span)
+    }
+
+    fn string(
+        &mut self,
+        fmt: Option<&'s str>,
+        parts: &'t [JStrPart<&'s str, Term<&'s str>>],
+        env: &Env<'s, 't>,
+        span: Range<usize>,
+    ) -> Expr {
+        let format = match fmt {
+            None => None,
+            Some(name) => match Format::from_name(name) {
+                Some(f) => Some(f),
+                None => {
+                    return self.error("E0101", span, format!("`{name}` is not a valid format"))
+                }
+            },
+        };
+        let mut out: Vec<StrPart> = Vec::new();
+        for part in parts {
+            match part {
+                JStrPart::Str(s) => push_lit(&mut out, s),
+                JStrPart::Char(c) => push_lit(&mut out, c.encode_utf8(&mut [0; 4])),
+                JStrPart::Term(t) => out.push(StrPart::Interp(self.term(t, env, span.clone()))),
+            }
+        }
+        if let [StrPart::Lit(s)] = &out[..] {
+            return Expr::new(ExprKind::Lit(Lit::Str(s.clone())), span);
+        }
+        if out.is_empty() {
+            return Expr::new(ExprKind::Lit(Lit::Str(String::new())), span);
+        }
+        Expr::new(ExprKind::Str(format, out), span)
+    }
+
+    fn object_entry(
+        &mut self,
+        key: &'t Term<&'s str>,
+        value: Option<&'t Term<&'s str>>,
+        env: &Env<'s, 't>,
+        span: &Range<usize>,
+    ) -> (Expr, Expr) {
+        let kspan = self.span_of(key, span);
+        match (key, value) {
+            // `{$x}` = `{"x": $x}`; `{$__loc__}` is not supported.
+            (Term::Var(name), None) => {
+                let k = Expr::new(
+                    ExprKind::Lit(Lit::Str(name[1..].to_string())),
+                    kspan.clone(),
+                );
+                (k, self.var(name, env, kspan))
+            }
+            (Term::Var(_), Some(v)) => {
+                // `{$x: v}` is parsed by jaq as a variable key; jq uses the variable's value as key.
+                (self.term(key, env, kspan), self.term(v, env, span.clone()))
+            }
+            (k, Some(v)) => (self.term(k, env, kspan), self.term(v, env, span.clone())),
+            // `{a}` / `{"a"}` / `{"\(f)"}` = `{a: .a}`
+            (k, None) => {
+                let key = self.term(k, env, kspan.clone());
+                let value = Expr::new(
+                    ExprKind::Index {
+                        base: Expr::boxed(ExprKind::Identity, kspan.clone()),
+                        key: boxed(key.clone()),
+                        opt: false,
+                    },
+                    kspan,
+                );
+                (key, value)
+            }
+        }
+    }
+
+    fn var(&mut self, name: &str, env: &Env<'s, 't>, span: Range<usize>) -> Expr {
+        if let Some(id) = env.var(name) {
+            return Expr::new(ExprKind::Var(id), span);
+        }
+        match name {
+            "$ENV" => Expr::new(ExprKind::Call(Builtin::Env, vec![]), span),
+            "$__loc__" => self.unsupported(span, "`$__loc__`"),
+            "$__prog_args" => self.unsupported(span, "`$__prog_args`"),
+            _ => self.error("E0104", span, format!("variable `{name}` is not defined")),
+        }
+    }
+
+    fn call(
+        &mut self,
+        name: &'s str,
+        args: &'t [Term<&'s str>],
+        env: &Env<'s, 't>,
+        span: Range<usize>,
+    ) -> Expr {
+        if let Some(binding) = env.function(name, args.len()) {
+            return self.call_user(binding, args, env, span);
+        }
+        self.builtin(name, args, env, span)
+    }
+
+    fn call_user(
+        &mut self,
+        binding: Binding<'s, 't>,
+        args: &'t [Term<&'s str>],
+        env: &Env<'s, 't>,
+        span: Range<usize>,
+    ) -> Expr {
+        match binding {
+            Binding::Param(_, closure) => {
+                let closure = closure.clone();
+                self.term(closure.term, &closure.env, closure.span.clone())
+            }
+            Binding::Def(def) => {
+                if self.inlining.contains(&def.id) {
+                    return self
+                        .unsupported(span, &format!("the recursive function `{}`", def.name));
+                }
+                if self.inlining.len() > 64 {
+                    return self.unsupported(span, "function definitions nested this deeply");
+                }
+                self.inlining.push(def.id);
+                // The body sees its definition scope, itself (for the recursion check), and its
+                // parameters; `$x` parameters are bound by evaluating the argument first.
+                let mut body_env = def.env.with(Binding::Def(def.clone()));
+                let mut value_params = Vec::new();
+                for (param, arg) in def.params.iter().zip(args) {
+                    let closure = Rc::new(Closure {
+                        term: arg,
+                        env: env.clone(),
+                        span: span.clone(),
+                    });
+                    match param.strip_prefix('$') {
+                        Some(bare) => {
+                            let var = self.fresh_var();
+                            body_env = body_env.with(Binding::Param(bare, closure.clone()));
+                            body_env = body_env.with(Binding::Var(param, var));
+                            value_params.push((var, closure));
+                        }
+                        None => body_env = body_env.with(Binding::Param(param, closure)),
+                    }
+                }
+                let mut expr = self.term(def.body, &body_env, span.clone());
+                for (var, closure) in value_params.into_iter().rev() {
+                    let source = self.term(closure.term, &closure.env, span.clone());
+                    expr = Expr::new(
+                        ExprKind::Bind {
+                            source: boxed(source),
+                            var,
+                            body: boxed(expr),
+                        },
+                        span.clone(),
+                    );
+                }
+                self.inlining.pop();
+                expr
+            }
+            _ => unreachable!("Env::function only returns functions"),
+        }
+    }
+}
+
+fn push_lit(out: &mut Vec<StrPart>, s: &str) {
+    if let Some(StrPart::Lit(last)) = out.last_mut() {
+        last.push_str(s);
+    } else {
+        out.push(StrPart::Lit(s.to_string()));
+    }
+}
+
+/// `a, b, …`; `None` for no items.
+pub(in crate::jq) fn comma_all(items: Vec<Expr>, span: &Range<usize>) -> Option<Expr> {
+    items
+        .into_iter()
+        .reduce(|a, b| Expr::new(ExprKind::Comma(boxed(a), boxed(b)), span.clone()))
+}
+
+/// `[a, b, …]` of single-output items.
+pub(in crate::jq) fn literal_array(items: Vec<Expr>, span: &Range<usize>) -> Expr {
+    Expr::new(
+        ExprKind::Array(comma_all(items, span).map(boxed)),
+        span.clone(),
+    )
+}
