@@ -103,13 +103,7 @@ fn finish(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics, label: &st
                 blueprints_json: &blueprints_json,
                 app_config_json: &app_config_json,
             };
-            match backend::codegen::generate(&plan, &embedded) {
-                Ok(t) => tokens = Some(t),
-                Err(e) => diags.push(Diagnostic::error(
-                    "E0102",
-                    format!("cannot generate code: {}", e.message),
-                )),
-            }
+            tokens = Some(backend::codegen::generate(&plan, &embedded));
         }
     }
     let code = tokens

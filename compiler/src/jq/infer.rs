@@ -444,10 +444,6 @@ impl<'a> Analyzer<'_, 'a> {
                 self.consume(&r);
                 Abs::computed(Ty::Any)
             }
-            ExprKind::Unsupported(_) => {
-                self.consume(input);
-                Abs::computed(Ty::Any)
-            }
         }
     }
 

@@ -43,7 +43,6 @@ pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
         | ExprKind::Var(_)
         | ExprKind::Empty
         | ExprKind::Break(_)
-        | ExprKind::Unsupported(_)
         | ExprKind::Format(_)
         | ExprKind::Array(None) => {}
         ExprKind::Str(_, parts) => {

@@ -1,7 +1,7 @@
 //! Plan → Rust: one module per resource (a function per jq leaf, `select`, `map`, the
 //! decoding projection) and a `REGISTRY` static the runtime drives.
 
-use super::{CodegenError, ModuleGen};
+use super::ModuleGen;
 use crate::check::{Leaf, Plan, ResourcePlan, RulePlan, SearchPlan, ValuePlan};
 use crate::jq::infer::ReadTree;
 use proc_macro2::TokenStream;
@@ -16,13 +16,13 @@ pub struct Embedded<'a> {
 }
 
 /// Generates the module for a whole plan.
-pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> Result<TokenStream, CodegenError> {
+pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> TokenStream {
     let rt_jq = quote!(::opsgenie_port_runtime::__private);
     let mut module = ModuleGen::new(quote!(#rt_jq));
     let mut resource_mods = Vec::new();
     let mut entries = Vec::new();
     for r in &plan.resources {
-        let (m, entry) = resource(&mut module, r)?;
+        let (m, entry) = resource(&mut module, r);
         resource_mods.push(m);
         entries.push(entry);
     }
@@ -34,7 +34,7 @@ pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> Result<TokenStream, Cod
     let dependents = plan.delete_dependent_entities;
     let missing = plan.create_missing_related_entities;
     let threshold = plan.entity_deletion_threshold;
-    Ok(quote! {
+    quote! {
         #statics
         #(#resource_mods)*
 
@@ -50,13 +50,10 @@ pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> Result<TokenStream, Cod
                 blueprints_json: #blueprints,
                 app_config_json: #app_config,
             };
-    })
+    }
 }
 
-fn resource(
-    module: &mut ModuleGen,
-    r: &ResourcePlan,
-) -> Result<(TokenStream, TokenStream), CodegenError> {
+fn resource(module: &mut ModuleGen, r: &ResourcePlan) -> (TokenStream, TokenStream) {
     let rt = quote!(::opsgenie_port_runtime::__private);
     let mapping = quote!(::opsgenie_port_runtime::mapping);
     let mod_name = format_ident!("r{}", r.index);
@@ -66,31 +63,31 @@ fn resource(
         fields: Vec::new(),
         next: 0,
     };
-    let selector = g.leaf(&r.selector)?;
-    let identifier = g.value(&r.identifier)?;
-    let blueprint = g.jq(&r.blueprint)?;
-    let title = g.opt(r.title.as_ref())?;
-    let icon = g.opt(r.icon.as_ref())?;
+    let selector = g.leaf(&r.selector);
+    let identifier = g.value(&r.identifier);
+    let blueprint = g.jq(&r.blueprint);
+    let title = g.opt(r.title.as_ref());
+    let icon = g.opt(r.icon.as_ref());
     let team = match &r.team {
         Some(t) => {
-            let code = g.value(t)?;
+            let code = g.value(t);
             quote!(::core::option::Option::Some(#code))
         }
         None => quote!(::core::option::Option::None),
     };
     let mut properties = Vec::new();
     for (name, leaf) in &r.properties {
-        let code = g.jq(leaf)?;
+        let code = g.jq(leaf);
         properties.push(quote!((#name, #code)));
     }
     let mut relations = Vec::new();
     for (name, v) in &r.relations {
-        let code = g.value(v)?;
+        let code = g.value(v);
         relations.push(quote!((#name, #code)));
     }
     let items_entry = match &r.items_to_parse {
         Some((leaf, name, remove)) => {
-            let f = g.leaf(leaf)?;
+            let f = g.leaf(leaf);
             let remove = match remove {
                 Some(path) => quote!(::core::option::Option::Some(&[#(#path),*])),
                 None => quote!(::core::option::Option::None),
@@ -186,7 +183,7 @@ fn resource(
             fields: #mod_name::FIELDS,
         }
     };
-    Ok((module_tokens, entry))
+    (module_tokens, entry)
 }
 
 /// Generates the functions of one resource module.
@@ -199,47 +196,47 @@ struct ResGen<'m> {
 
 impl ResGen<'_> {
     /// A function for one leaf; returns its name.
-    fn leaf(&mut self, leaf: &Leaf) -> Result<proc_macro2::Ident, CodegenError> {
+    fn leaf(&mut self, leaf: &Leaf) -> proc_macro2::Ident {
         let name = format_ident!("f{}", self.next);
         self.next += 1;
-        let f = self.module.first_fn(&name, &leaf.expr)?;
+        let f = self.module.first_fn(&name, &leaf.expr);
         let doc = format!(" `{}`", leaf.field);
         self.fns.push(quote! {
             #[doc = #doc]
             #f
         });
         self.fields.push(leaf.field.clone());
-        Ok(name)
+        name
     }
 
     /// Code for a field's value under Ocean's rule (first output, else null and a note).
-    fn jq(&mut self, leaf: &Leaf) -> Result<TokenStream, CodegenError> {
-        let f = self.leaf(leaf)?;
+    fn jq(&mut self, leaf: &Leaf) -> TokenStream {
+        let f = self.leaf(leaf);
         let field = &leaf.field;
-        Ok(quote!(::opsgenie_port_runtime::mapping::build::field(notes, #field, #f(item))))
+        quote!(::opsgenie_port_runtime::mapping::build::field(notes, #field, #f(item)))
     }
 
-    fn opt(&mut self, leaf: Option<&Leaf>) -> Result<TokenStream, CodegenError> {
-        Ok(match leaf {
+    fn opt(&mut self, leaf: Option<&Leaf>) -> TokenStream {
+        match leaf {
             Some(l) => {
-                let code = self.jq(l)?;
+                let code = self.jq(l);
                 quote!(::core::option::Option::Some(#code))
             }
             None => quote!(::core::option::Option::None),
-        })
+        }
     }
 
-    fn value(&mut self, v: &ValuePlan) -> Result<TokenStream, CodegenError> {
+    fn value(&mut self, v: &ValuePlan) -> TokenStream {
         match v {
             ValuePlan::Jq(leaf) => self.jq(leaf),
             ValuePlan::Search(s) => self.search(s),
         }
     }
 
-    fn search(&mut self, s: &SearchPlan) -> Result<TokenStream, CodegenError> {
+    fn search(&mut self, s: &SearchPlan) -> TokenStream {
         let rt = quote!(::opsgenie_port_runtime::__private);
         let build = quote!(::opsgenie_port_runtime::mapping::build);
-        let combinator = self.jq(&s.combinator)?;
+        let combinator = self.jq(&s.combinator);
         let mut rules = Vec::new();
         for rule in &s.rules {
             rules.push(match rule {
@@ -248,20 +245,20 @@ impl ResGen<'_> {
                     operator,
                     value,
                 } => {
-                    let p = self.jq(property)?;
-                    let o = self.jq(operator)?;
-                    let v = self.jq(value)?;
+                    let p = self.jq(property);
+                    let o = self.jq(operator);
+                    let v = self.jq(value);
                     quote!(#build::object(::std::vec![("property", #p), ("operator", #o), ("value", #v)]))
                 }
-                RulePlan::Query(inner) => self.search(inner)?,
+                RulePlan::Query(inner) => self.search(inner),
             });
         }
-        Ok(quote! {
+        quote! {
             #build::object(::std::vec![
                 ("combinator", #combinator),
                 ("rules", #rt::Value::from(::std::vec![#(#rules),*])),
             ])
-        })
+        }
     }
 }
 

@@ -175,6 +175,12 @@ impl<'s, 't> Lowerer<'_> {
                 self.term(&args[$i], env, span.clone())
             };
         }
+        // An argument the generated code runs inside a closure (see `Lowerer::closure_depth`).
+        macro_rules! in_closure {
+            ($i:expr) => {
+                self.term_in_closure(&args[$i], env, span.clone())
+            };
+        }
         match (name, arity) {
             ("empty", 0) => return e(ExprKind::Empty),
             ("null", 0) => return lit(Lit::Null),
@@ -212,7 +218,7 @@ impl<'s, 't> Lowerer<'_> {
         if let Some((op, has_replacement)) = regex(name, arity) {
             let pattern = arg!(0);
             let (replacement, flags_at) = if has_replacement {
-                (Some(boxed(arg!(1))), 2)
+                (Some(boxed(in_closure!(1))), 2)
             } else {
                 (None, 1)
             };
@@ -249,7 +255,7 @@ impl<'s, 't> Lowerer<'_> {
             }
             ("map_values", 1) => {
                 // def map_values(f): .[] |= f;
-                let f = arg!(0);
+                let f = in_closure!(0);
                 e(ExprKind::Update {
                     path: vec![PathStep::Iterate],
                     rhs: boxed(f),
@@ -417,7 +423,7 @@ impl<'s, 't> Lowerer<'_> {
             }
             ("debug", 1) => e(ExprKind::Identity),
             ("walk", 1) => {
-                let f = arg!(0);
+                let f = in_closure!(0);
                 e(ExprKind::Walk(boxed(f)))
             }
             // The path builtins, for paths of literal keys (`.a`, `.a.b[0]`, `.a, .b`), whose

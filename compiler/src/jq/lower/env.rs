@@ -17,7 +17,8 @@ pub(super) struct Scope<'s, 't> {
 #[derive(Clone)]
 pub(super) enum Binding<'s, 't> {
     Var(&'s str, VarId),
-    Label(&'s str, LabelId),
+    /// A label, with the closure depth it was declared at (a `break` cannot leave a closure).
+    Label(&'s str, LabelId, u32),
     /// A user `def`, with the scope it was defined in (lexical scoping).
     Def(Rc<UserDef<'s, 't>>),
     /// A filter parameter of an inlined `def`: the argument term and the caller's scope.
@@ -66,9 +67,9 @@ impl<'s, 't> Env<'s, 't> {
         })
     }
 
-    pub(super) fn label(&self, name: &str) -> Option<LabelId> {
+    pub(super) fn label(&self, name: &str) -> Option<(LabelId, u32)> {
         self.iter().find_map(|b| match b {
-            Binding::Label(n, id) if *n == name => Some(*id),
+            Binding::Label(n, id, depth) if *n == name => Some((*id, *depth)),
             _ => None,
         })
     }

@@ -8,6 +8,9 @@
 //!
 //! Submodules: [`env`] (scopes), [`spans`] (byte ranges of terms), [`ops`] (binary operators),
 //! [`paths`] (assignments and path builtins), [`patterns`] (destructuring, `reduce`/`foreach`).
+//!
+//! Lowering also rejects what the code generator cannot generate (a `break` out of a closure),
+//! so code generation cannot fail.
 
 mod env;
 mod ops;
@@ -43,6 +46,7 @@ pub fn lower(text: &str, term: &Term<&str>) -> Result<Expr, Vec<LowerError>> {
         next_label: 0,
         errors: Vec::new(),
         inlining: Vec::new(),
+        closure_depth: 0,
     };
     let env = Env::root();
     let whole = 0..text.len();
@@ -61,6 +65,10 @@ pub(in crate::jq) struct Lowerer<'a> {
     errors: Vec<LowerError>,
     /// Ids of user definitions being inlined, to refuse recursion.
     inlining: Vec<usize>,
+    /// How many closures the code generator will put around the code being lowered (`try`
+    /// bodies, `walk` filters, `sub`/`gsub` replacements, `|=` right sides): a `break` cannot
+    /// leave one.
+    pub(in crate::jq) closure_depth: u32,
 }
 
 pub(in crate::jq) fn boxed(e: Expr) -> Box<Expr> {
@@ -122,6 +130,19 @@ impl<'s, 't> Lowerer<'_> {
         Expr::new(ExprKind::Empty, span)
     }
 
+    /// Lowers `term` as the body of a closure of the generated code (see `closure_depth`).
+    pub(in crate::jq) fn term_in_closure(
+        &mut self,
+        term: &'t Term<&'s str>,
+        env: &Env<'s, 't>,
+        parent: Range<usize>,
+    ) -> Expr {
+        self.closure_depth += 1;
+        let e = self.term(term, env, parent);
+        self.closure_depth -= 1;
+        e
+    }
+
     pub(in crate::jq) fn term(
         &mut self,
         term: &'t Term<&'s str>,
@@ -152,11 +173,17 @@ impl<'s, 't> Lowerer<'_> {
             Term::BinOp(l, op, r) => return self.binop(l, op, r, env, span),
             Term::Label(name, body) => {
                 let id = self.fresh_label();
-                let env = env.with(Binding::Label(name, id));
+                let env = env.with(Binding::Label(name, id, self.closure_depth));
                 ExprKind::Label(id, boxed(self.term(body, &env, span.clone())))
             }
             Term::Break(name) => match env.label(name) {
-                Some(id) => ExprKind::Break(id),
+                Some((id, depth)) if depth == self.closure_depth => ExprKind::Break(id),
+                Some(_) => {
+                    return self.unsupported(
+                        span,
+                        &format!("`break {name}` out of a `try` body, a `walk` filter, a `sub`/`gsub` replacement or the right side of `|=`"),
+                    )
+                }
                 None => {
                     return self.error(
                         "E0104",
@@ -169,7 +196,8 @@ impl<'s, 't> Lowerer<'_> {
                 return self.fold(kind, source, pattern, args, env, span)
             }
             Term::TryCatch(body, handler) => ExprKind::Try {
-                body: boxed(self.term(body, env, span.clone())),
+                // The body runs in a closure, so that only its own errors are caught.
+                body: boxed(self.term_in_closure(body, env, span.clone())),
                 handler: handler
                     .as_ref()
                     .map(|h| boxed(self.term(h, env, span.clone()))),
@@ -427,4 +455,40 @@ pub(in crate::jq) fn literal_array(items: Vec<Expr>, span: &Range<usize>) -> Exp
         ExprKind::Array(comma_all(items, span).map(boxed)),
         span.clone(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::jq::compile;
+
+    /// The code and the text under the first error.
+    fn error(src: &str) -> (&'static str, &str) {
+        let errors = compile(src).expect_err(src);
+        (errors[0].code, &src[errors[0].span.clone()])
+    }
+
+    #[test]
+    fn break_cannot_leave_a_closure_of_the_generated_code() {
+        for src in [
+            "label $out | try (break $out)",
+            "label $out | (break $out)?",
+            "label $out | walk(break $out)",
+            "label $out | sub(\"a\"; break $out)",
+            "label $out | .a |= break $out",
+            "label $out | map_values(break $out)",
+            "def f(g): try g; label $out | f(break $out)",
+        ] {
+            assert_eq!(error(src), ("E0102", "$out"), "{src}");
+        }
+        for src in [
+            "label $out | break $out",
+            "label $out | try . catch break $out",
+            "label $out | reduce .[] as $x (0; break $out)",
+            "label $out | [.[] | first(break $out)]",
+            "label $out | .a = break $out",
+            "try (label $in | break $in)",
+        ] {
+            assert!(compile(src).is_ok(), "{src}");
+        }
+    }
 }

@@ -22,7 +22,12 @@ impl<'s, 't> Lowerer<'_> {
                 "an assignment whose left side is not a simple path (`.a`, `.[0]`, `.[]`, `.a.b[1]`)",
             );
         }
-        let rhs = self.term(rhs, env, span.clone());
+        // `|=` runs its right side in a closure of the generated code; the others do not.
+        let rhs = if mode == UpdateMode::Modify {
+            self.term_in_closure(rhs, env, span.clone())
+        } else {
+            self.term(rhs, env, span.clone())
+        };
         Expr::new(
             ExprKind::Update {
                 path: steps,
