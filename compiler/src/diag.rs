@@ -22,6 +22,18 @@
 //! | E0312 | invalid blueprint, property or relation identifier |
 //! | E0313 | unknown property format |
 //! | E0320 | source schema outside the supported JSON-Schema subset |
+//!
+//! Codes of jq expressions ([`crate::jq`]):
+//!
+//! | code  | meaning |
+//! |-------|---------|
+//! | E0100 | jq syntax error |
+//! | E0101 | unknown function or wrong number of arguments |
+//! | E0102 | construct not supported by the compiler |
+//! | E0103 | invalid regex |
+//! | E0104 | undefined variable or label |
+//! | E0105 | expression too deeply nested (text, or once functions are expanded; see [`crate::jq::limits`]) |
+//! | E0106 | expression too large: text, or steps once functions are expanded (see [`crate::jq::limits`]) |
 
 mod human;
 mod machine;

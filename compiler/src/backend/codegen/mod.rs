@@ -10,7 +10,8 @@
 //! the continuation (jq's rule).
 //!
 //! Generation cannot fail: [`crate::jq::compile`] only returns IR this generator handles (a
-//! `break` never leaves a closure). Each IR node has its own small method, so that one level of
+//! `break` never leaves a closure), within limits that bound the recursion here
+//! ([`crate::jq::limits`]). Each IR node has its own small method, so that one level of
 //! recursion costs little stack even unoptimised.
 
 use crate::jq::ir::*;
@@ -366,10 +367,17 @@ impl FnGen<'_> {
         self.expr(a, input, &mut |g, va| {
             let rt = g.rt();
             let short = k(g, quote!(#rt::Value::Bool(#is_and == false)));
-            let long = g.expr(b, input, &mut |g, vb| {
-                let rt = g.rt();
-                k(g, quote!(#rt::Value::Bool(#rt::truthy(&#vb))))
-            });
+            // `and`/`or` already yield booleans: a chain of them (nested to the right by
+            // lowering) passes its outputs on as they are, so the rest of the program is not
+            // wrapped once per level.
+            let long = if matches!(b.kind, ExprKind::And(..) | ExprKind::Or(..)) {
+                g.expr(b, input, k)
+            } else {
+                g.expr(b, input, &mut |g, vb| {
+                    let rt = g.rt();
+                    k(g, quote!(#rt::Value::Bool(#rt::truthy(&#vb))))
+                })
+            };
             let t = g.fresh("t");
             if is_and {
                 quote! {

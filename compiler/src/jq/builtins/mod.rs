@@ -107,6 +107,9 @@ const NOT_COMPILED: &[(&str, &[usize])] = &[
     ("datesub", &[2]),
 ];
 
+/// Longest function name for which an unknown function gets a did-you-mean suggestion.
+const MAX_SUGGESTED_NAME: usize = 64;
+
 /// The arities under which jq knows `name` (empty when it is not a builtin at all).
 fn known_arities(name: &str) -> Vec<usize> {
     let natives = NATIVES
@@ -478,7 +481,11 @@ impl<'s, 't> Lowerer<'_> {
             let user = env.function_names();
             let mut candidates: Vec<&str> = known_names().collect();
             candidates.extend(user);
-            let help = crate::suggest::did_you_mean(name, candidates)
+            // Edit distances cost the product of the lengths; a name this long is no typo.
+            candidates.retain(|c| c.len() <= MAX_SUGGESTED_NAME);
+            let help = (name.len() <= MAX_SUGGESTED_NAME)
+                .then(|| crate::suggest::did_you_mean(name, candidates))
+                .flatten()
                 .map(|s| format!("did you mean `{s}`?"));
             (format!("unknown function `{key}`"), help)
         };

@@ -37,6 +37,22 @@ pub(super) struct Closure<'s, 't> {
     pub(super) term: &'t Term<&'s str>,
     pub(super) env: Env<'s, 't>,
     pub(super) span: Range<usize>,
+    /// How many definitions were being inlined where the argument was written.
+    pub(super) inlining: usize,
+}
+
+/// Unlinks the scopes no one else holds one by one: a run of `def`s makes a long chain, whose
+/// default drop would recurse once per binding.
+impl Drop for Env<'_, '_> {
+    fn drop(&mut self) {
+        let mut next = self.0.take();
+        while let Some(scope) = next {
+            match Rc::try_unwrap(scope) {
+                Ok(mut scope) => next = scope.parent.0.take(),
+                Err(_) => break,
+            }
+        }
+    }
 }
 
 impl<'s, 't> Env<'s, 't> {

@@ -9,8 +9,11 @@
 //! Submodules: [`env`] (scopes), [`spans`] (byte ranges of terms), [`ops`] (binary operators),
 //! [`paths`] (assignments and path builtins), [`patterns`] (destructuring, `reduce`/`foreach`).
 //!
-//! Lowering also rejects what the code generator cannot generate (a `break` out of a closure),
-//! so code generation cannot fail.
+//! Lowering is bounded: inlining and builtin expansion may multiply the text, so it stops at the
+//! first program larger or deeper than [`limits::MAX_IR_NODES`] / [`limits::MAX_IR_DEPTH`]
+//! (checked exactly on the result by [`limits::check_ir`]), and after [`MAX_ERRORS`] errors.
+//! It also rejects what the code generator cannot generate (a `break` out of a closure), so
+//! code generation cannot fail.
 
 mod env;
 mod ops;
@@ -19,19 +22,24 @@ mod patterns;
 mod spans;
 
 use super::ir::*;
+use super::limits;
 pub(in crate::jq) use env::Env;
 use env::{Binding, Closure, UserDef};
 use jaq_core::load::lex::StrPart as JStrPart;
 use jaq_core::load::parse::Term;
 use jaq_core::path::{Opt, Part};
+use spans::Spans;
 use std::ops::Range;
 use std::rc::Rc;
+
+/// Errors reported for one program before lowering gives up on it.
+pub const MAX_ERRORS: usize = 16;
 
 /// Why a program cannot be compiled.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LowerError {
     /// `E0101` unknown function or wrong arity, `E0102` unsupported construct, `E0104` undefined
-    /// variable or label.
+    /// variable or label, `E0105`/`E0106` too deep or too large once expanded.
     pub code: &'static str,
     pub span: Range<usize>,
     pub message: String,
@@ -42,10 +50,15 @@ pub struct LowerError {
 pub fn lower(text: &str, term: &Term<&str>) -> Result<Expr, Vec<LowerError>> {
     let mut cx = Lowerer {
         text,
+        spans: Spans::compute(text, term),
         next_var: 0,
         next_label: 0,
+        next_def: 0,
         errors: Vec::new(),
+        stopped: false,
         inlining: Vec::new(),
+        depth: 0,
+        nodes: 0,
         closure_depth: 0,
     };
     let env = Env::root();
@@ -60,11 +73,19 @@ pub fn lower(text: &str, term: &Term<&str>) -> Result<Expr, Vec<LowerError>> {
 
 pub(in crate::jq) struct Lowerer<'a> {
     pub(super) text: &'a str,
+    spans: Spans,
     next_var: u32,
     next_label: u32,
+    next_def: usize,
     errors: Vec<LowerError>,
+    /// Set by a limit error or [`MAX_ERRORS`]: the rest of the program is not lowered.
+    stopped: bool,
     /// Ids of user definitions being inlined, to refuse recursion.
     inlining: Vec<usize>,
+    /// Nesting of the term being lowered, and nodes made so far: the IR's depth and size are
+    /// bounded while it is built (an exponential `def` must not be built to be measured).
+    depth: usize,
+    nodes: usize,
     /// How many closures the code generator will put around the code being lowered (`try`
     /// bodies, `walk` filters, `sub`/`gsub` replacements, `|=` right sides): a `break` cannot
     /// leave one.
@@ -92,13 +113,7 @@ impl<'s, 't> Lowerer<'_> {
         span: Range<usize>,
         message: String,
     ) -> Expr {
-        self.errors.push(LowerError {
-            code,
-            span: span.clone(),
-            message,
-            help: None,
-        });
-        Expr::new(ExprKind::Empty, span)
+        self.error_with_help(code, span, message, None)
     }
 
     pub(in crate::jq) fn error_with_help(
@@ -108,26 +123,53 @@ impl<'s, 't> Lowerer<'_> {
         message: String,
         help: Option<String>,
     ) -> Expr {
-        self.errors.push(LowerError {
-            code,
-            span: span.clone(),
-            message,
-            help,
-        });
+        if !self.stopped {
+            self.errors.push(LowerError {
+                code,
+                span: span.clone(),
+                message,
+                help,
+            });
+            self.stopped = self.errors.len() >= MAX_ERRORS;
+        }
         Expr::new(ExprKind::Empty, span)
     }
 
     pub(in crate::jq) fn unsupported(&mut self, span: Range<usize>, what: &str) -> Expr {
-        self.errors.push(LowerError {
-            code: "E0102",
-            span: span.clone(),
-            message: format!("{what} is not supported by opsgenie-port's jq compiler"),
-            help: Some(
+        self.error_with_help(
+            "E0102",
+            span,
+            format!("{what} is not supported by opsgenie-port's jq compiler"),
+            Some(
                 "only the jq subset real Port mappings use is compiled natively; rewrite the expression with supported builtins"
                     .to_string(),
             ),
-        });
+        )
+    }
+
+    /// Reports a limit ([`limits`]) and stops lowering: what follows would only be larger.
+    fn limit(&mut self, e: super::ExprError) -> Expr {
+        let span = e.span.clone();
+        self.error_with_help(e.code, e.span, e.message, e.help);
+        self.stopped = true;
         Expr::new(ExprKind::Empty, span)
+    }
+
+    /// A copy of `e`, counted against the node budget: copies can hold copies (the key of
+    /// `{"\(f)"}` is also its value's index), so uncounted they could grow exponentially.
+    pub(super) fn copy(&mut self, e: &Expr) -> Expr {
+        if self.stopped {
+            return Expr::new(ExprKind::Empty, e.span.clone());
+        }
+        self.nodes = self.nodes.saturating_add(limits::measure(e).0);
+        if self.nodes > limits::MAX_IR_NODES {
+            return self.limit(limits::too_many_nodes(e.span.clone()));
+        }
+        e.clone()
+    }
+
+    pub(super) fn span_of(&self, term: &Term<&'s str>, fallback: &Range<usize>) -> Range<usize> {
+        self.spans.of(term, fallback)
     }
 
     /// Lowers `term` as the body of a closure of the generated code (see `closure_depth`).
@@ -143,6 +185,7 @@ impl<'s, 't> Lowerer<'_> {
         e
     }
 
+    /// Lowers one term, within the IR budgets.
     pub(in crate::jq) fn term(
         &mut self,
         term: &'t Term<&'s str>,
@@ -150,6 +193,28 @@ impl<'s, 't> Lowerer<'_> {
         parent: Range<usize>,
     ) -> Expr {
         let span = self.span_of(term, &parent);
+        if self.stopped {
+            return Expr::new(ExprKind::Empty, span);
+        }
+        self.nodes += 1;
+        if self.nodes > limits::MAX_IR_NODES {
+            return self.limit(limits::too_many_nodes(span));
+        }
+        if self.depth >= limits::MAX_IR_DEPTH {
+            return self.limit(limits::too_deep(span));
+        }
+        self.depth += 1;
+        let e = self.term_inner(term, env, span);
+        self.depth -= 1;
+        e
+    }
+
+    fn term_inner(
+        &mut self,
+        term: &'t Term<&'s str>,
+        env: &Env<'s, 't>,
+        span: Range<usize>,
+    ) -> Expr {
         let kind = match term {
             Term::Id => ExprKind::Identity,
             Term::Recurse => ExprKind::Recurse,
@@ -157,6 +222,7 @@ impl<'s, 't> Lowerer<'_> {
                 if n.starts_with('.') || n.parse::<f64>().is_err() {
                     return self.unsupported(span, &format!("the number literal `{n}`"));
                 }
+                self.nodes += n.len() / limits::LITERAL_BYTES_PER_NODE;
                 ExprKind::Lit(Lit::Num(n.to_string()))
             }
             Term::Str(fmt, parts) => return self.string(fmt.as_ref().copied(), parts, env, span),
@@ -225,8 +291,8 @@ impl<'s, 't> Lowerer<'_> {
             Term::Def(defs, body) => {
                 let mut env = env.clone();
                 for d in defs {
-                    let id = self.next_var as usize + 1_000_000 * (self.inlining.len() + 1);
-                    self.next_var += 1;
+                    self.next_def += 1;
+                    let id = self.next_def;
                     let def = UserDef {
                         id,
                         name: d.name,
@@ -241,6 +307,12 @@ impl<'s, 't> Lowerer<'_> {
             Term::Call(name, args) => return self.call(name, args, env, span),
             Term::Var(name) => return self.var(name, env, span),
             Term::Path(base, path) => {
+                // Each step nests the IR one level deeper.
+                let steps = path.0.len();
+                self.nodes += steps;
+                if self.depth + steps > limits::MAX_IR_DEPTH {
+                    return self.limit(limits::too_deep(span));
+                }
                 let mut cur = self.term(base, env, span.clone());
                 for (part, opt) in &path.0 {
                     // jq's grammar: a `?` after a path step (`.a?`, `.[]?`, `.[e]?`) makes only
@@ -301,6 +373,14 @@ impl<'s, 't> Lowerer<'_> {
                 JStrPart::Term(t) => out.push(StrPart::Interp(self.term(t, env, span.clone()))),
             }
         }
+        let literal: usize = out
+            .iter()
+            .map(|p| match p {
+                StrPart::Lit(s) => s.len(),
+                StrPart::Interp(_) => 0,
+            })
+            .sum();
+        self.nodes += literal / limits::LITERAL_BYTES_PER_NODE;
         if let [StrPart::Lit(s)] = &out[..] {
             return Expr::new(ExprKind::Lit(Lit::Str(s.clone())), span);
         }
@@ -338,7 +418,7 @@ impl<'s, 't> Lowerer<'_> {
                 let value = Expr::new(
                     ExprKind::Index {
                         base: Expr::boxed(ExprKind::Identity, kspan.clone()),
-                        key: boxed(key.clone()),
+                        key: boxed(self.copy(&key)),
                         opt: false,
                     },
                     kspan,
@@ -381,10 +461,7 @@ impl<'s, 't> Lowerer<'_> {
         span: Range<usize>,
     ) -> Expr {
         match binding {
-            Binding::Param(_, closure) => {
-                let closure = closure.clone();
-                self.term(closure.term, &closure.env, closure.span.clone())
-            }
+            Binding::Param(_, closure) => self.argument(&closure, closure.span.clone()),
             Binding::Def(def) => {
                 if self.inlining.contains(&def.id) {
                     return self
@@ -403,6 +480,7 @@ impl<'s, 't> Lowerer<'_> {
                         term: arg,
                         env: env.clone(),
                         span: span.clone(),
+                        inlining: self.inlining.len() - 1,
                     });
                     match param.strip_prefix('$') {
                         Some(bare) => {
@@ -416,7 +494,7 @@ impl<'s, 't> Lowerer<'_> {
                 }
                 let mut expr = self.term(def.body, &body_env, span.clone());
                 for (var, closure) in value_params.into_iter().rev() {
-                    let source = self.term(closure.term, &closure.env, span.clone());
+                    let source = self.argument(&closure, span.clone());
                     expr = Expr::new(
                         ExprKind::Bind {
                             source: boxed(source),
@@ -432,6 +510,15 @@ impl<'s, 't> Lowerer<'_> {
             _ => unreachable!("Env::function only returns functions"),
         }
     }
+
+    /// An argument of an inlined call, lowered where it was written: in the caller's scope and
+    /// with the caller's definitions being inlined (so `f(f(.))` is not recursion).
+    fn argument(&mut self, closure: &Closure<'s, 't>, span: Range<usize>) -> Expr {
+        let inner = self.inlining.split_off(closure.inlining);
+        let e = self.term(closure.term, &closure.env, span);
+        self.inlining.extend(inner);
+        e
+    }
 }
 
 fn push_lit(out: &mut Vec<StrPart>, s: &str) {
@@ -442,11 +529,31 @@ fn push_lit(out: &mut Vec<StrPart>, s: &str) {
     }
 }
 
-/// `a, b, …`; `None` for no items.
+/// `a, b, …`; `None` for no items. Nested as a balanced tree, so that a long list is shallow.
 pub(in crate::jq) fn comma_all(items: Vec<Expr>, span: &Range<usize>) -> Option<Expr> {
-    items
-        .into_iter()
-        .reduce(|a, b| Expr::new(ExprKind::Comma(boxed(a), boxed(b)), span.clone()))
+    balanced(items, &mut |a, b| {
+        Expr::new(ExprKind::Comma(boxed(a), boxed(b)), span.clone())
+    })
+}
+
+/// Joins `items` (in order) with an associative operator, as a balanced tree: depth log₂ n.
+pub(super) fn balanced(
+    mut items: Vec<Expr>,
+    join: &mut dyn FnMut(Expr, Expr) -> Expr,
+) -> Option<Expr> {
+    // Pairwise rounds keep the order: ((a b) (c d)) (e …).
+    while items.len() > 1 {
+        let mut next = Vec::with_capacity(items.len().div_ceil(2));
+        let mut it = items.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => join(a, b),
+                None => a,
+            });
+        }
+        items = next;
+    }
+    items.pop()
 }
 
 /// `[a, b, …]` of single-output items.
@@ -460,6 +567,7 @@ pub(in crate::jq) fn literal_array(items: Vec<Expr>, span: &Range<usize>) -> Exp
 #[cfg(test)]
 mod tests {
     use crate::jq::compile;
+    use crate::jq::ir::{Expr, ExprKind};
 
     /// The code and the text under the first error.
     fn error(src: &str) -> (&'static str, &str) {
@@ -489,6 +597,39 @@ mod tests {
             "try (label $in | break $in)",
         ] {
             assert!(compile(src).is_ok(), "{src}");
+        }
+    }
+
+    #[test]
+    fn arguments_are_lowered_where_they_were_written() {
+        // `f(f(.))` nests calls, it does not recurse.
+        assert!(compile("def f(g): g | g; f(f(.))").is_ok());
+        assert!(compile("def f($x): $x + 1; f(f(1))").is_ok());
+        assert_eq!(error("def f: f; f").0, "E0102");
+        assert_eq!(error("def f(g): g; def k: f(k); k").0, "E0102");
+    }
+
+    fn depth(e: &Expr) -> usize {
+        match &e.kind {
+            ExprKind::Comma(a, b)
+            | ExprKind::Alt(a, b)
+            | ExprKind::And(a, b)
+            | ExprKind::Or(a, b) => 1 + depth(a).max(depth(b)),
+            _ => 1,
+        }
+    }
+
+    #[test]
+    fn associative_chains_are_regrouped() {
+        let list = vec!["1"; 1000].join(", ");
+        assert_eq!(depth(&compile(&list).unwrap()), 11);
+        // `//`, `and` and `or` nest to the right.
+        for op in ["//", "and", "or"] {
+            let e = compile(&format!(".a {op} .b {op} .c")).unwrap();
+            let (ExprKind::Alt(l, r) | ExprKind::And(l, r) | ExprKind::Or(l, r)) = &e.kind else {
+                panic!("{op}: {e:?}")
+            };
+            assert_eq!((depth(l), depth(r)), (1, 2), "{op}");
         }
     }
 }

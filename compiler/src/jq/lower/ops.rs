@@ -1,6 +1,14 @@
 //! Binary operators.
+//!
+//! Chains of the associative `,`, `//`, `and` and `or` are regrouped: jaq nests them to the left,
+//! one level per operand. A `,` list becomes a balanced tree (depth log₂ n, so long lists stay
+//! shallow); `//`, `and` and `or` nest to the right, where the code generator inlines the rest of
+//! the program once per operand instead of once per operand *per level* (left-nested `and`s
+//! doubled the generated code at every level). Regrouping does not change what they compute:
+//! each evaluates its operands left to right and the same outputs and errors come out in the
+//! same order whichever way the chain is grouped.
 
-use super::{boxed, Env, Lowerer};
+use super::{balanced, boxed, Env, Lowerer};
 use crate::jq::ir::*;
 use jaq_core::load::parse::{BinaryOp, Term};
 use jaq_core::ops::{Cmp, Math};
@@ -27,22 +35,9 @@ impl<'s, 't> Lowerer<'_> {
                     cx.term(r, env, sp.clone())
                 });
             }
-            BinaryOp::Comma => ExprKind::Comma(
-                boxed(self.term(l, env, sp.clone())),
-                boxed(self.term(r, env, sp)),
-            ),
-            BinaryOp::Alt => ExprKind::Alt(
-                boxed(self.term(l, env, sp.clone())),
-                boxed(self.term(r, env, sp)),
-            ),
-            BinaryOp::And => ExprKind::And(
-                boxed(self.term(l, env, sp.clone())),
-                boxed(self.term(r, env, sp)),
-            ),
-            BinaryOp::Or => ExprKind::Or(
-                boxed(self.term(l, env, sp.clone())),
-                boxed(self.term(r, env, sp)),
-            ),
+            BinaryOp::Comma | BinaryOp::Alt | BinaryOp::And | BinaryOp::Or => {
+                return self.chain(l, op, r, env, span)
+            }
             BinaryOp::Math(m) => {
                 if matches!(m, Math::Rem) || matches!(m, Math::Mul | Math::Div) {
                     if let Some(e) = self.check_rem_precedence(l, m, r, &span) {
@@ -68,6 +63,55 @@ impl<'s, 't> Lowerer<'_> {
             BinaryOp::UpdateAlt => return self.update(l, r, UpdateMode::Alt, env, span),
         };
         Expr::new(kind, span)
+    }
+
+    /// `l op r` for an associative `op`, with every operand of the chain it heads (found with
+    /// an explicit stack: a `,` list is as deep as it is long).
+    fn chain(
+        &mut self,
+        l: &'t Term<&'s str>,
+        op: &'t BinaryOp<&'s str>,
+        r: &'t Term<&'s str>,
+        env: &Env<'s, 't>,
+        span: Range<usize>,
+    ) -> Expr {
+        let same = |t: &Term<&'s str>| match t {
+            Term::BinOp(_, o, _) => std::mem::discriminant(o) == std::mem::discriminant(op),
+            _ => false,
+        };
+        let mut operands: Vec<&'t Term<&'s str>> = Vec::new();
+        let mut todo: Vec<&'t Term<&'s str>> = vec![r, l];
+        while let Some(t) = todo.pop() {
+            match t {
+                Term::BinOp(a, _, b) if same(t) => {
+                    todo.push(b);
+                    todo.push(a);
+                }
+                _ => operands.push(t),
+            }
+        }
+        let items: Vec<Expr> = operands
+            .into_iter()
+            .map(|t| self.term(t, env, span.clone()))
+            .collect();
+        let joined = |a: Expr, b: Expr| {
+            let sp = a.span.start.min(b.span.start)..a.span.end.max(b.span.end);
+            let kind = match op {
+                BinaryOp::Comma => ExprKind::Comma(boxed(a), boxed(b)),
+                BinaryOp::Alt => ExprKind::Alt(boxed(a), boxed(b)),
+                BinaryOp::And => ExprKind::And(boxed(a), boxed(b)),
+                _ => ExprKind::Or(boxed(a), boxed(b)),
+            };
+            Expr::new(kind, sp)
+        };
+        let expr = if matches!(op, BinaryOp::Comma) {
+            balanced(items, &mut |a, b| joined(a, b))
+        } else {
+            items.into_iter().rev().reduce(|rest, a| joined(a, rest))
+        };
+        let mut expr = expr.expect("a chain has two operands or more");
+        expr.span = span;
+        expr
     }
 
     /// jaq gives `%` a higher precedence than `*` and `/`; jq gives them the same. Where the two

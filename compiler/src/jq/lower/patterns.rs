@@ -151,12 +151,12 @@ impl<'s, 't> Lowerer<'_> {
                 }
             }
         }
-        let wrap = |e: Expr, bindings: &[(&str, VarId, Expr)]| {
-            bindings.iter().rev().fold(e, |acc, (_, id, value)| {
+        let wrap = |e: Expr, bindings: Vec<(VarId, Expr)>| {
+            bindings.into_iter().rev().fold(e, |acc, (id, value)| {
                 Expr::new(
                     ExprKind::Bind {
-                        source: boxed(value.clone()),
-                        var: *id,
+                        source: boxed(value),
+                        var: id,
                         body: boxed(acc),
                     },
                     span.clone(),
@@ -164,13 +164,20 @@ impl<'s, 't> Lowerer<'_> {
             })
         };
         let update = self.term(&args[1], &inner, span.clone());
-        let update = wrap(update, &bindings);
         let extract = if args.len() == 3 {
             let e = self.term(&args[2], &inner, span.clone());
-            Some(boxed(wrap(e, &bindings)))
+            let copies = bindings
+                .iter()
+                .map(|(_, id, value)| (*id, self.copy(value)))
+                .collect();
+            Some(boxed(wrap(e, copies)))
         } else {
             None
         };
+        let update = wrap(
+            update,
+            bindings.into_iter().map(|(_, id, v)| (id, v)).collect(),
+        );
         Expr::new(
             ExprKind::Fold(Fold {
                 source: boxed(source),
