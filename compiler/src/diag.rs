@@ -32,8 +32,8 @@
 //! | E0102 | construct not supported by the compiler |
 //! | E0103 | invalid regex |
 //! | E0104 | undefined variable or label |
-//! | E0105 | expression too deeply nested (text, or once functions are expanded; see [`crate::jq::limits`]) |
-//! | E0106 | expression too large: text, or steps once functions are expanded (see [`crate::jq::limits`]) |
+//! | E0105 | expression too deeply nested: text, once functions are expanded, or generated code (see [`crate::jq::limits`], [`crate::jq::cost`]) |
+//! | E0106 | expression too large: text, steps once expanded, or generated code (see [`crate::jq::limits`], [`crate::jq::cost`]); also a whole mapping's generated code |
 
 mod human;
 mod machine;

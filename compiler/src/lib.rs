@@ -91,8 +91,11 @@ fn finish(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics, label: &st
     let mut tokens = None;
     // Mapping checks run even after loading errors, so one run reports everything.
     let plan = check::plan(&loaded, &mut diags);
-    if !diags.has_errors() {
-        if let Some(plan) = plan {
+    let plan = plan.filter(|_| !diags.has_errors());
+    if let Some(plan) = plan {
+        if let Some(d) = code_budget(&plan, &loaded) {
+            diags.push(d);
+        } else {
             let blueprints: Vec<serde_json::Value> =
                 loaded.blueprints.iter().map(|b| b.raw.clone()).collect();
             let blueprints_json =
@@ -117,6 +120,40 @@ fn finish(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics, label: &st
         sm: loaded.sm,
         inputs: loaded.inputs,
     }
+}
+
+/// E0106 when the whole mapping would compile to more than
+/// [`jq::cost::MAX_MAPPING_CODE_SIZE`] tokens of Rust (each expression is bounded on its own;
+/// many large ones are bounded here), at its largest resource.
+fn code_budget(plan: &check::Plan, loaded: &inputs::mapdir::MappingDir) -> Option<Diagnostic> {
+    let sizes = backend::codegen::estimate(plan);
+    let total = sizes
+        .iter()
+        .fold(0u64, |acc, (_, n)| acc.saturating_add(*n));
+    let limit = jq::cost::MAX_MAPPING_CODE_SIZE;
+    if total <= limit {
+        return None;
+    }
+    let (index, largest) = sizes.iter().max_by_key(|(_, n)| *n).copied()?;
+    let d = Diagnostic::error(
+        "E0106",
+        format!("the mapping would compile to too much code (about {total} tokens of Rust)"),
+    )
+    .with_help(format!(
+        "a mapping may compile to at most {limit} tokens of Rust; simplify its largest expressions (each `if`, `//`, `and`/`or` and `try … catch` copies the rest of its expression) or split the mapping"
+    ));
+    let span = loaded
+        .config
+        .as_ref()
+        .and_then(|c| c.resources.iter().find(|r| r.index == index))
+        .map(|r| r.span);
+    Some(match span {
+        Some(span) => d.with_primary(
+            span,
+            format!("the largest resource: about {largest} tokens"),
+        ),
+        None => d,
+    })
 }
 
 /// The port-app-config as JSON (what Port stores as the integration's `config`).

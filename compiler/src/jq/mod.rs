@@ -1,9 +1,10 @@
 //! The jq front end: parse (jaq-core's `load` parser), lower to our IR, check constant regexes;
 //! then [`types`] and [`infer`] type the IR against the Opsgenie schemas and record what it reads.
-//! Every stage is bounded ([`limits`]): the programs it accepts compile in time, memory and stack
-//! proportional to their size.
+//! Every stage is bounded ([`limits`], [`cost`]): the programs it accepts compile in time, memory
+//! and stack proportional to their size, and generate code that cannot fail to be generated.
 
 pub mod builtins;
+pub mod cost;
 pub mod infer;
 pub mod ir;
 pub mod limits;
@@ -29,7 +30,7 @@ pub struct ExprError {
 /// Parses and lowers a jq program (already through Ocean's quote rewrite) and validates its
 /// constant regexes. Errors are reported together (up to [`lower::MAX_ERRORS`]), except that a
 /// program over one of the [`limits`] gets that one error. The IR returned is within every
-/// limit, and code generation for it cannot fail.
+/// limit (including [`cost`]'s), and code generation for it cannot fail.
 pub fn compile(program: &str) -> Result<ir::Expr, Vec<ExprError>> {
     limits::check_text(program).map_err(|e| vec![e])?;
     let tokens = parse::lex(program).map_err(syntax_errors)?;
@@ -46,6 +47,7 @@ pub fn compile(program: &str) -> Result<ir::Expr, Vec<ExprError>> {
             .collect::<Vec<_>>()
     })?;
     limits::check_ir(&expr).map_err(|e| vec![e])?;
+    cost::check(&expr).map_err(|e| vec![e])?;
     let regex_errors = regexcheck::check(&expr);
     if regex_errors.is_empty() {
         Ok(expr)

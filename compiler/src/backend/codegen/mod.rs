@@ -10,9 +10,9 @@
 //! the continuation (jq's rule).
 //!
 //! Generation cannot fail: [`crate::jq::compile`] only returns IR this generator handles (a
-//! `break` never leaves a closure), within limits that bound the recursion here
-//! ([`crate::jq::limits`]). Each IR node has its own small method, so that one level of
-//! recursion costs little stack even unoptimised.
+//! `break` never leaves a closure), within limits that bound the generated size
+//! ([`crate::jq::cost`]) and the recursion here ([`crate::jq::limits`]). Each IR node has its
+//! own small method, so that one level of recursion costs little stack even unoptimised.
 
 use crate::jq::ir::*;
 
@@ -21,9 +21,51 @@ mod mapping;
 mod parts;
 pub use mapping::{generate, Embedded};
 
+use crate::check::{Leaf, Plan, RulePlan, SearchPlan, ValuePlan};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::HashMap;
+
+/// Estimated tokens of the code generated for each resource of `plan`, as `(resource index,
+/// tokens)` ([`crate::jq::cost`]): each expression was bounded when compiled, their sum is
+/// bounded before generating ([`crate::jq::cost::MAX_MAPPING_CODE_SIZE`]).
+pub fn estimate(plan: &Plan) -> Vec<(usize, u64)> {
+    fn search<'p>(s: &'p SearchPlan, out: &mut Vec<&'p Leaf>) {
+        out.push(&s.combinator);
+        for rule in &s.rules {
+            match rule {
+                RulePlan::Rule {
+                    property,
+                    operator,
+                    value,
+                } => out.extend([property, operator, value]),
+                RulePlan::Query(inner) => search(inner, out),
+            }
+        }
+    }
+    fn value<'p>(v: &'p ValuePlan, out: &mut Vec<&'p Leaf>) {
+        match v {
+            ValuePlan::Jq(leaf) => out.push(leaf),
+            ValuePlan::Search(s) => search(s, out),
+        }
+    }
+    plan.resources
+        .iter()
+        .map(|r| {
+            let mut leaves = vec![&r.selector, &r.blueprint];
+            leaves.extend(r.items_to_parse.as_ref().map(|(leaf, _, _)| leaf));
+            leaves.extend(r.title.iter().chain(&r.icon));
+            value(&r.identifier, &mut leaves);
+            r.team.iter().for_each(|t| value(t, &mut leaves));
+            leaves.extend(r.properties.iter().map(|(_, leaf)| leaf));
+            r.relations.iter().for_each(|(_, v)| value(v, &mut leaves));
+            let size = leaves.iter().fold(0u64, |acc, leaf| {
+                acc.saturating_add(crate::jq::cost::estimate(&leaf.expr))
+            });
+            (r.index, size)
+        })
+        .collect()
+}
 
 /// Shared state while generating one module: statics (string literals, regexes) are pooled.
 pub struct ModuleGen {
