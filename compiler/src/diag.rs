@@ -23,6 +23,9 @@
 //! | E0313 | unknown property format |
 //! | E0320 | source schema outside the supported JSON-Schema subset |
 //!
+//! A file over a loading limit (size, nesting, YAML alias copies; see
+//! [`crate::documents`]) is reported as E0001 (YAML) or E0002 (JSON): it is not loaded.
+//!
 //! Codes of jq expressions ([`crate::jq`]):
 //!
 //! | code  | meaning |
