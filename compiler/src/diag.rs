@@ -15,6 +15,7 @@
 //! | E0008 | missing or unreadable input file |
 //! | E0009 | warning: no resources |
 //! | E0010 | warning: several port-app-config files |
+//! | E0011 | more diagnostics than [`MAX_DIAGNOSTICS`]: the rest are counted, not shown |
 //! | E0200 | unknown kind |
 //! | E0305 | relation target blueprint not loaded |
 //! | E0310 | unknown property type |
@@ -143,10 +144,17 @@ impl Diagnostic {
     }
 }
 
-/// Accumulates diagnostics so that every problem is reported, not just the first.
+/// Most diagnostics kept for one compilation; later ones are only counted, and reported as one
+/// E0011 at the end. A hostile input can produce one problem per byte.
+pub const MAX_DIAGNOSTICS: usize = 200;
+
+/// Accumulates diagnostics so that every problem is reported, not just the first (up to
+/// [`MAX_DIAGNOSTICS`]).
 #[derive(Clone, Debug, Default)]
 pub struct Diagnostics {
     list: Vec<Diagnostic>,
+    /// Errors and warnings past [`MAX_DIAGNOSTICS`].
+    dropped: (usize, usize),
 }
 
 impl Diagnostics {
@@ -155,27 +163,34 @@ impl Diagnostics {
     }
 
     pub fn push(&mut self, d: Diagnostic) {
-        self.list.push(d);
+        if self.list.len() < MAX_DIAGNOSTICS {
+            self.list.push(d);
+        } else if d.is_error() {
+            self.dropped.0 += 1;
+        } else {
+            self.dropped.1 += 1;
+        }
     }
 
     pub fn has_errors(&self) -> bool {
-        self.list.iter().any(Diagnostic::is_error)
+        self.dropped.0 > 0 || self.list.iter().any(Diagnostic::is_error)
     }
 
     pub fn error_count(&self) -> usize {
-        self.list.iter().filter(|d| d.is_error()).count()
+        self.dropped.0 + self.list.iter().filter(|d| d.is_error()).count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.list.len() - self.error_count()
+        self.len() - self.error_count()
     }
 
+    /// Diagnostics pushed, including those past [`MAX_DIAGNOSTICS`].
     pub fn len(&self) -> usize {
-        self.list.len()
+        self.list.len() + self.dropped.0 + self.dropped.1
     }
 
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.len() == 0
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
@@ -186,12 +201,31 @@ impl Diagnostics {
         &self.list
     }
 
-    pub fn into_vec(self) -> Vec<Diagnostic> {
+    /// The diagnostics kept, then one E0011 counting those that were not.
+    pub fn into_vec(mut self) -> Vec<Diagnostic> {
+        let (errors, warnings) = self.dropped;
+        if errors + warnings > 0 {
+            let severity = if errors > 0 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            self.list.push(
+                Diagnostic::new(
+                    "E0011",
+                    severity,
+                    format!("{errors} more error(s) and {warnings} more warning(s) not shown"),
+                )
+                .with_help(format!(
+                    "at most {MAX_DIAGNOSTICS} diagnostics are shown; fix these and run again"
+                )),
+            );
+        }
         self.list
     }
 
     pub fn extend(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
-        self.list.extend(more);
+        more.into_iter().for_each(|d| self.push(d));
     }
 }
 
@@ -199,7 +233,7 @@ impl IntoIterator for Diagnostics {
     type Item = Diagnostic;
     type IntoIter = std::vec::IntoIter<Diagnostic>;
     fn into_iter(self) -> Self::IntoIter {
-        self.list.into_iter()
+        self.into_vec().into_iter()
     }
 }
 
@@ -213,6 +247,6 @@ impl<'a> IntoIterator for &'a Diagnostics {
 
 impl Extend<Diagnostic> for Diagnostics {
     fn extend<T: IntoIterator<Item = Diagnostic>>(&mut self, iter: T) {
-        self.list.extend(iter);
+        iter.into_iter().for_each(|d| self.push(d));
     }
 }

@@ -115,11 +115,36 @@ pub fn summary_line(ds: &[Diagnostic]) -> Option<String> {
 
 struct Underline {
     line: usize,
-    /// Display columns (0-based) of the underline.
+    /// Char columns (0-based) of the underline on its line.
     from: usize,
     to: usize,
     primary: bool,
     message: String,
+}
+
+/// Longest source line shown whole; longer ones (a minified JSON file is one line) are cut to
+/// this many chars around the underline, so that each diagnostic stays small.
+const MAX_SNIPPET_CHARS: usize = 400;
+
+/// The part of `text` shown for underlines starting at char `from`, and the char it starts at.
+fn window(text: &str, from: usize) -> (String, usize) {
+    if text.chars().nth(MAX_SNIPPET_CHARS).is_none() {
+        return (text.to_string(), 0);
+    }
+    let start = from.saturating_sub(MAX_SNIPPET_CHARS / 4);
+    let mut chars = text.char_indices().skip(start);
+    let Some((start_byte, _)) = chars.next() else {
+        return (String::new(), start);
+    };
+    let end_byte = chars
+        .nth(MAX_SNIPPET_CHARS - 2)
+        .map_or(text.len(), |(i, _)| i);
+    let before = if start > 0 { "..." } else { "" };
+    let after = if end_byte < text.len() { "..." } else { "" };
+    (
+        format!("{before}{}{after}", &text[start_byte..end_byte]),
+        start,
+    )
 }
 
 fn render_snippet(
@@ -134,19 +159,12 @@ fn render_snippet(
     for &(label, primary) in labels {
         let (line, col) = sm.line_col(file, label.span.start);
         let (end_line, end_col) = sm.line_col(file, label.span.end);
-        let text = sm.line_text(file, line);
-        let chars: Vec<char> = text.chars().collect();
-        let start_char = col - 1;
-        let end_char = if end_line == line {
-            (end_col - 1).max(start_char)
+        let from = col - 1;
+        let to = if end_line == line {
+            (end_col - 1).max(from)
         } else {
-            chars.len()
+            usize::MAX // to the end of the line
         };
-        let from = display_width(&chars[..start_char.min(chars.len())]);
-        let mut to = display_width(&chars[..end_char.min(chars.len())]);
-        if to <= from {
-            to = from + 1; // empty spans and spans at end of line get one marker
-        }
         let mut message = label.message.clone();
         // A multi-line span is underlined on its first line only; say where it ends.
         // (A span ending at column 1 of the next line is really a whole-line span.)
@@ -169,6 +187,9 @@ fn render_snippet(
     underlines.sort_by_key(|u| (u.line, !u.primary, u.from));
 
     let mut previous_line: Option<usize> = None;
+    // The shown part of the current line as chars (its leading `...` as spaces), the line's
+    // char it starts with, and the width of that `...`.
+    let mut shown: (Vec<char>, usize, usize) = (Vec::new(), 0, 0);
     for u in &underlines {
         if previous_line != Some(u.line) {
             if let Some(p) = previous_line {
@@ -176,14 +197,34 @@ fn render_snippet(
                     let _ = writeln!(out, "...");
                 }
             }
-            let text = expand_tabs(sm.line_text(file, u.line));
-            let _ = writeln!(out, "{:>width$} | {}", u.line, text.trim_end());
+            let (text, start) = window(sm.line_text(file, u.line), u.from);
+            let _ = writeln!(
+                out,
+                "{:>width$} | {}",
+                u.line,
+                expand_tabs(&text).trim_end()
+            );
+            let lead = if start > 0 { 3 } else { 0 };
+            let mut chars: Vec<char> = vec![' '; lead];
+            chars.extend(text.chars().skip(lead));
+            shown = (chars, start, lead);
+        }
+        let (chars, start, lead) = &shown;
+        let clip = |c: usize| {
+            c.saturating_add(*lead)
+                .saturating_sub(*start)
+                .min(chars.len())
+        };
+        let from = display_width(&chars[..clip(u.from)]);
+        let mut to = display_width(&chars[..clip(u.to)]);
+        if to <= from {
+            to = from + 1; // empty spans and spans at end of line get one marker
         }
         let marker = if u.primary { '^' } else { '-' };
         let mut row = format!(
             "{pad} | {}{}",
-            " ".repeat(u.from),
-            marker.to_string().repeat(u.to - u.from)
+            " ".repeat(from),
+            marker.to_string().repeat(to - from)
         );
         if !u.message.is_empty() {
             row.push(' ');
