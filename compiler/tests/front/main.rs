@@ -1,8 +1,11 @@
-//! The compiler's front end: blueprints, port-app-config, diagnostics, mapping directories, robustness.
+//! The compiler's front end: blueprints, port-app-config, diagnostics, mapping directories,
+//! robustness, hostile inputs.
 //! One test binary for these modules: each binary links the whole dependency graph.
 
+mod alloc;
 mod blueprint;
 mod config;
 mod diag;
+mod hostile;
 mod mappings;
 mod robust;
