@@ -6,6 +6,7 @@ mod alloc;
 mod blueprint;
 mod config;
 mod diag;
+mod documents;
 mod hostile;
 mod mappings;
 mod robust;
