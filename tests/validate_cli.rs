@@ -207,3 +207,45 @@ async fn from_port_checks_the_mapping_port_holds() {
     let (code, _, stderr) = run("missing", "human").await.unwrap();
     assert_eq!(code, Some(2), "{stderr}");
 }
+
+/// A hostile mapping gets its diagnostic and exit status 1, quickly.
+#[test]
+fn hostile_mappings_are_exit_status_1_with_their_diagnostic() {
+    // Exponential code generation, and a "billion laughs" of YAML aliases.
+    let ifs: String = (0..40)
+        .map(|i| format!("(if .id then 1 else 2 end) as $x{i} | "))
+        .collect();
+    let bomb = format!(
+        "resources:\n  - kind: alert\n    selector:\n      query: 'true'\n    port:\n      entity:\n        mappings:\n          identifier: '{ifs}.id'\n          blueprint: '\"opsGenieAlert\"'\n"
+    );
+    let mut laughs = String::from("x:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        laughs.push_str(&format!("  a{i}: &a{i} [{refs}]\n"));
+    }
+    laughs.push_str("resources: []\n");
+    let blueprints =
+        std::fs::read_to_string("tests/fixtures/broken/three-errors/blueprints.json").unwrap();
+    for (name, config, code) in [("bomb", bomb, "E0106"), ("laughs", laughs, "E0001")] {
+        let dir = std::env::temp_dir().join(format!(
+            "opsgenie-port-validate-{}-{name}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("port-app-config.yaml"), config).unwrap();
+        std::fs::write(dir.join("blueprints.json"), &blueprints).unwrap();
+        let start = std::time::Instant::now();
+        let (status, stdout, stderr) = validate(&[dir.to_str().unwrap()]);
+        let elapsed = start.elapsed();
+        assert_eq!(status, Some(1), "{name}: {stdout}{stderr}");
+        assert!(
+            stdout.contains(&format!("error[{code}]")),
+            "{name}: {stdout}"
+        );
+        assert!(
+            elapsed < std::time::Duration::from_secs(10),
+            "{name}: {elapsed:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -4,6 +4,9 @@
 //! Every code, with what it means, how to fix it and what it does at run time, is in the one
 //! table [`codes::CODES`] (`opsgenie-port validate --explain CODE`); [`run_time`] applies its
 //! run-time column to a mapping fetched from Port.
+//!
+//! A file over a loading limit (size, nesting, YAML alias copies; see [`crate::documents`]) is
+//! reported as E0001 (YAML) or E0002 (JSON): it is not loaded.
 
 pub mod codes;
 mod human;
@@ -113,10 +116,17 @@ impl Diagnostic {
     }
 }
 
-/// Accumulates diagnostics so that every problem is reported, not just the first.
+/// Most diagnostics kept for one compilation; later ones are only counted, and reported as one
+/// E0011 at the end. A hostile input can produce one problem per byte.
+pub const MAX_DIAGNOSTICS: usize = 200;
+
+/// Accumulates diagnostics so that every problem is reported, not just the first (up to
+/// [`MAX_DIAGNOSTICS`]).
 #[derive(Clone, Debug, Default)]
 pub struct Diagnostics {
     list: Vec<Diagnostic>,
+    /// Errors and warnings past [`MAX_DIAGNOSTICS`].
+    dropped: (usize, usize),
 }
 
 impl Diagnostics {
@@ -125,27 +135,34 @@ impl Diagnostics {
     }
 
     pub fn push(&mut self, d: Diagnostic) {
-        self.list.push(d);
+        if self.list.len() < MAX_DIAGNOSTICS {
+            self.list.push(d);
+        } else if d.is_error() {
+            self.dropped.0 += 1;
+        } else {
+            self.dropped.1 += 1;
+        }
     }
 
     pub fn has_errors(&self) -> bool {
-        self.list.iter().any(Diagnostic::is_error)
+        self.dropped.0 > 0 || self.list.iter().any(Diagnostic::is_error)
     }
 
     pub fn error_count(&self) -> usize {
-        self.list.iter().filter(|d| d.is_error()).count()
+        self.dropped.0 + self.list.iter().filter(|d| d.is_error()).count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.list.len() - self.error_count()
+        self.len() - self.error_count()
     }
 
+    /// Diagnostics pushed, including those past [`MAX_DIAGNOSTICS`].
     pub fn len(&self) -> usize {
-        self.list.len()
+        self.list.len() + self.dropped.0 + self.dropped.1
     }
 
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.len() == 0
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
@@ -156,12 +173,31 @@ impl Diagnostics {
         &self.list
     }
 
-    pub fn into_vec(self) -> Vec<Diagnostic> {
+    /// The diagnostics kept, then one E0011 counting those that were not.
+    pub fn into_vec(mut self) -> Vec<Diagnostic> {
+        let (errors, warnings) = self.dropped;
+        if errors + warnings > 0 {
+            let severity = if errors > 0 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            self.list.push(
+                Diagnostic::new(
+                    "E0011",
+                    severity,
+                    format!("{errors} more error(s) and {warnings} more warning(s) not shown"),
+                )
+                .with_help(format!(
+                    "at most {MAX_DIAGNOSTICS} diagnostics are shown; fix these and run again"
+                )),
+            );
+        }
         self.list
     }
 
     pub fn extend(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
-        self.list.extend(more);
+        more.into_iter().for_each(|d| self.push(d));
     }
 }
 
@@ -169,7 +205,7 @@ impl IntoIterator for Diagnostics {
     type Item = Diagnostic;
     type IntoIter = std::vec::IntoIter<Diagnostic>;
     fn into_iter(self) -> Self::IntoIter {
-        self.list.into_iter()
+        self.into_vec().into_iter()
     }
 }
 
@@ -183,6 +219,6 @@ impl<'a> IntoIterator for &'a Diagnostics {
 
 impl Extend<Diagnostic> for Diagnostics {
     fn extend<T: IntoIterator<Item = Diagnostic>>(&mut self, iter: T) {
-        self.list.extend(iter);
+        iter.into_iter().for_each(|d| self.push(d));
     }
 }

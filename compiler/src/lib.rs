@@ -131,7 +131,11 @@ pub fn compile_texts(
 fn checked(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics) -> Checked {
     // Mapping checks run even after loading errors, so one run reports everything.
     let plan = check::plan(&loaded, &mut diags);
-    let plan = plan.filter(|_| !diags.has_errors());
+    let mut plan = plan.filter(|_| !diags.has_errors());
+    if let Some(d) = plan.as_ref().and_then(|p| code_budget(p, &loaded)) {
+        diags.push(d);
+        plan = None;
+    }
     let blueprints: Vec<serde_json::Value> =
         loaded.blueprints.iter().map(|b| b.raw.clone()).collect();
     Checked {
@@ -147,7 +151,7 @@ fn checked(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics) -> Checke
 
 /// The code generator's back end on a checked directory.
 fn generate(checked: Checked, label: &str) -> Compiled {
-    let mut diagnostics = checked.diagnostics;
+    let diagnostics = checked.diagnostics;
     let mut tokens = None;
     if let Some(plan) = &checked.plan {
         let sources: Vec<(&str, &str)> = checked
@@ -161,13 +165,7 @@ fn generate(checked: Checked, label: &str) -> Compiled {
             app_config_json: &checked.app_config_json,
             sources: &sources,
         };
-        match backend::codegen::generate(plan, &embedded) {
-            Ok(t) => tokens = Some(t),
-            Err(e) => diagnostics.push(Diagnostic::error(
-                "E0102",
-                format!("cannot generate code: {}", e.message),
-            )),
-        }
+        tokens = Some(backend::codegen::generate(plan, &embedded));
     }
     let code = tokens
         .as_ref()
@@ -180,6 +178,40 @@ fn generate(checked: Checked, label: &str) -> Compiled {
         sm: checked.sm,
         inputs: checked.inputs,
     }
+}
+
+/// E0106 when the whole mapping would compile to more than
+/// [`jq::cost::MAX_MAPPING_CODE_SIZE`] tokens of Rust (each expression is bounded on its own;
+/// many large ones are bounded here), at its largest resource.
+fn code_budget(plan: &check::Plan, loaded: &inputs::mapdir::MappingDir) -> Option<Diagnostic> {
+    let sizes = backend::codegen::estimate(plan);
+    let total = sizes
+        .iter()
+        .fold(0u64, |acc, (_, n)| acc.saturating_add(*n));
+    let limit = jq::cost::MAX_MAPPING_CODE_SIZE;
+    if total <= limit {
+        return None;
+    }
+    let (index, largest) = sizes.iter().max_by_key(|(_, n)| *n).copied()?;
+    let d = Diagnostic::error(
+        "E0106",
+        format!("the mapping would compile to too much code (about {total} tokens of Rust)"),
+    )
+    .with_help(format!(
+        "a mapping may compile to at most {limit} tokens of Rust; simplify its largest expressions (each `if`, `//`, `and`/`or` and `try … catch` copies the rest of its expression) or split the mapping"
+    ));
+    let span = loaded
+        .config
+        .as_ref()
+        .and_then(|c| c.resources.iter().find(|r| r.index == index))
+        .map(|r| r.span);
+    Some(match span {
+        Some(span) => d.with_primary(
+            span,
+            format!("the largest resource: about {largest} tokens"),
+        ),
+        None => d,
+    })
 }
 
 /// Compiles the mapping Port holds (`GET /v1/integration/{id}` → `integration.config`) against

@@ -425,9 +425,6 @@ impl Prep {
                 Kind::Range(self.boxed(from), self.boxed(upto), self.boxed(by))
             }
             ExprKind::Update { path, rhs, mode } => self.update(path, rhs, *mode),
-            ExprKind::Unsupported(what) => {
-                self.reject(Error::msg(format!("{what} is not supported")))
-            }
         }
     }
 
