@@ -358,6 +358,31 @@ fn hostile_documents_get_a_diagnostic_fast() {
     }
 }
 
+/// A mapping that is only wide — 10,000 properties written to a blueprint of 10,000, a third of
+/// them required (the quadratic checks this guards against took 0.5 s in release here) — is checked in linear time (duplicate keys, property lookups, required
+/// properties), then refused by the mapping's code budget.
+#[test]
+fn wide_mappings_are_checked_in_linear_time() {
+    let n = 10_000;
+    let mut config = String::from(
+        "resources:\n  - kind: alert\n    selector:\n      query: 'true'\n    port:\n      entity:\n        mappings:\n          identifier: .id\n          blueprint: '\"opsGenieAlert\"'\n          properties:\n",
+    );
+    for i in 0..n {
+        config.push_str(&format!("            p{i}: .message // \"none\"\n"));
+    }
+    let properties: Vec<String> = (0..n)
+        .map(|i| format!("\"p{i}\":{{\"type\":\"string\"}}"))
+        .collect();
+    let required: Vec<String> = (0..n).step_by(3).map(|i| format!("\"p{i}\"")).collect();
+    let blueprints = format!(
+        "[{{\"identifier\":\"opsGenieAlert\",\"title\":\"A\",\"schema\":{{\"properties\":{{{}}},\"required\":[{}]}}}}]",
+        properties.join(","),
+        required.join(",")
+    );
+    let run = texts(config, blueprints);
+    assert_rejected("wide mapping", &run, "E0106", "too much code");
+}
+
 /// The largest `n` for which `program(n)`, as `mapping` puts it, passes the front end (`n` <
 /// `hi`).
 fn largest_accepted(program: &dyn Fn(usize) -> String, hi: usize) -> usize {
