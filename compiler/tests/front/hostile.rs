@@ -1,6 +1,7 @@
 //! Hostile mappings: each gets its diagnostic through the entry points `validate` uses
-//! (`compile_dir_builtin`, `compile_texts`), rendered as `validate` renders it, within 2 s and
-//! 200 MB; and the largest programs the limits accept compile, through code generation.
+//! (`compile_dir_builtin`, `compile_texts`) and run-time compilation uses (`compile_port`),
+//! rendered as they render it, within 2 s and 200 MB; and the largest programs the limits accept
+//! compile, through code generation.
 //!
 //! Memory is the peak of bytes allocated and not yet freed by the thread that compiles, counted
 //! by this binary's allocator ([`super::alloc`]), so tests running alongside do not disturb it.
@@ -464,4 +465,81 @@ fn the_deepest_accepted_programs_compile_to_rust() {
         run.peak / 1024,
         run.generated
     );
+}
+
+/// Run-time compilation (`compile_port`, what a resync does with the mapping Port holds) of
+/// hostile mappings as Port returns them (JSON): the same diagnostics, within the same bounds.
+#[test]
+fn hostile_port_mappings_get_a_diagnostic_fast() {
+    use opsgenie_port_compiler::inputs::mapdir::BUILTIN_SOURCES;
+    use serde_json::{json, Value};
+    let blueprints: Vec<Value> = serde_json::from_str(&blueprints()).unwrap();
+    let resource = |props: Value| {
+        json!({
+            "kind": "alert",
+            "selector": {"query": "true"},
+            "port": {"entity": {"mappings": {
+                "identifier": ".id", "blueprint": "\"bp\"", "properties": props
+            }}}
+        })
+    };
+    let alternatives = vec![".a"; 600].join(" // ");
+    let parens = "(".repeat(5_000) + "." + &")".repeat(5_000);
+    let ifs: String = (0..40)
+        .map(|i| format!("(if .id then 1 else 2 end) as $x{i} | "))
+        .collect::<String>()
+        + ".id";
+    let bomb = "def f(g): g | g; f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(f(.))))))))))))))))))";
+    let wide: serde_json::Map<String, Value> = (0..25_000)
+        .map(|i| (format!("p{i}"), json!(".message")))
+        .collect();
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "600 alternatives",
+            json!({"resources": [resource(json!({"x": alternatives}))]}),
+            "E0105",
+        ),
+        (
+            "deep parentheses",
+            json!({"resources": [resource(json!({"x": parens}))]}),
+            "E0105",
+        ),
+        (
+            "sequenced ifs",
+            json!({"resources": [resource(json!({"x": ifs}))]}),
+            "E0106",
+        ),
+        (
+            "def bomb",
+            json!({"resources": [resource(json!({"x": bomb}))]}),
+            "E0106",
+        ),
+        // Not refused as a whole (no code is generated at run time): checked in linear time.
+        (
+            "25,000 properties",
+            json!({"resources": [resource(Value::Object(wide))]}),
+            "E0301",
+        ),
+    ];
+    for (name, config, code) in cases {
+        let blueprints = blueprints.clone();
+        let (diagnostics, time, peak) = std::thread::Builder::new()
+            .stack_size(8 * 1024 * 1024)
+            .spawn(move || {
+                let start = Instant::now();
+                let base = super::alloc::start_peak();
+                let compiled =
+                    opsgenie_port_compiler::compile_port(&config, &blueprints, BUILTIN_SOURCES);
+                let _ = compiled.render_human();
+                let codes: Vec<&'static str> =
+                    compiled.diagnostics.iter().map(|d| d.code).collect();
+                (codes, start.elapsed(), super::alloc::peak() - base)
+            })
+            .unwrap()
+            .join()
+            .expect("compilation does not panic");
+        assert!(diagnostics.contains(&code), "{name}: {diagnostics:?}");
+        assert!(time < MAX_TIME, "{name}: took {time:?}");
+        assert!(peak < MAX_BYTES, "{name}: peak {} MB", peak / (1024 * 1024));
+    }
 }
