@@ -65,10 +65,11 @@ async fn serve_sims(spec: GenSpec) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())?;
-    port.create_integration(
-        json!({"installationId": IDENTIFIER, "installationAppType": "opsgenie",
-                                   "version": "0.1.0", "config": {}}),
-    )?;
+    // Port holds the built mapping, as initialisation leaves it: the compiled code runs.
+    let config: Value =
+        serde_json::from_str(&compiled().app_config_json).map_err(|e| e.to_string())?;
+    port.create_integration(json!({"installationId": IDENTIFIER, "installationAppType": "opsgenie",
+                                   "version": "0.1.0", "config": config}))?;
     let opsgenie = opsgenie::start(account, OpsgenieSimConfig::default())
         .await
         .map_err(|e| e.to_string())?;
