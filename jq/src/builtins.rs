@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::error::{dump_trunc, type_error, type_error2, Error, R};
 use super::map::Map;
 use super::ops::{self, compare};
-use super::value::Value;
+use super::value::{Array, Value};
 
 /// `length`: codepoints, elements, keys, `|n|` (literal kept), `0` for null.
 pub fn length(v: &Value) -> R<Value> {
@@ -202,7 +202,7 @@ fn sort_items(keys: &[Value]) -> Vec<usize> {
     order
 }
 
-fn array_of(v: &Value) -> Option<&Arc<Vec<Value>>> {
+fn array_of(v: &Value) -> Option<&Arc<Array>> {
     v.as_array()
 }
 
@@ -217,7 +217,7 @@ pub fn sort(v: &Value) -> R<Value> {
 }
 
 /// Checks `sort_by`-family arguments like jq's `_sort_by_impl`.
-fn keyed_input<'a>(input: &'a Value, keys: &[Value]) -> R<&'a Arc<Vec<Value>>> {
+fn keyed_input<'a>(input: &'a Value, keys: &[Value]) -> R<&'a Arc<Array>> {
     match input {
         Value::Array(items) if items.len() == keys.len() => Ok(items),
         _ => Err(type_error2(

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::error::{Error, R};
+use super::limits::{MAX_ARRAY_INDEX, MAX_ARRAY_PADDING};
 use super::map::Map;
 use super::ops::{self, compare};
 use super::value::Value;
@@ -84,18 +85,23 @@ fn set_key(root: Value, key: &Value, value: Value) -> R<Value> {
             if i.is_nan() {
                 return Err(Error::msg("Cannot set array element at NaN index"));
             }
-            let mut items = match root {
-                Value::Array(items) => Arc::unwrap_or_clone(items),
-                _ => Vec::new(),
-            };
+            let len = root.as_array().map_or(0, |items| items.len());
             let mut idx = i.clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i64;
             if idx < 0 {
-                idx += items.len() as i64;
+                idx += len as i64;
                 if idx < 0 {
                     return Err(Error::msg("Out of bounds negative array index"));
                 }
             }
             let idx = idx as usize;
+            // jq's bound, then ours on the nulls padded in (checked before anything is copied).
+            if idx > MAX_ARRAY_INDEX || idx.saturating_sub(len) > MAX_ARRAY_PADDING {
+                return Err(Error::msg("Array index too large"));
+            }
+            let mut items = match root {
+                Value::Array(items) => Arc::unwrap_or_clone(items).into_vec(),
+                _ => Vec::new(),
+            };
             if idx >= items.len() {
                 items.resize(idx + 1, Value::Null);
             }
@@ -104,7 +110,7 @@ fn set_key(root: Value, key: &Value, value: Value) -> R<Value> {
         }
         (root @ (Value::Array(_) | Value::Null), Value::Object(range)) => {
             let items = match root {
-                Value::Array(items) => Arc::unwrap_or_clone(items),
+                Value::Array(items) => Arc::unwrap_or_clone(items).into_vec(),
                 _ => Vec::new(),
             };
             let from = range.get("start").cloned().unwrap_or(Value::Null);
