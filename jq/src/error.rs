@@ -54,7 +54,9 @@ impl std::error::Error for Error {}
 /// cut to at most 29 bytes with `...` (plus the closing delimiter) when longer.
 pub(crate) fn dump_trunc(v: &Value) -> String {
     const BUF: usize = 30;
-    let text = super::json::tojson_string(v);
+    // Only the first BUF bytes matter: a large value is not printed whole.
+    let mut text = String::new();
+    super::json::write_json_prefix(v, &mut text, BUF);
     if text.len() < BUF {
         return text;
     }

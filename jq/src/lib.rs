@@ -12,9 +12,11 @@
 #![forbid(unsafe_code)]
 
 mod builtins;
+mod compare;
 mod control;
 mod dates;
 mod error;
+mod frames;
 mod json;
 mod limits;
 mod map;

@@ -204,6 +204,13 @@ impl Map {
     }
 }
 
+impl Map {
+    /// The entries in insertion order, as a slice (for iterative traversals).
+    pub(crate) fn entries(&self) -> &[(Arc<str>, Value)] {
+        &self.entries
+    }
+}
+
 impl Drop for Map {
     fn drop(&mut self) {
         super::value::drop_contents(&mut self.entries, |(_, v)| v);

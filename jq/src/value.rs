@@ -102,16 +102,9 @@ impl std::fmt::Debug for Value {
 
 impl PartialEq for Value {
     /// jq equality: numbers by value, objects regardless of key order.
+    /// Iterative, so any depth is compared (see `compare::equal_within`).
     fn eq(&self, other: &Value) -> bool {
-        match (self, other) {
-            (Value::Null, Value::Null) => true,
-            (Value::Bool(a), Value::Bool(b)) => a == b,
-            (Value::Number(a), Value::Number(b)) => a == b,
-            (Value::String(a), Value::String(b)) => a == b,
-            (Value::Array(a), Value::Array(b)) => Arc::ptr_eq(a, b) || a[..] == b[..],
-            (Value::Object(a), Value::Object(b)) => Arc::ptr_eq(a, b) || **a == **b,
-            _ => false,
-        }
+        super::compare::equal_within(self, other, usize::MAX).unwrap_or(false)
     }
 }
 

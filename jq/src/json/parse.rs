@@ -1,18 +1,17 @@
 //! A strict JSON parser into [`Value`], with number literals preserved, and a
 //! projected variant that builds only the parts a compiled mapping reads while
-//! still validating the rest.
+//! still validating the rest. It keeps its own stack of open containers instead of
+//! recursing, so it accepts jq's nesting limit (10,000) on any thread.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::JsonError;
+use crate::frames::Frames;
+use crate::limits::MAX_PARSING_DEPTH;
 use crate::map::{key_eq, Map};
 use crate::number::Number;
 use crate::value::Value;
-
-/// Nesting limit. jq allows 10,000; a recursive parser needs a lower bound to
-/// stay within small thread stacks.
-const MAX_DEPTH: usize = 1_000;
 
 /// Which parts of a document to build (see [`parse_json_projected`]). Built once per mapping
 /// (compiled or interpreted); field names are shared with every decoded object that keeps them.
@@ -50,7 +49,7 @@ impl Projection {
 /// Parses one JSON document. Number literals keep their text; trailing
 /// non-whitespace is an error.
 pub fn parse_json(text: &[u8]) -> Result<Value, JsonError> {
-    parse_with(text, false, |parser| parser.value())
+    parse_with(text, false, Mode::Build)
 }
 
 /// Like [`parse_json`], but numbers become what jq sees in Port Ocean, where the
@@ -58,7 +57,7 @@ pub fn parse_json(text: &[u8]) -> Result<Value, JsonError> {
 /// keep their digits, other numbers become `repr(float)` text (`1.50` -> `1.5`,
 /// `1E5` -> `100000.0`). Use this for API payloads so `tostring` matches Ocean.
 pub fn parse_json_ocean(text: &[u8]) -> Result<Value, JsonError> {
-    parse_with(text, true, |parser| parser.value())
+    parse_with(text, true, Mode::Build)
 }
 
 /// [`parse_json_projected`] with Ocean's number handling (see [`parse_json_ocean`]).
@@ -66,7 +65,7 @@ pub fn parse_json_projected_ocean(
     text: &[u8],
     projection: &Projection,
 ) -> Result<Value, JsonError> {
-    parse_with(text, true, |parser| parser.projected(projection))
+    parse_with(text, true, Mode::of(projection))
 }
 
 /// Parses one JSON document, keeping only what `projection` selects: at a node
@@ -75,14 +74,10 @@ pub fn parse_json_projected_ocean(
 /// (`None` gives `null` elements); scalars are kept. Skipped parts are still
 /// validated.
 pub fn parse_json_projected(text: &[u8], projection: &Projection) -> Result<Value, JsonError> {
-    parse_with(text, false, |parser| parser.projected(projection))
+    parse_with(text, false, Mode::of(projection))
 }
 
-fn parse_with(
-    bytes: &[u8],
-    python_numbers: bool,
-    parse: impl FnOnce(&mut Parser<'_>) -> Result<Value, JsonError>,
-) -> Result<Value, JsonError> {
+fn parse_with(bytes: &[u8], python_numbers: bool, mode: Mode<'_>) -> Result<Value, JsonError> {
     // Validate UTF-8 once up front; string slices taken at ASCII delimiters are
     // then valid `str`s. Invalid bytes become U+FFFD, as jq does.
     let text: Cow<'_, str> = match std::str::from_utf8(bytes) {
@@ -93,27 +88,23 @@ fn parse_with(
         text: &text,
         bytes: text.as_bytes(),
         pos: 0,
-        depth: 0,
         entries: Vec::new(),
         items: Vec::new(),
         keys: KEY_CACHE.with(|cache| cache.take()),
         python_numbers,
     };
-    let result = parse_document(&mut parser, parse);
+    let result = parse_document(&mut parser, mode);
     KEY_CACHE.with(|cache| cache.replace(std::mem::take(&mut parser.keys)));
     result
 }
 
-fn parse_document(
-    parser: &mut Parser<'_>,
-    parse: impl FnOnce(&mut Parser<'_>) -> Result<Value, JsonError>,
-) -> Result<Value, JsonError> {
+fn parse_document(parser: &mut Parser<'_>, mode: Mode<'_>) -> Result<Value, JsonError> {
     // A leading byte-order mark is skipped, as jq does.
     if parser.bytes.starts_with("\u{feff}".as_bytes()) {
         parser.pos = 3;
     }
     parser.skip_whitespace();
-    let value = parse(parser)?;
+    let value = parser.parse_value(mode)?.unwrap_or_default();
     parser.skip_whitespace();
     if parser.pos != parser.bytes.len() {
         return Err(parser.error("Unexpected extra JSON values"));
@@ -169,11 +160,40 @@ thread_local! {
     static KEY_CACHE: std::cell::RefCell<KeyCache> = std::cell::RefCell::new(KeyCache::default());
 }
 
+/// How to treat a value: build it, build what a projection keeps, or only validate it.
+#[derive(Clone, Copy)]
+enum Mode<'p> {
+    Build,
+    /// A projection that does not keep everything (`all` is false).
+    Project(&'p Projection),
+    Skip,
+}
+
+impl Mode<'_> {
+    fn of(projection: &Projection) -> Mode<'_> {
+        if projection.all {
+            Mode::Build
+        } else {
+            Mode::Project(projection)
+        }
+    }
+}
+
+/// An open object or array.
+#[derive(Clone, Copy)]
+struct Open<'p> {
+    object: bool,
+    mode: Mode<'p>,
+    /// Where its entries (objects) or items (arrays) start on the scratch stacks.
+    base: usize,
+    /// Objects: the value being parsed has a reserved entry to fill.
+    slot: bool,
+}
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
-    depth: usize,
     /// Scratch stacks shared by all nesting levels, so each object or array is
     /// allocated once at its exact size.
     entries: Vec<(Arc<str>, Value)>,
@@ -231,14 +251,6 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn enter(&mut self) -> Result<(), JsonError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.error("Exceeds depth limit for parsing"));
-        }
-        Ok(())
-    }
-
     /// An object key, shared through the key cache when possible.
     fn key(&mut self, key: Cow<'_, str>) -> Arc<str> {
         match key {
@@ -259,190 +271,169 @@ impl<'a> Parser<'a> {
         Value::from(items)
     }
 
-    /// A full value at the current position (whitespace already skipped).
-    fn value(&mut self) -> Result<Value, JsonError> {
-        match self.peek() {
-            Some(b'"') => Ok(Value::String(self.string()?)),
-            Some(b'{') => {
-                self.enter()?;
-                self.pos += 1;
-                let base = self.entries.len();
-                self.object_entries(|parser, key| {
-                    let key = parser.key(key);
-                    let value = parser.value()?;
-                    parser.entries.push((key, value));
-                    Ok(())
-                })?;
-                self.depth -= 1;
-                Ok(self.finish_object(base))
-            }
-            Some(b'[') => {
-                self.enter()?;
-                self.pos += 1;
-                let base = self.items.len();
-                self.array_elements(|parser| {
-                    let item = parser.value()?;
-                    parser.items.push(item);
-                    Ok(())
-                })?;
-                self.depth -= 1;
-                Ok(self.finish_array(base))
-            }
-            _ => self.scalar(),
-        }
-    }
-
-    /// A value built according to `projection`.
-    fn projected(&mut self, projection: &Projection) -> Result<Value, JsonError> {
-        if projection.all {
-            return self.value();
-        }
-        match self.peek() {
-            Some(b'{') => {
-                self.enter()?;
-                self.pos += 1;
-                let base = self.entries.len();
-                self.object_entries(|parser, key| {
-                    match projection
-                        .fields
-                        .iter()
-                        .find(|(name, _)| key_eq(name, &key))
-                    {
-                        Some((name, sub)) => {
-                            // The key equals `name` (escaped or not): share the projection's.
-                            let key = name.clone();
-                            let value = parser.projected(sub)?;
-                            parser.entries.push((key, value));
-                        }
-                        None => parser.skip_value()?,
+    /// The value at the cursor (whitespace already skipped), treated as `mode` says; `None`
+    /// when it was only validated. Iterative: nesting costs frames on the heap past the
+    /// first few, not stack, and is refused past [`MAX_PARSING_DEPTH`] as jq does.
+    fn parse_value<'p>(&mut self, mode: Mode<'p>) -> Result<Option<Value>, JsonError> {
+        let mut open: Frames<Open<'p>> = Frames::new();
+        let mut mode = mode;
+        loop {
+            let mut done = match self.peek() {
+                Some(bracket @ (b'{' | b'[')) => {
+                    if open.len() >= MAX_PARSING_DEPTH {
+                        return Err(self.error("Exceeds depth limit for parsing"));
                     }
-                    Ok(())
-                })?;
-                self.depth -= 1;
-                Ok(self.finish_object(base))
-            }
-            Some(b'[') => {
-                self.enter()?;
-                self.pos += 1;
-                let base = self.items.len();
-                self.array_elements(|parser| {
-                    let item = match &projection.elements {
-                        Some(sub) => parser.projected(sub)?,
-                        None => {
-                            parser.skip_value()?;
-                            Value::Null
-                        }
+                    self.pos += 1;
+                    let object = bracket == b'{';
+                    let mut frame = Open {
+                        object,
+                        mode,
+                        base: if object {
+                            self.entries.len()
+                        } else {
+                            self.items.len()
+                        },
+                        slot: false,
                     };
-                    parser.items.push(item);
-                    Ok(())
-                })?;
-                self.depth -= 1;
-                Ok(self.finish_array(base))
+                    self.skip_whitespace();
+                    if self.peek() == Some(if object { b'}' } else { b']' }) {
+                        self.pos += 1;
+                        self.finish(frame)
+                    } else {
+                        mode = self.item(&mut frame)?;
+                        open.push(frame);
+                        continue;
+                    }
+                }
+                _ => match mode {
+                    Mode::Skip => {
+                        self.skip_scalar()?;
+                        None
+                    }
+                    _ => Some(self.scalar_or_string()?),
+                },
+            };
+            // Store the finished value in its container, then go on to the container's next
+            // item, or close it (and store it in turn).
+            loop {
+                let Some(top) = open.last_mut() else {
+                    return Ok(done);
+                };
+                if top.object {
+                    if std::mem::take(&mut top.slot) {
+                        if let (Some(v), Some(entry)) = (done.take(), self.entries.last_mut()) {
+                            entry.1 = v;
+                        }
+                    }
+                } else {
+                    match (done.take(), top.mode) {
+                        (Some(v), _) => self.items.push(v),
+                        // An element a projection drops still holds its place.
+                        (None, Mode::Project(_)) => self.items.push(Value::Null),
+                        (None, _) => {}
+                    }
+                }
+                self.skip_whitespace();
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        self.skip_whitespace();
+                        mode = self.item(top)?;
+                        break;
+                    }
+                    Some(b'}') if top.object => {}
+                    Some(b']') if !top.object => {}
+                    None => return Err(self.error("Unfinished JSON term at EOF")),
+                    Some(_) => return Err(self.error("Expected separator between values")),
+                }
+                self.pos += 1;
+                done = match open.pop() {
+                    Some(frame) => self.finish(frame),
+                    None => None,
+                };
             }
-            _ => self.value(),
         }
     }
 
-    /// Validates a value without building it.
-    fn skip_value(&mut self) -> Result<(), JsonError> {
+    /// Starts the next item of `frame` (the cursor is on it): for an object, reads the key
+    /// and the colon and reserves the entry the value will fill. Returns how to treat the
+    /// item's value.
+    fn item<'p>(&mut self, frame: &mut Open<'p>) -> Result<Mode<'p>, JsonError> {
+        if !frame.object {
+            if self.peek().is_none() {
+                return Err(self.error("Unfinished JSON term at EOF"));
+            }
+            return Ok(match frame.mode {
+                Mode::Project(p) => match &p.elements {
+                    Some(sub) => Mode::of(sub),
+                    None => Mode::Skip,
+                },
+                other => other,
+            });
+        }
+        match self.peek() {
+            Some(b'"') => {}
+            None => return Err(self.error("Unfinished JSON term at EOF")),
+            Some(_) => return Err(self.error("Object keys must be strings")),
+        }
+        self.pos += 1;
+        let key = self.string_body(!matches!(frame.mode, Mode::Skip))?;
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b':') => self.pos += 1,
+            None => return Err(self.error("Unfinished JSON term at EOF")),
+            Some(_) => return Err(self.error("Objects must consist of key:value pairs")),
+        }
+        self.skip_whitespace();
+        if self.peek().is_none() {
+            return Err(self.error("Unfinished JSON term at EOF"));
+        }
+        Ok(match frame.mode {
+            Mode::Build => {
+                let key = self.key(key);
+                self.entries.push((key, Value::Null));
+                frame.slot = true;
+                Mode::Build
+            }
+            Mode::Project(p) => match p.fields.iter().find(|(name, _)| key_eq(name, &key)) {
+                Some((name, sub)) => {
+                    // The key equals `name` (escaped or not): share the projection's.
+                    self.entries.push((name.clone(), Value::Null));
+                    frame.slot = true;
+                    Mode::of(sub)
+                }
+                None => Mode::Skip,
+            },
+            Mode::Skip => Mode::Skip,
+        })
+    }
+
+    /// The value of a closed container (`None` when it was only validated).
+    fn finish(&mut self, frame: Open<'_>) -> Option<Value> {
+        match (frame.mode, frame.object) {
+            (Mode::Skip, _) => None,
+            (_, true) => Some(self.finish_object(frame.base)),
+            (_, false) => Some(self.finish_array(frame.base)),
+        }
+    }
+
+    /// A string, null, true, false or a number.
+    fn scalar_or_string(&mut self) -> Result<Value, JsonError> {
+        if self.peek() == Some(b'"') {
+            return Ok(Value::String(self.string()?));
+        }
+        self.scalar()
+    }
+
+    /// Validates a string, null, true, false or a number without building it.
+    fn skip_scalar(&mut self) -> Result<(), JsonError> {
         match self.peek() {
             Some(b'"') => {
                 self.pos += 1;
                 self.string_body(false).map(|_| ())
             }
-            Some(b'{') => {
-                self.enter()?;
-                self.pos += 1;
-                self.object_entries(|parser, _| parser.skip_value())?;
-                self.depth -= 1;
-                Ok(())
-            }
-            Some(b'[') => {
-                self.enter()?;
-                self.pos += 1;
-                self.array_elements(|parser| parser.skip_value())?;
-                self.depth -= 1;
-                Ok(())
-            }
             Some(b'-' | b'0'..=b'9') => self.scan_number().map(|_| ()),
             _ => self.scalar().map(|_| ()),
-        }
-    }
-
-    /// Walks `key: value` pairs after `{`, calling `each` with the parser
-    /// positioned at the value; consumes the closing `}`.
-    fn object_entries(
-        &mut self,
-        mut each: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), JsonError>,
-    ) -> Result<(), JsonError> {
-        self.skip_whitespace();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(());
-        }
-        loop {
-            match self.peek() {
-                Some(b'"') => {}
-                None => return Err(self.error("Unfinished JSON term at EOF")),
-                Some(_) => return Err(self.error("Object keys must be strings")),
-            }
-            self.pos += 1;
-            let key = self.string_body(true)?;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b':') => self.pos += 1,
-                None => return Err(self.error("Unfinished JSON term at EOF")),
-                Some(_) => return Err(self.error("Objects must consist of key:value pairs")),
-            }
-            self.skip_whitespace();
-            if self.peek().is_none() {
-                return Err(self.error("Unfinished JSON term at EOF"));
-            }
-            each(self, key)?;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_whitespace();
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                None => return Err(self.error("Unfinished JSON term at EOF")),
-                Some(_) => return Err(self.error("Expected separator between values")),
-            }
-        }
-    }
-
-    /// Walks elements after `[`, calling `each` at each element; consumes `]`.
-    fn array_elements(
-        &mut self,
-        mut each: impl FnMut(&mut Self) -> Result<(), JsonError>,
-    ) -> Result<(), JsonError> {
-        self.skip_whitespace();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(());
-        }
-        loop {
-            if self.peek().is_none() {
-                return Err(self.error("Unfinished JSON term at EOF"));
-            }
-            each(self)?;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.skip_whitespace();
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                None => return Err(self.error("Unfinished JSON term at EOF")),
-                Some(_) => return Err(self.error("Expected separator between values")),
-            }
         }
     }
 
@@ -713,11 +704,15 @@ mod tests {
         }
         // The deepest accepted document parses, prints and compares without
         // exhausting a test thread's stack.
-        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        let ok = format!(
+            "{}{}",
+            "[".repeat(MAX_PARSING_DEPTH),
+            "]".repeat(MAX_PARSING_DEPTH)
+        );
         let v = parse_json(ok.as_bytes()).unwrap();
         assert_eq!(tojson_string(&v), ok);
         assert!(crate::compare(&v, &v.clone()).is_eq() && v == v.clone());
-        let deep = "[".repeat(MAX_DEPTH + 1);
+        let deep = "[".repeat(MAX_PARSING_DEPTH + 1);
         assert!(parse_json(deep.as_bytes())
             .unwrap_err()
             .message
