@@ -31,18 +31,28 @@ impl TooDeep {
     }
 }
 
-/// Pairs of containers whose elements are still to be visited, and the level of those elements.
+/// Pairs of containers whose elements are still to be checked for equality: the next
+/// element and the level of the elements.
 enum Pending<'a> {
     Items(&'a [Value], &'a [Value], usize, usize),
     /// Entries of the left object, looked up in the right one.
     Entries(&'a [(Arc<str>, Value)], &'a Map, usize, usize),
+}
+
+/// Pairs of containers whose elements are still to be ordered.
+enum Order<'a> {
+    Items(&'a [Value], &'a [Value], usize, usize),
     /// Values of two objects in sorted key order (their key lists already compared equal).
     Sorted(Vec<Arc<str>>, &'a Map, &'a Map, usize, usize),
 }
 
 /// jq equality (numbers by value, objects regardless of key order).
+#[inline]
 pub(crate) fn equal_within(a: &Value, b: &Value, limit: usize) -> Result<bool, TooDeep> {
     match (a, b) {
+        // The same container (jq checks identity after the level, which is 0 here).
+        (Value::Array(p), Value::Array(q)) if Arc::ptr_eq(p, q) => Ok(true),
+        (Value::Object(p), Value::Object(q)) if Arc::ptr_eq(p, q) => Ok(true),
         (Value::Array(_), Value::Array(_)) | (Value::Object(_), Value::Object(_)) => {
             equal_nested(a, b, limit)
         }
@@ -50,6 +60,7 @@ pub(crate) fn equal_within(a: &Value, b: &Value, limit: usize) -> Result<bool, T
     }
 }
 
+#[inline]
 fn scalar_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::Null) => true,
@@ -109,7 +120,6 @@ fn equal_nested(a: &Value, b: &Value, limit: usize) -> Result<bool, TooDeep> {
                         None => None,
                     }
                 }
-                Some(Pending::Sorted(..)) => None,
             };
             if let Some((p, q, at)) = next {
                 (x, y, level) = (p, q, at);
@@ -135,6 +145,7 @@ fn kind_rank(v: &Value) -> u8 {
 /// jq's total order: null < false < true < numbers < strings < arrays < objects; arrays
 /// lexically; objects by sorted key list, then values in key order. `nan_equal == false` is
 /// jq's `nan < nan`; `true` makes NaNs equal (a consistent order for sorting).
+#[inline]
 pub(crate) fn cmp_within(
     a: &Value,
     b: &Value,
@@ -149,6 +160,7 @@ pub(crate) fn cmp_within(
     }
 }
 
+#[inline]
 fn cmp_scalars(a: &Value, b: &Value, nan_equal: bool) -> Ordering {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => cmp_numbers(x, y, nan_equal),
@@ -169,7 +181,7 @@ fn cmp_numbers(x: &Number, y: &Number, nan_equal: bool) -> Ordering {
 }
 
 fn cmp_nested(a: &Value, b: &Value, nan_equal: bool, limit: usize) -> Result<Ordering, TooDeep> {
-    let mut pending: Frames<Pending<'_>> = Frames::new();
+    let mut pending: Frames<Order<'_>> = Frames::new();
     let (mut x, mut y, mut level) = (a, b, 0);
     loop {
         if level > limit {
@@ -177,7 +189,7 @@ fn cmp_nested(a: &Value, b: &Value, nan_equal: bool, limit: usize) -> Result<Ord
         }
         let order = match (x, y) {
             (Value::Array(p), Value::Array(q)) => {
-                pending.push(Pending::Items(p, q, 0, level + 1));
+                pending.push(Order::Items(p, q, 0, level + 1));
                 Ordering::Equal
             }
             (Value::Object(p), Value::Object(q)) => {
@@ -192,7 +204,7 @@ fn cmp_nested(a: &Value, b: &Value, nan_equal: bool, limit: usize) -> Result<Ord
                 }
                 let order = kp.cmp(&kq);
                 if order.is_eq() {
-                    pending.push(Pending::Sorted(kp, p, q, 0, level + 1));
+                    pending.push(Order::Sorted(kp, p, q, 0, level + 1));
                 }
                 order
             }
@@ -204,7 +216,7 @@ fn cmp_nested(a: &Value, b: &Value, nan_equal: bool, limit: usize) -> Result<Ord
         loop {
             let next = match pending.last_mut() {
                 None => return Ok(Ordering::Equal),
-                Some(Pending::Items(p, q, i, at)) => {
+                Some(Order::Items(p, q, i, at)) => {
                     let (p, q): (&[Value], &[Value]) = (p, q);
                     match (p.get(*i), q.get(*i)) {
                         (Some(v), Some(w)) => {
@@ -220,7 +232,7 @@ fn cmp_nested(a: &Value, b: &Value, nan_equal: bool, limit: usize) -> Result<Ord
                         }
                     }
                 }
-                Some(Pending::Sorted(keys, p, q, i, at)) => {
+                Some(Order::Sorted(keys, p, q, i, at)) => {
                     let (p, q): (&Map, &Map) = (p, q);
                     match keys.get(*i) {
                         Some(k) => {
@@ -230,7 +242,6 @@ fn cmp_nested(a: &Value, b: &Value, nan_equal: bool, limit: usize) -> Result<Ord
                         None => None,
                     }
                 }
-                Some(Pending::Entries(..)) => None,
             };
             if let Some((p, q, at)) = next {
                 (x, y, level) = (p, q, at);

@@ -13,6 +13,9 @@ use crate::map::{key_eq, Map};
 use crate::number::Number;
 use crate::value::Value;
 
+mod deep;
+use deep::Mode;
+
 /// Which parts of a document to build (see [`parse_json_projected`]). Built once per mapping
 /// (compiled or interpreted); field names are shared with every decoded object that keeps them.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -77,7 +80,19 @@ pub fn parse_json_projected(text: &[u8], projection: &Projection) -> Result<Valu
     parse_with(text, false, Mode::of(projection))
 }
 
+/// Levels read by recursion (a few KiB of stack even in a debug build).
+const RECURSION: usize = 64;
+
 fn parse_with(bytes: &[u8], python_numbers: bool, mode: Mode<'_>) -> Result<Value, JsonError> {
+    parse_with_recursion(bytes, python_numbers, mode, RECURSION)
+}
+
+fn parse_with_recursion(
+    bytes: &[u8],
+    python_numbers: bool,
+    mode: Mode<'_>,
+    recursion: usize,
+) -> Result<Value, JsonError> {
     // Validate UTF-8 once up front; string slices taken at ASCII delimiters are
     // then valid `str`s. Invalid bytes become U+FFFD, as jq does.
     let text: Cow<'_, str> = match std::str::from_utf8(bytes) {
@@ -88,6 +103,8 @@ fn parse_with(bytes: &[u8], python_numbers: bool, mode: Mode<'_>) -> Result<Valu
         text: &text,
         bytes: text.as_bytes(),
         pos: 0,
+        depth: 0,
+        recursion,
         entries: Vec::new(),
         items: Vec::new(),
         keys: KEY_CACHE.with(|cache| cache.take()),
@@ -104,7 +121,10 @@ fn parse_document(parser: &mut Parser<'_>, mode: Mode<'_>) -> Result<Value, Json
         parser.pos = 3;
     }
     parser.skip_whitespace();
-    let value = parser.parse_value(mode)?.unwrap_or_default();
+    let value = match mode {
+        Mode::Project(projection) => parser.projected(projection)?,
+        Mode::Build | Mode::Skip => parser.value()?,
+    };
     parser.skip_whitespace();
     if parser.pos != parser.bytes.len() {
         return Err(parser.error("Unexpected extra JSON values"));
@@ -160,40 +180,14 @@ thread_local! {
     static KEY_CACHE: std::cell::RefCell<KeyCache> = std::cell::RefCell::new(KeyCache::default());
 }
 
-/// How to treat a value: build it, build what a projection keeps, or only validate it.
-#[derive(Clone, Copy)]
-enum Mode<'p> {
-    Build,
-    /// A projection that does not keep everything (`all` is false).
-    Project(&'p Projection),
-    Skip,
-}
-
-impl Mode<'_> {
-    fn of(projection: &Projection) -> Mode<'_> {
-        if projection.all {
-            Mode::Build
-        } else {
-            Mode::Project(projection)
-        }
-    }
-}
-
-/// An open object or array.
-#[derive(Clone, Copy)]
-struct Open<'p> {
-    object: bool,
-    mode: Mode<'p>,
-    /// Where its entries (objects) or items (arrays) start on the scratch stacks.
-    base: usize,
-    /// Objects: the value being parsed has a reserved entry to fill.
-    slot: bool,
-}
-
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Containers open in the recursive descent.
+    depth: usize,
+    /// How deep the recursive descent goes before the iterative machine takes over.
+    recursion: usize,
     /// Scratch stacks shared by all nesting levels, so each object or array is
     /// allocated once at its exact size.
     entries: Vec<(Arc<str>, Value)>,
@@ -251,7 +245,16 @@ impl<'a> Parser<'a> {
         }
     }
 
+    fn enter(&mut self) -> Result<(), JsonError> {
+        self.depth += 1;
+        if self.depth > MAX_PARSING_DEPTH {
+            return Err(self.error("Exceeds depth limit for parsing"));
+        }
+        Ok(())
+    }
+
     /// An object key, shared through the key cache when possible.
+    #[inline]
     fn key(&mut self, key: Cow<'_, str>) -> Arc<str> {
         match key {
             Cow::Borrowed(k) => self.keys.intern(k),
@@ -271,169 +274,204 @@ impl<'a> Parser<'a> {
         Value::from(items)
     }
 
-    /// The value at the cursor (whitespace already skipped), treated as `mode` says; `None`
-    /// when it was only validated. Iterative: nesting costs frames on the heap past the
-    /// first few, not stack, and is refused past [`MAX_PARSING_DEPTH`] as jq does.
-    fn parse_value<'p>(&mut self, mode: Mode<'p>) -> Result<Option<Value>, JsonError> {
-        let mut open: Frames<Open<'p>> = Frames::new();
-        let mut mode = mode;
-        loop {
-            let mut done = match self.peek() {
-                Some(bracket @ (b'{' | b'[')) => {
-                    if open.len() >= MAX_PARSING_DEPTH {
-                        return Err(self.error("Exceeds depth limit for parsing"));
-                    }
-                    self.pos += 1;
-                    let object = bracket == b'{';
-                    let mut frame = Open {
-                        object,
-                        mode,
-                        base: if object {
-                            self.entries.len()
-                        } else {
-                            self.items.len()
-                        },
-                        slot: false,
-                    };
-                    self.skip_whitespace();
-                    if self.peek() == Some(if object { b'}' } else { b']' }) {
-                        self.pos += 1;
-                        self.finish(frame)
-                    } else {
-                        mode = self.item(&mut frame)?;
-                        open.push(frame);
-                        continue;
-                    }
-                }
-                _ => match mode {
-                    Mode::Skip => {
-                        self.skip_scalar()?;
-                        None
-                    }
-                    _ => Some(self.scalar_or_string()?),
-                },
-            };
-            // Store the finished value in its container, then go on to the container's next
-            // item, or close it (and store it in turn).
-            loop {
-                let Some(top) = open.last_mut() else {
-                    return Ok(done);
-                };
-                if top.object {
-                    if std::mem::take(&mut top.slot) {
-                        if let (Some(v), Some(entry)) = (done.take(), self.entries.last_mut()) {
-                            entry.1 = v;
-                        }
-                    }
-                } else {
-                    match (done.take(), top.mode) {
-                        (Some(v), _) => self.items.push(v),
-                        // An element a projection drops still holds its place.
-                        (None, Mode::Project(_)) => self.items.push(Value::Null),
-                        (None, _) => {}
-                    }
-                }
-                self.skip_whitespace();
-                match self.peek() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        self.skip_whitespace();
-                        mode = self.item(top)?;
-                        break;
-                    }
-                    Some(b'}') if top.object => {}
-                    Some(b']') if !top.object => {}
-                    None => return Err(self.error("Unfinished JSON term at EOF")),
-                    Some(_) => return Err(self.error("Expected separator between values")),
-                }
+    // The recursive descent below reads the first `recursion` levels of a document, which is
+    // all of any ordinary one, at full speed; a container deeper than that is read by the
+    // iterative machine (`parse_value`), whose stack is on the heap. Both accept the same
+    // grammar with the same messages (a test compares them).
+
+    /// A full value at the current position (whitespace already skipped).
+    fn value(&mut self) -> Result<Value, JsonError> {
+        match self.peek() {
+            Some(b'"') => Ok(Value::String(self.string()?)),
+            Some(b'{' | b'[') if self.depth >= self.recursion => {
+                Ok(self.parse_value(Mode::Build)?.unwrap_or_default())
+            }
+            Some(b'{') => {
+                self.enter()?;
                 self.pos += 1;
-                done = match open.pop() {
-                    Some(frame) => self.finish(frame),
-                    None => None,
-                };
+                let base = self.entries.len();
+                self.object_entries(|parser, key| {
+                    let key = parser.key(key);
+                    let value = parser.value()?;
+                    parser.entries.push((key, value));
+                    Ok(())
+                })?;
+                self.depth -= 1;
+                Ok(self.finish_object(base))
             }
+            Some(b'[') => {
+                self.enter()?;
+                self.pos += 1;
+                let base = self.items.len();
+                self.array_elements(|parser| {
+                    let item = parser.value()?;
+                    parser.items.push(item);
+                    Ok(())
+                })?;
+                self.depth -= 1;
+                Ok(self.finish_array(base))
+            }
+            _ => self.scalar(),
         }
     }
 
-    /// Starts the next item of `frame` (the cursor is on it): for an object, reads the key
-    /// and the colon and reserves the entry the value will fill. Returns how to treat the
-    /// item's value.
-    fn item<'p>(&mut self, frame: &mut Open<'p>) -> Result<Mode<'p>, JsonError> {
-        if !frame.object {
-            if self.peek().is_none() {
-                return Err(self.error("Unfinished JSON term at EOF"));
-            }
-            return Ok(match frame.mode {
-                Mode::Project(p) => match &p.elements {
-                    Some(sub) => Mode::of(sub),
-                    None => Mode::Skip,
-                },
-                other => other,
-            });
+    /// A value built according to `projection`.
+    fn projected(&mut self, projection: &Projection) -> Result<Value, JsonError> {
+        if projection.all {
+            return self.value();
         }
         match self.peek() {
-            Some(b'"') => {}
-            None => return Err(self.error("Unfinished JSON term at EOF")),
-            Some(_) => return Err(self.error("Object keys must be strings")),
-        }
-        self.pos += 1;
-        let key = self.string_body(!matches!(frame.mode, Mode::Skip))?;
-        self.skip_whitespace();
-        match self.peek() {
-            Some(b':') => self.pos += 1,
-            None => return Err(self.error("Unfinished JSON term at EOF")),
-            Some(_) => return Err(self.error("Objects must consist of key:value pairs")),
-        }
-        self.skip_whitespace();
-        if self.peek().is_none() {
-            return Err(self.error("Unfinished JSON term at EOF"));
-        }
-        Ok(match frame.mode {
-            Mode::Build => {
-                let key = self.key(key);
-                self.entries.push((key, Value::Null));
-                frame.slot = true;
-                Mode::Build
+            Some(b'{' | b'[') if self.depth >= self.recursion => Ok(self
+                .parse_value(Mode::Project(projection))?
+                .unwrap_or_default()),
+            Some(b'{') => {
+                self.enter()?;
+                self.pos += 1;
+                let base = self.entries.len();
+                self.object_entries(|parser, key| {
+                    match projection
+                        .fields
+                        .iter()
+                        .find(|(name, _)| key_eq(name, &key))
+                    {
+                        Some((name, sub)) => {
+                            // The key equals `name` (escaped or not): share the projection's.
+                            let key = name.clone();
+                            let value = parser.projected(sub)?;
+                            parser.entries.push((key, value));
+                        }
+                        None => parser.skip_value()?,
+                    }
+                    Ok(())
+                })?;
+                self.depth -= 1;
+                Ok(self.finish_object(base))
             }
-            Mode::Project(p) => match p.fields.iter().find(|(name, _)| key_eq(name, &key)) {
-                Some((name, sub)) => {
-                    // The key equals `name` (escaped or not): share the projection's.
-                    self.entries.push((name.clone(), Value::Null));
-                    frame.slot = true;
-                    Mode::of(sub)
-                }
-                None => Mode::Skip,
-            },
-            Mode::Skip => Mode::Skip,
-        })
-    }
-
-    /// The value of a closed container (`None` when it was only validated).
-    fn finish(&mut self, frame: Open<'_>) -> Option<Value> {
-        match (frame.mode, frame.object) {
-            (Mode::Skip, _) => None,
-            (_, true) => Some(self.finish_object(frame.base)),
-            (_, false) => Some(self.finish_array(frame.base)),
+            Some(b'[') => {
+                self.enter()?;
+                self.pos += 1;
+                let base = self.items.len();
+                self.array_elements(|parser| {
+                    let item = match &projection.elements {
+                        Some(sub) => parser.projected(sub)?,
+                        None => {
+                            parser.skip_value()?;
+                            Value::Null
+                        }
+                    };
+                    parser.items.push(item);
+                    Ok(())
+                })?;
+                self.depth -= 1;
+                Ok(self.finish_array(base))
+            }
+            _ => self.value(),
         }
     }
 
-    /// A string, null, true, false or a number.
-    fn scalar_or_string(&mut self) -> Result<Value, JsonError> {
-        if self.peek() == Some(b'"') {
-            return Ok(Value::String(self.string()?));
-        }
-        self.scalar()
-    }
-
-    /// Validates a string, null, true, false or a number without building it.
-    fn skip_scalar(&mut self) -> Result<(), JsonError> {
+    /// Validates a value without building it.
+    fn skip_value(&mut self) -> Result<(), JsonError> {
         match self.peek() {
             Some(b'"') => {
                 self.pos += 1;
                 self.string_body(false).map(|_| ())
             }
+            Some(b'{' | b'[') if self.depth >= self.recursion => {
+                self.parse_value(Mode::Skip).map(|_| ())
+            }
+            Some(b'{') => {
+                self.enter()?;
+                self.pos += 1;
+                self.object_entries(|parser, _| parser.skip_value())?;
+                self.depth -= 1;
+                Ok(())
+            }
+            Some(b'[') => {
+                self.enter()?;
+                self.pos += 1;
+                self.array_elements(|parser| parser.skip_value())?;
+                self.depth -= 1;
+                Ok(())
+            }
             Some(b'-' | b'0'..=b'9') => self.scan_number().map(|_| ()),
             _ => self.scalar().map(|_| ()),
+        }
+    }
+
+    /// Walks `key: value` pairs after `{`, calling `each` with the parser
+    /// positioned at the value; consumes the closing `}`.
+    fn object_entries(
+        &mut self,
+        mut each: impl FnMut(&mut Self, Cow<'a, str>) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            match self.peek() {
+                Some(b'"') => {}
+                None => return Err(self.error("Unfinished JSON term at EOF")),
+                Some(_) => return Err(self.error("Object keys must be strings")),
+            }
+            self.pos += 1;
+            let key = self.string_body(true)?;
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b':') => self.pos += 1,
+                None => return Err(self.error("Unfinished JSON term at EOF")),
+                Some(_) => return Err(self.error("Objects must consist of key:value pairs")),
+            }
+            self.skip_whitespace();
+            if self.peek().is_none() {
+                return Err(self.error("Unfinished JSON term at EOF"));
+            }
+            each(self, key)?;
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                None => return Err(self.error("Unfinished JSON term at EOF")),
+                Some(_) => return Err(self.error("Expected separator between values")),
+            }
+        }
+    }
+
+    /// Walks elements after `[`, calling `each` at each element; consumes `]`.
+    fn array_elements(
+        &mut self,
+        mut each: impl FnMut(&mut Self) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek().is_none() {
+                return Err(self.error("Unfinished JSON term at EOF"));
+            }
+            each(self)?;
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                None => return Err(self.error("Unfinished JSON term at EOF")),
+                Some(_) => return Err(self.error("Expected separator between values")),
+            }
         }
     }
 
@@ -524,6 +562,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A string value at an opening quote.
+    #[inline]
     fn string(&mut self) -> Result<Arc<str>, JsonError> {
         self.pos += 1;
         Ok(match self.string_body(true)? {
@@ -646,97 +685,4 @@ impl<'a> Parser<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::json::tojson_string;
-
-    fn round_trip(text: &str) -> String {
-        tojson_string(&parse_json(text.as_bytes()).unwrap())
-    }
-
-    #[test]
-    fn parses_and_keeps_literals() {
-        assert_eq!(
-            round_trip(r#" {"a": [1, 1.0, 1.50, -0, 1e-07, 12345678909876543212345], "b": null} "#),
-            r#"{"a":[1,1.0,1.50,-0,1E-7,12345678909876543212345],"b":null}"#
-        );
-        assert_eq!(
-            round_trip(r#""a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00""#),
-            "\"a\\\"\\\\/\\b\\f\\n\\r\\té😀\""
-        );
-        assert_eq!(round_trip(r#"{"a":1,"b":2,"a":3}"#), r#"{"a":3,"b":2}"#);
-        assert_eq!(round_trip(r#""\ud800x""#), "\"\u{FFFD}x\"");
-        assert_eq!(round_trip("\u{feff} [1]"), "[1]");
-    }
-
-    #[test]
-    fn ocean_numbers_pass_through_python() {
-        let v =
-            parse_json_ocean(br#"[1.50, 1E5, -0, 3.0, 12345678909876543212345, 1e-07]"#).unwrap();
-        assert_eq!(
-            tojson_string(&v),
-            "[1.5,100000.0,0,3.0,12345678909876543212345,1E-7]"
-        );
-        let p = Projection::some(vec![("a", Projection::ALL)], None);
-        let v = parse_json_projected_ocean(br#"{"a":2.50,"b":1}"#, &p).unwrap();
-        assert_eq!(tojson_string(&v), r#"{"a":2.5}"#);
-    }
-
-    #[test]
-    fn rejects_bad_json_with_offsets() {
-        for (text, offset) in [
-            ("", 0),
-            ("[1,]", 3),
-            ("{\"a\" 1}", 5),
-            ("01", 1),
-            ("1.", 2),
-            ("[1 2]", 3),
-            ("\"abc", 4),
-            ("\"a\u{1}\"", 2),
-            ("nul", 0),
-            ("{1:2}", 1),
-            ("true false", 5),
-            ("\"\\x\"", 2),
-            ("-", 1),
-        ] {
-            let err = parse_json(text.as_bytes()).unwrap_err();
-            assert_eq!(err.offset, offset, "{text:?}: {err}");
-        }
-        // The deepest accepted document parses, prints and compares without
-        // exhausting a test thread's stack.
-        let ok = format!(
-            "{}{}",
-            "[".repeat(MAX_PARSING_DEPTH),
-            "]".repeat(MAX_PARSING_DEPTH)
-        );
-        let v = parse_json(ok.as_bytes()).unwrap();
-        assert_eq!(tojson_string(&v), ok);
-        assert!(crate::compare(&v, &v.clone()).is_eq() && v == v.clone());
-        let deep = "[".repeat(MAX_PARSING_DEPTH + 1);
-        assert!(parse_json(deep.as_bytes())
-            .unwrap_err()
-            .message
-            .contains("depth"));
-    }
-
-    #[test]
-    fn projection_keeps_selected_fields_and_validates_the_rest() {
-        let team = Projection::some(vec![("name", Projection::ALL)], None);
-        let root = Projection::some(
-            vec![
-                ("id", Projection::ALL),
-                ("teams", Projection::some(vec![], Some(team))),
-                ("tags", Projection::some(vec![], None)),
-            ],
-            None,
-        );
-        let text = br#"{"id":"x","skip":{"deep":[1,{"k":"v"}]},"teams":[{"name":"a","id":1},5],"tags":["p","q"]}"#;
-        let v = parse_json_projected(text, &root).unwrap();
-        assert_eq!(
-            tojson_string(&v),
-            r#"{"id":"x","teams":[{"name":"a"},5],"tags":[null,null]}"#
-        );
-        let bad = br#"{"id":"x","skip":{"deep":[1,}}"#;
-        assert!(parse_json_projected(bad, &root).is_err());
-    }
-}
+mod tests;

@@ -19,19 +19,19 @@ pub fn tojson_string(v: &Value) -> String {
 /// Appends jq's compact JSON text for `v` (`tojson`). Values nested deeper than
 /// [`MAX_PRINT_DEPTH`] print as `<skipped: too deep>`, as in jq 1.8.2 (the text is then not JSON).
 pub fn write_json(v: &Value, out: &mut String) {
-    write_tree::<Jq>(v, out, usize::MAX);
+    write_rec::<Jq>(v, out, 0);
 }
 
 /// [`write_json`] that stops once `out` holds at least `stop_at` bytes (for messages that
 /// show only the start of a value: no need to print all of a large one).
 pub(crate) fn write_json_prefix(v: &Value, out: &mut String, stop_at: usize) {
-    write_tree::<Jq>(v, out, stop_at);
+    write_tree::<Jq>(v, out, stop_at, 0);
 }
 
 /// How a printer writes what is not a container.
 trait Style {
-    fn scalar(v: &Value, out: &mut String);
-    fn key(k: &str, out: &mut String);
+    fn number(n: &Number, out: &mut String);
+    fn string(s: &str, out: &mut String);
     /// A value below [`MAX_PRINT_DEPTH`].
     fn skipped(out: &mut String);
 }
@@ -40,19 +40,12 @@ trait Style {
 struct Jq;
 
 impl Style for Jq {
-    fn scalar(v: &Value, out: &mut String) {
-        match v {
-            Value::Null => out.push_str("null"),
-            Value::Bool(true) => out.push_str("true"),
-            Value::Bool(false) => out.push_str("false"),
-            Value::Number(n) => n.write_jq(out),
-            Value::String(s) => write_jq_string(s, out),
-            Value::Array(_) | Value::Object(_) => {}
-        }
+    fn number(n: &Number, out: &mut String) {
+        n.write_jq(out);
     }
 
-    fn key(k: &str, out: &mut String) {
-        write_jq_string(k, out);
+    fn string(s: &str, out: &mut String) {
+        write_jq_string(s, out);
     }
 
     fn skipped(out: &mut String) {
@@ -64,19 +57,12 @@ impl Style for Jq {
 struct Port;
 
 impl Style for Port {
-    fn scalar(v: &Value, out: &mut String) {
-        match v {
-            Value::Null => out.push_str("null"),
-            Value::Bool(true) => out.push_str("true"),
-            Value::Bool(false) => out.push_str("false"),
-            Value::Number(n) => write_python_number(n.as_f64(), out),
-            Value::String(s) => write_serde_string(s, out),
-            Value::Array(_) | Value::Object(_) => {}
-        }
+    fn number(n: &Number, out: &mut String) {
+        write_python_number(n.as_f64(), out);
     }
 
-    fn key(k: &str, out: &mut String) {
-        write_serde_string(k, out);
+    fn string(s: &str, out: &mut String) {
+        write_serde_string(s, out);
     }
 
     /// Port's body must stay JSON: jq's marker as a string.
@@ -92,16 +78,62 @@ enum Open<'a> {
     Entries(&'a [(Arc<str>, Value)], usize),
 }
 
-/// Prints `root` without recursion. The depth of a value is the number of open containers
-/// around it (jq's `indent`); past [`MAX_PRINT_DEPTH`] it is skipped whatever its kind.
-fn write_tree<'a, S: Style>(root: &'a Value, out: &mut String, stop_at: usize) {
+/// Levels printed by recursion before [`write_tree`] takes over (a few KiB of stack).
+const RECURSION: usize = 64;
+
+/// Prints `v`, `depth` levels down, by recursion (the fast way, for any ordinary value)
+/// until [`RECURSION`] levels, then without.
+fn write_rec<S: Style>(v: &Value, out: &mut String, depth: usize) {
+    match v {
+        Value::Array(items) if !items.is_empty() => {
+            if depth >= RECURSION {
+                return write_tree::<S>(v, out, usize::MAX, depth);
+            }
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_rec::<S>(item, out, depth + 1);
+            }
+            out.push(']');
+        }
+        Value::Object(map) if !map.is_empty() => {
+            if depth >= RECURSION {
+                return write_tree::<S>(v, out, usize::MAX, depth);
+            }
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                S::string(k, out);
+                out.push(':');
+                write_rec::<S>(item, out, depth + 1);
+            }
+            out.push('}');
+        }
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => S::number(n, out),
+        Value::String(s) => S::string(s, out),
+    }
+}
+
+/// Prints `root` (`base` levels down) without recursion. The depth of a value is the number
+/// of containers around it (jq's `indent`); past [`MAX_PRINT_DEPTH`] it is skipped whatever
+/// its kind. Stops once `out` holds `stop_at` bytes.
+fn write_tree<'a, S: Style>(root: &'a Value, out: &mut String, stop_at: usize, base: usize) {
     let mut open: Frames<Open<'a>> = Frames::new();
     let mut next = root;
     loop {
         if out.len() >= stop_at {
             return;
         }
-        if open.len() > MAX_PRINT_DEPTH {
+        if base + open.len() > MAX_PRINT_DEPTH {
             S::skipped(out);
         } else {
             match next {
@@ -117,7 +149,7 @@ fn write_tree<'a, S: Style>(root: &'a Value, out: &mut String, stop_at: usize) {
                 Value::Object(map) => {
                     if let Some((k, first)) = map.entries().first() {
                         out.push('{');
-                        S::key(k, out);
+                        S::string(k, out);
                         out.push(':');
                         open.push(Open::Entries(map.entries(), 1));
                         next = first;
@@ -125,7 +157,11 @@ fn write_tree<'a, S: Style>(root: &'a Value, out: &mut String, stop_at: usize) {
                     }
                     out.push_str("{}");
                 }
-                scalar => S::scalar(scalar, out),
+                Value::Null => out.push_str("null"),
+                Value::Bool(true) => out.push_str("true"),
+                Value::Bool(false) => out.push_str("false"),
+                Value::Number(n) => S::number(n, out),
+                Value::String(s) => S::string(s, out),
             }
         }
         // The next sibling, closing the containers that are done.
@@ -147,7 +183,7 @@ fn write_tree<'a, S: Style>(root: &'a Value, out: &mut String, stop_at: usize) {
                     if let Some((k, item)) = entries.get(*i) {
                         *i += 1;
                         out.push(',');
-                        S::key(k, out);
+                        S::string(k, out);
                         out.push(':');
                         next = item;
                         break;
@@ -257,7 +293,7 @@ pub fn write_port_json(v: &Value, out: &mut Vec<u8>) {
 /// [`write_port_json`] into a `String` (no intermediate buffer). Values nested deeper than
 /// [`MAX_PRINT_DEPTH`] become the string `"<skipped: too deep>"`, so the text stays JSON.
 pub fn write_port(v: &Value, out: &mut String) {
-    write_tree::<Port>(v, out, usize::MAX);
+    write_rec::<Port>(v, out, 0);
 }
 
 /// Nesting [`Value::to_serde`] keeps: serde_json's own parser refuses deeper documents, and
