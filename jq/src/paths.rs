@@ -472,17 +472,32 @@ pub fn walk(v: &Value, f: &mut dyn FnMut(&Value) -> R<Vec<Value>>) -> R<Vec<Valu
     }
 }
 
-/// `..`: the input and everything inside it, depth first, parents before children.
-pub fn recurse_values(v: &Value) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut stack = vec![v.clone()];
-    while let Some(item) = stack.pop() {
+/// `..`: the input and everything inside it, depth first, parents before children. Lazy,
+/// as jq's `recurse` is: `first(..)` on a value whose parts are shared many times over
+/// (`reduce range(64) as $_ (0; [., .])`) visits one value, not 2^64.
+pub fn recurse_values(v: &Value) -> RecurseValues {
+    RecurseValues {
+        stack: vec![v.clone()],
+    }
+}
+
+/// Iterator returned by [`recurse_values`].
+#[derive(Clone, Debug)]
+pub struct RecurseValues {
+    /// Values still to visit, the next one last.
+    stack: Vec<Value>,
+}
+
+impl Iterator for RecurseValues {
+    type Item = Value;
+
+    fn next(&mut self) -> Option<Value> {
+        let item = self.stack.pop()?;
         match &item {
-            Value::Array(items) => stack.extend(items.iter().rev().cloned()),
-            Value::Object(map) => stack.extend(map.values().rev().cloned()),
+            Value::Array(items) => self.stack.extend(items.iter().rev().cloned()),
+            Value::Object(map) => self.stack.extend(map.values().rev().cloned()),
             _ => {}
         }
-        out.push(item);
+        Some(item)
     }
-    out
 }

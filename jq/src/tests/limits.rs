@@ -434,3 +434,22 @@ fn flatten_and_walk_any_depth() {
         assert_eq!(tojson_string(at), "{\"s\":\"x\"}");
     });
 }
+
+#[test]
+fn recursion_over_values_is_lazy() {
+    small_stack(|| {
+        // `reduce range(64) as $_ (0; [., .])`: 64 arrays, 2^64 paths to the leaf.
+        let shared = (0..64).fold(Value::from(0usize), |v, _| Value::from(vec![v.clone(), v]));
+        let mut all = recurse_values(&shared);
+        assert_eq!(all.next().as_ref(), Some(&shared));
+        // Down the left edge to the first leaf, then its sibling.
+        let firsts: Vec<Value> = all.by_ref().take(64).collect();
+        assert_eq!(firsts[63], Value::from(0usize));
+        assert_eq!(all.next(), Some(Value::from(0usize)));
+        // A deep chain visits every level without recursion.
+        assert_eq!(
+            recurse_values(&nested_arrays(100_000, Value::Null)).count(),
+            100_001
+        );
+    });
+}
