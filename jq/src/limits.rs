@@ -31,6 +31,10 @@ pub const MAX_ARRAY_INDEX: usize = (i32::MAX >> 2) as usize;
 /// 32 MiB. Growing an array element by element (`.[length] = x`) never pads.
 pub const MAX_ARRAY_PADDING: usize = 1 << 20;
 
-/// Ours: the longest string `s * n` builds. jq allows up to `INT_MAX` bytes (2 GiB), which
-/// no container this service runs in can hold; 2^26 bytes (64 MiB) is far beyond any field.
-pub const MAX_REPEAT_BYTES: usize = 1 << 26;
+/// Ours: the longest string one operation builds from a value, where jq's strings stop at
+/// `INT_MAX` bytes (2 GiB), more than any container this service runs in holds. `s * n` past
+/// it is "Repeat string result too long", `tojson`/`tostring`/`@format` "String too long"
+/// (jq's messages): a value whose parts are shared many times over
+/// (`reduce range(40) as $_ (0; [., .])`) would print as 2^40 elements. 2^26 bytes (64 MiB)
+/// is far beyond any field.
+pub const MAX_STRING_BYTES: usize = 1 << 26;

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use super::compare::{cmp_within, equal_within, merge_objects, TooDeep};
 use super::error::{dump_trunc, type_error2, Error, R};
-use super::limits::{MAX_COMPARE_DEPTH, MAX_REPEAT_BYTES};
+use super::limits::{MAX_COMPARE_DEPTH, MAX_STRING_BYTES};
 use super::map::Map;
 use super::value::Value;
 
@@ -255,7 +255,7 @@ pub fn mul(a: &Value, b: &Value) -> R<Value> {
 }
 
 /// `s * n`: jq 1.8.2's `jv_string_repeat` (`n` truncated and capped at `INT_MAX`, negative or
-/// NaN gives `null`), refusing results of [`MAX_REPEAT_BYTES`] or more with jq's message.
+/// NaN gives `null`), refusing results of [`MAX_STRING_BYTES`] or more with jq's message.
 fn repeat_string(s: &str, times: f64) -> R<Value> {
     if times < 0.0 || times.is_nan() {
         return Ok(Value::Null);
@@ -265,7 +265,7 @@ fn repeat_string(s: &str, times: f64) -> R<Value> {
     } else {
         times as usize
     };
-    if s.len().saturating_mul(n) >= MAX_REPEAT_BYTES {
+    if s.len().saturating_mul(n) >= MAX_STRING_BYTES {
         return Err(Error::msg("Repeat string result too long"));
     }
     Ok(Value::from(s.repeat(n)))

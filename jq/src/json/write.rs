@@ -19,7 +19,14 @@ pub fn tojson_string(v: &Value) -> String {
 /// Appends jq's compact JSON text for `v` (`tojson`). Values nested deeper than
 /// [`MAX_PRINT_DEPTH`] print as `<skipped: too deep>`, as in jq 1.8.2 (the text is then not JSON).
 pub fn write_json(v: &Value, out: &mut String) {
-    write_rec::<Jq>(v, out, 0);
+    write_rec::<Jq>(v, out, 0, usize::MAX);
+}
+
+/// [`write_json`] that gives up once `out` holds `max` bytes: false when the text would be
+/// longer (what is written then is only its start).
+pub(crate) fn write_json_bounded(v: &Value, out: &mut String, max: usize) -> bool {
+    write_rec::<Jq>(v, out, 0, max);
+    out.len() < max
 }
 
 /// [`write_json`] that stops once `out` holds at least `stop_at` bytes (for messages that
@@ -82,34 +89,40 @@ enum Open<'a> {
 const RECURSION: usize = 64;
 
 /// Prints `v`, `depth` levels down, by recursion (the fast way, for any ordinary value)
-/// until [`RECURSION`] levels, then without.
-fn write_rec<S: Style>(v: &Value, out: &mut String, depth: usize) {
+/// until [`RECURSION`] levels, then without. Stops once `out` holds `stop_at` bytes.
+fn write_rec<S: Style>(v: &Value, out: &mut String, depth: usize, stop_at: usize) {
     match v {
         Value::Array(items) if !items.is_empty() => {
             if depth >= RECURSION {
-                return write_tree::<S>(v, out, usize::MAX, depth);
+                return write_tree::<S>(v, out, stop_at, depth);
             }
             out.push('[');
             for (i, item) in items.iter().enumerate() {
+                if out.len() >= stop_at {
+                    return;
+                }
                 if i > 0 {
                     out.push(',');
                 }
-                write_rec::<S>(item, out, depth + 1);
+                write_rec::<S>(item, out, depth + 1, stop_at);
             }
             out.push(']');
         }
         Value::Object(map) if !map.is_empty() => {
             if depth >= RECURSION {
-                return write_tree::<S>(v, out, usize::MAX, depth);
+                return write_tree::<S>(v, out, stop_at, depth);
             }
             out.push('{');
             for (i, (k, item)) in map.iter().enumerate() {
+                if out.len() >= stop_at {
+                    return;
+                }
                 if i > 0 {
                     out.push(',');
                 }
                 S::string(k, out);
                 out.push(':');
-                write_rec::<S>(item, out, depth + 1);
+                write_rec::<S>(item, out, depth + 1, stop_at);
             }
             out.push('}');
         }
@@ -293,7 +306,7 @@ pub fn write_port_json(v: &Value, out: &mut Vec<u8>) {
 /// [`write_port_json`] into a `String` (no intermediate buffer). Values nested deeper than
 /// [`MAX_PRINT_DEPTH`] become the string `"<skipped: too deep>"`, so the text stays JSON.
 pub fn write_port(v: &Value, out: &mut String) {
-    write_rec::<Port>(v, out, 0);
+    write_rec::<Port>(v, out, 0, usize::MAX);
 }
 
 /// Nesting [`Value::to_serde`] keeps: serde_json's own parser refuses deeper documents, and

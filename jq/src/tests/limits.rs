@@ -89,7 +89,7 @@ fn string_repetition_is_bounded() {
         "Repeat string result too long"
     );
     // Ours: a 64 MiB result is refused too (jq would allocate up to 2 GiB).
-    let n = Value::from(MAX_REPEAT_BYTES);
+    let n = Value::from(MAX_STRING_BYTES);
     assert_eq!(
         message(mul(&j("\"x\""), &n)),
         "Repeat string result too long"
@@ -451,5 +451,29 @@ fn recursion_over_values_is_lazy() {
             recurse_values(&nested_arrays(100_000, Value::Null)).count(),
             100_001
         );
+    });
+}
+
+#[test]
+fn printing_a_shared_value_is_bounded() {
+    small_stack(|| {
+        // `reduce range(40) as $_ ($s; [., .])`, $s a 1 MiB string: 40 arrays that print as
+        // 2^40 MiB.
+        let leaf = Value::from("x".repeat(1 << 20));
+        let shared = (0..40).fold(leaf, |v, _| Value::from(vec![v.clone(), v]));
+        let started = std::time::Instant::now();
+        assert_eq!(message(tojson(&shared)), "String too long");
+        assert_eq!(message(tostring(&shared)), "String too long");
+        for name in ["@json", "@text", "@base64", "@uri", "@html"] {
+            assert_eq!(message(format(name, &shared)), "String too long", "{name}");
+        }
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "gave up early, not after 2^40 elements"
+        );
+        // Below the bound, the same shape prints whole.
+        let small = (0..10).fold(Value::from(0usize), |v, _| Value::from(vec![v.clone(), v]));
+        let text = tojson(&small).unwrap();
+        assert_eq!(text.as_str().map(|t| t.matches('0').count()), Some(1024));
     });
 }
