@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::compare::{cmp_within, contains_within, TooDeep};
 use super::error::{dump_trunc, type_error, type_error2, Error, R};
 use super::frames::Frames;
-use super::limits::MAX_COMPARE_DEPTH;
+use super::limits::{MAX_ARRAY_PADDING, MAX_COMPARE_DEPTH};
 use super::map::Map;
 use super::ops::{self, compare, compare_checked, equal_checked};
 use super::value::{Array, Value};
@@ -367,21 +367,30 @@ pub fn array_elements(input: &Value, what: &str) -> R<Vec<Value>> {
 
 /// `transpose`: jq 1.8.2's `[range(0; map(length) | max // 0) as $i | [.[][$i]]]`, step by
 /// step, so the same inputs raise the same errors.
+///
+/// Ours: the result may hold at most [`MAX_ARRAY_PADDING`] more elements than the input (the
+/// `null`s short rows are padded with), else "transpose result too large": one long row among
+/// many short ones would otherwise multiply the input (jq has no bound).
 pub fn transpose(v: &Value) -> R<Value> {
     let rows = ops::iterate(v)?;
     let lengths = rows.iter().map(length).collect::<R<Vec<Value>>>()?;
+    let given: f64 = lengths.iter().filter_map(Value::as_f64).sum();
     let columns = match max(&Value::from(lengths))? {
         Value::Null | Value::Bool(false) => 0.0,
         longest => number_in(&longest)?,
     };
     let mut out = Vec::new();
-    let mut i = 0.0;
+    let (mut i, mut built) = (0.0, 0.0);
     while i < columns {
         let at = Value::number(i);
         let column = rows
             .iter()
             .map(|row| ops::index(row, &at))
             .collect::<R<Vec<Value>>>()?;
+        built += column.len() as f64;
+        if built > given + MAX_ARRAY_PADDING as f64 {
+            return Err(Error::msg("transpose result too large"));
+        }
         out.push(Value::from(column));
         i += 1.0;
     }

@@ -477,3 +477,48 @@ fn printing_a_shared_value_is_bounded() {
         assert_eq!(text.as_str().map(|t| t.matches('0').count()), Some(1024));
     });
 }
+
+#[test]
+fn amplifying_builtins_are_bounded() {
+    small_stack(|| {
+        // One row of 2^20 + 2 elements and two empty ones: 2^20 + 2 nulls of padding.
+        let long: Value = (0..MAX_ARRAY_PADDING / 2 + 1).map(Value::from).collect();
+        let rows = Value::from(vec![long.clone(), j("[]"), j("[]")]);
+        assert_eq!(message(transpose(&rows)), "transpose result too large");
+        let ok = Value::from(vec![long, j("[]")]);
+        assert_eq!(
+            length(&transpose(&ok).unwrap()).unwrap(),
+            Value::from(MAX_ARRAY_PADDING / 2 + 1)
+        );
+        // jq's own errors still come first.
+        assert_eq!(
+            message(transpose(&j("[\"abc\", [1]]"))),
+            "Cannot index string with number (0)"
+        );
+        assert_eq!(
+            tojson_string(&transpose(&j("[[1,2],[3]]")).unwrap()),
+            "[[1,3],[2,null]]"
+        );
+        // A thrown value that prints without bound gives a bounded message.
+        let leaf = Value::from("x".repeat(1 << 20));
+        let shared = (0..40).fold(leaf, |v, _| Value::from(vec![v.clone(), v]));
+        let text = error(&shared).message();
+        assert!(text.ends_with("... (not a string)"));
+        assert!(text.len() < MAX_STRING_BYTES + (2 << 20));
+        assert_eq!(error(&j("[1]")).message(), "[1] (not a string)");
+        // Numbers print in bounded space whatever their exponent.
+        for (text, printed) in [
+            ("1E+999999999", "1E+999999999"),
+            ("1E+1000000000", "1.7976931348623157e+308"),
+            ("-1e-999999999", "-1E-999999999"),
+        ] {
+            let n = Value::number_literal(text);
+            assert_eq!(tostring(&n).unwrap().as_str(), Some(printed));
+        }
+        let big = pow(&Value::Null, &Value::from(10usize), &Value::from(400usize)).unwrap();
+        assert_eq!(
+            tostring(&big).unwrap().as_str(),
+            Some("1.7976931348623157e+308")
+        );
+    });
+}
