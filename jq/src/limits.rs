@@ -1,8 +1,9 @@
 //! Resource limits. Where jq 1.8.2 has a limit we use its number and its message (the
 //! constants of `src/jv.c`, `jv_aux.c`, `jv_parse.c` and `jv_print.c`); where jq's limit would
 //! let one operation exhaust this process's memory we add a lower one of our own, with jq's
-//! message. Nothing here recurses on the thread's stack: every traversal that honours a depth
-//! limit below is iterative, so the limits are jq's semantics, not our stack's.
+//! message where jq has one. No traversal recurses more than 64 levels on the thread's stack
+//! (deeper, they keep their own stack), so the depth limits are jq's semantics, not our
+//! stack's.
 
 /// Containers a JSON text may nest (jq: `MAX_PARSING_DEPTH`).
 pub const MAX_PARSING_DEPTH: usize = 10_000;
@@ -26,9 +27,11 @@ pub const MAX_COMPARE_DEPTH: usize = 10_000;
 /// Largest index an assignment may write (jq: `INT_MAX >> 2` in `jv_array_set`).
 pub const MAX_ARRAY_INDEX: usize = (i32::MAX >> 2) as usize;
 
-/// Ours: the most `null`s one assignment may pad an array with (`.[n] = x` past the end).
-/// jq's own bound would let `.[536870911] = 0` fill 17 GB of 32-byte values; 2^20 nulls are
-/// 32 MiB. Growing an array element by element (`.[length] = x`) never pads.
+/// Ours: the most `null`s one assignment may pad an array with (`.[n] = x` past the end),
+/// "Array index too large" past it. jq's own bound would let `.[536870911] = 0` fill 17 GB of
+/// 32-byte values; 2^20 nulls are 32 MiB. Growing an array element by element
+/// (`.[length] = x`) never pads. `transpose` may pad as many ("transpose result too large":
+/// jq has no bound there).
 pub const MAX_ARRAY_PADDING: usize = 1 << 20;
 
 /// Ours: the longest string one operation builds from a value, where jq's strings stop at
