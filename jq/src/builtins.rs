@@ -4,10 +4,13 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
+use super::compare::{cmp_within, contains_within, TooDeep};
 use super::error::{dump_trunc, type_error, type_error2, Error, R};
+use super::frames::Frames;
+use super::limits::{MAX_ARRAY_PADDING, MAX_COMPARE_DEPTH};
 use super::map::Map;
-use super::ops::{self, compare};
-use super::value::Value;
+use super::ops::{self, compare, compare_checked, equal_checked};
+use super::value::{Array, Value};
 
 /// `length`: codepoints, elements, keys, `|n|` (literal kept), `0` for null.
 pub fn length(v: &Value) -> R<Value> {
@@ -195,14 +198,26 @@ pub fn all0(v: &Value) -> R<Value> {
     Ok(Value::Bool(ops::iterate(v)?.iter().all(Value::is_truthy)))
 }
 
-fn sort_items(keys: &[Value]) -> Vec<usize> {
+/// The positions of `keys` in jq's order, or "Comparison too deep" when two keys compared
+/// nest past jq's limit (the order stays total either way, so the sort always finishes).
+fn sort_items(keys: &[Value]) -> R<Vec<usize>> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
+    let mut too_deep = false;
     // Stable, so equal keys keep input order (jq compares indices on ties).
-    order.sort_by(|&a, &b| compare(&keys[a], &keys[b]));
-    order
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&keys[a], &keys[b]);
+        compare_checked(a, b).unwrap_or_else(|_| {
+            too_deep = true;
+            compare(a, b)
+        })
+    });
+    if too_deep {
+        return Err(TooDeep::comparison());
+    }
+    Ok(order)
 }
 
-fn array_of(v: &Value) -> Option<&Arc<Vec<Value>>> {
+fn array_of(v: &Value) -> Option<&Arc<Array>> {
     v.as_array()
 }
 
@@ -211,13 +226,14 @@ pub fn sort(v: &Value) -> R<Value> {
     let Some(items) = array_of(v) else {
         return Err(type_error(v, "cannot be sorted, as it is not an array"));
     };
-    let mut sorted = items.to_vec();
-    sorted.sort_by(compare);
-    Ok(Value::from(sorted))
+    Ok(sort_items(items)?
+        .into_iter()
+        .map(|i| items[i].clone())
+        .collect())
 }
 
 /// Checks `sort_by`-family arguments like jq's `_sort_by_impl`.
-fn keyed_input<'a>(input: &'a Value, keys: &[Value]) -> R<&'a Arc<Vec<Value>>> {
+fn keyed_input<'a>(input: &'a Value, keys: &[Value]) -> R<&'a Arc<Array>> {
     match input {
         Value::Array(items) if items.len() == keys.len() => Ok(items),
         _ => Err(type_error2(
@@ -231,7 +247,7 @@ fn keyed_input<'a>(input: &'a Value, keys: &[Value]) -> R<&'a Arc<Vec<Value>>> {
 /// `sort_by(f)`, with `keys[i] = [f]` of element `i`.
 pub fn sort_by_keys(input: &Value, keys: Vec<Value>) -> R<Value> {
     let items = keyed_input(input, &keys)?;
-    Ok(sort_items(&keys)
+    Ok(sort_items(&keys)?
         .into_iter()
         .map(|i| items[i].clone())
         .collect())
@@ -243,9 +259,9 @@ pub fn group_by_keys(input: &Value, keys: Vec<Value>) -> R<Value> {
     let mut groups: Vec<Value> = Vec::new();
     let mut current: Vec<Value> = Vec::new();
     let mut current_key: Option<&Value> = None;
-    for i in sort_items(&keys) {
+    for i in sort_items(&keys)? {
         if let Some(k) = current_key {
-            if *k != keys[i] {
+            if !equal_checked(k, &keys[i])? {
                 groups.push(Value::from(std::mem::take(&mut current)));
             }
         }
@@ -263,9 +279,11 @@ pub fn unique_by_keys(input: &Value, keys: Vec<Value>) -> R<Value> {
     let items = keyed_input(input, &keys)?;
     let mut out = Vec::new();
     let mut last: Option<&Value> = None;
-    for i in sort_items(&keys) {
-        if last.is_some_and(|k| *k == keys[i]) {
-            continue;
+    for i in sort_items(&keys)? {
+        if let Some(k) = last {
+            if equal_checked(k, &keys[i])? {
+                continue;
+            }
         }
         last = Some(&keys[i]);
         out.push(items[i].clone());
@@ -299,7 +317,9 @@ fn minmax_by(values: &Value, keys: &[Value], is_min: bool) -> R<Value> {
     let (mut best, mut best_key) = (first, &keys[0]);
     for (item, key) in items.iter().zip(keys).skip(1) {
         // jq: min takes a strictly smaller key; max takes any key not smaller (the last max).
-        let less = ops::lt(key, best_key);
+        let less = cmp_within(key, best_key, false, MAX_COMPARE_DEPTH)
+            .map_err(|_| TooDeep::comparison())?
+            .is_lt();
         if less == is_min {
             best = item;
             best_key = key;
@@ -310,14 +330,18 @@ fn minmax_by(values: &Value, keys: &[Value], is_min: bool) -> R<Value> {
 
 /// `min`.
 pub fn min(v: &Value) -> R<Value> {
-    let keys = array_of(v).map(|a| a.to_vec()).unwrap_or_default();
-    minmax_by(v, &keys, true).map_err(|_| min_max_error(v))
+    let Some(items) = array_of(v) else {
+        return Err(min_max_error(v));
+    };
+    minmax_by(v, items, true)
 }
 
 /// `max`.
 pub fn max(v: &Value) -> R<Value> {
-    let keys = array_of(v).map(|a| a.to_vec()).unwrap_or_default();
-    minmax_by(v, &keys, false).map_err(|_| min_max_error(v))
+    let Some(items) = array_of(v) else {
+        return Err(min_max_error(v));
+    };
+    minmax_by(v, items, false)
 }
 
 fn min_max_error(v: &Value) -> Error {
@@ -343,21 +367,30 @@ pub fn array_elements(input: &Value, what: &str) -> R<Vec<Value>> {
 
 /// `transpose`: jq 1.8.2's `[range(0; map(length) | max // 0) as $i | [.[][$i]]]`, step by
 /// step, so the same inputs raise the same errors.
+///
+/// Ours: the result may hold at most [`MAX_ARRAY_PADDING`] more elements than the input (the
+/// `null`s short rows are padded with), else "transpose result too large": one long row among
+/// many short ones would otherwise multiply the input (jq has no bound).
 pub fn transpose(v: &Value) -> R<Value> {
     let rows = ops::iterate(v)?;
     let lengths = rows.iter().map(length).collect::<R<Vec<Value>>>()?;
+    let given: f64 = lengths.iter().filter_map(Value::as_f64).sum();
     let columns = match max(&Value::from(lengths))? {
         Value::Null | Value::Bool(false) => 0.0,
         longest => number_in(&longest)?,
     };
     let mut out = Vec::new();
-    let mut i = 0.0;
+    let (mut i, mut built) = (0.0, 0.0);
     while i < columns {
         let at = Value::number(i);
         let column = rows
             .iter()
             .map(|row| ops::index(row, &at))
             .collect::<R<Vec<Value>>>()?;
+        built += column.len() as f64;
+        if built > given + MAX_ARRAY_PADDING as f64 {
+            return Err(Error::msg("transpose result too large"));
+        }
         out.push(Value::from(column));
         i += 1.0;
     }
@@ -372,7 +405,7 @@ pub fn bsearch(v: &Value, target: &Value) -> R<Value> {
     let (mut low, mut high) = (0, items.len());
     while low < high {
         let middle = low + (high - low) / 2;
-        match compare(&items[middle], target) {
+        match compare_checked(&items[middle], target)? {
             Ordering::Less => low = middle + 1,
             Ordering::Greater => high = middle,
             Ordering::Equal => return Ok(Value::number(middle as f64)),
@@ -410,22 +443,9 @@ pub fn contains(a: &Value, b: &Value) -> R<Value> {
             return Err(type_error2(a, b, "cannot have their containment checked"));
         }
     }
-    Ok(Value::Bool(contains_value(a, b)))
-}
-
-fn contains_value(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => y
-            .iter()
-            // A missing key never contains anything (not even null).
-            .all(|(k, bv)| x.get(k).is_some_and(|av| contains_value(av, bv))),
-        (Value::Array(x), Value::Array(y)) => {
-            y.iter().all(|bv| x.iter().any(|av| contains_value(av, bv)))
-        }
-        (Value::String(x), Value::String(y)) => x.contains(&**y),
-        _ if std::mem::discriminant(a) == std::mem::discriminant(b) => a == b,
-        _ => false,
-    }
+    contains_within(a, b, MAX_COMPARE_DEPTH)
+        .map(Value::Bool)
+        .map_err(|_| Error::msg("Containment check too deep"))
 }
 
 /// `inside(xs)`: `xs | contains(.)`.
@@ -460,11 +480,26 @@ fn flatten_to(v: &Value, depth: f64) -> R<Value> {
     Ok(Value::from(out))
 }
 
+/// jq 1.8.2's `_flatten`: the input's elements (or an object's values), arrays among them
+/// spliced in while `depth` allows. Iterative: flattening has no depth limit in jq.
 fn flatten_into(v: &Value, depth: f64, out: &mut Vec<Value>) -> R<()> {
-    for item in ops::iterate(v)? {
-        match &item {
-            Value::Array(_) if depth != 0.0 => flatten_into(&item, depth - 1.0, out)?,
-            _ => out.push(item),
+    let top = ops::iterate(v)?;
+    // Arrays being spliced: their elements, the next one, and the depth left below them.
+    let mut open: Frames<(&[Value], usize, f64)> = Frames::new();
+    open.push((&top, 0, depth));
+    while let Some((items, i, left)) = open.last_mut() {
+        let items: &[Value] = items;
+        let Some(item) = items.get(*i) else {
+            open.pop();
+            continue;
+        };
+        *i += 1;
+        match item {
+            Value::Array(inner) if *left != 0.0 => {
+                let below = *left - 1.0;
+                open.push((inner, 0, below));
+            }
+            _ => out.push(item.clone()),
         }
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::limits::MAX_STRING_BYTES;
 use super::value::Value;
 
 /// A thrown jq value. String errors are the common case (`Error::msg`).
@@ -33,11 +34,18 @@ impl Error {
     }
 
     /// What jq.py shows: string errors as they are; any other value as
-    /// `<tojson> (not a string)`.
+    /// `<tojson> (not a string)`, its text cut (with `...`) past [`MAX_STRING_BYTES`].
     pub fn message(&self) -> String {
         match &*self.0 {
             Value::String(s) => s.to_string(),
-            other => format!("{} (not a string)", super::json::tojson_string(other)),
+            other => {
+                let mut text = String::new();
+                if !super::json::write_json_bounded(other, &mut text, MAX_STRING_BYTES) {
+                    text.push_str("...");
+                }
+                text.push_str(" (not a string)");
+                text
+            }
         }
     }
 }
@@ -54,7 +62,9 @@ impl std::error::Error for Error {}
 /// cut to at most 29 bytes with `...` (plus the closing delimiter) when longer.
 pub(crate) fn dump_trunc(v: &Value) -> String {
     const BUF: usize = 30;
-    let text = super::json::tojson_string(v);
+    // Only the first BUF bytes matter: a large value is not printed whole.
+    let mut text = String::new();
+    super::json::write_json_prefix(v, &mut text, BUF);
     if text.len() < BUF {
         return text;
     }

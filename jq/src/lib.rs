@@ -12,10 +12,13 @@
 #![forbid(unsafe_code)]
 
 mod builtins;
+mod compare;
 mod control;
 mod dates;
 mod error;
+mod frames;
 mod json;
+mod limits;
 mod map;
 mod number;
 mod ops;
@@ -32,6 +35,7 @@ pub use control::*;
 pub use dates::*;
 pub use error::*;
 pub use json::*;
+pub use limits::*;
 pub use map::*;
 pub use number::*;
 pub use ops::*;

@@ -196,6 +196,27 @@ impl Map {
     }
 }
 
+impl Map {
+    /// The entries, moved out (the map is left empty).
+    pub(crate) fn take_entries(&mut self) -> Vec<(Arc<str>, Value)> {
+        self.index = None;
+        std::mem::take(&mut self.entries)
+    }
+}
+
+impl Map {
+    /// The entries in insertion order, as a slice (for iterative traversals).
+    pub(crate) fn entries(&self) -> &[(Arc<str>, Value)] {
+        &self.entries
+    }
+}
+
+impl Drop for Map {
+    fn drop(&mut self) {
+        super::value::drop_contents(&mut self.entries, |(_, v)| v);
+    }
+}
+
 impl std::fmt::Debug for Map {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map().entries(self.iter()).finish()
@@ -226,7 +247,7 @@ impl<K: Into<Arc<str>>> FromIterator<(K, Value)> for Map {
 impl IntoIterator for Map {
     type Item = (Arc<str>, Value);
     type IntoIter = std::vec::IntoIter<(Arc<str>, Value)>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+    fn into_iter(mut self) -> Self::IntoIter {
+        self.take_entries().into_iter()
     }
 }

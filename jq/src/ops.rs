@@ -3,9 +3,10 @@
 
 use std::cmp::Ordering;
 
+use super::compare::{cmp_within, equal_within, merge_objects, TooDeep};
 use super::error::{dump_trunc, type_error2, Error, R};
+use super::limits::{MAX_COMPARE_DEPTH, MAX_STRING_BYTES};
 use super::map::Map;
-use super::number::Number;
 use super::value::Value;
 
 /// jq truthiness: everything except `null` and `false`.
@@ -43,7 +44,7 @@ pub fn index(v: &Value, k: &Value) -> R<Value> {
             let end = range.get("end").cloned().unwrap_or(Value::Null);
             slice_inner(v, &start, &end)
         }
-        (Value::Array(items), Value::Array(needle)) => Ok(array_indexes(items, needle)),
+        (Value::Array(items), Value::Array(needle)) => array_indexes(items, needle),
         (Value::Null, Value::String(_) | Value::Number(_) | Value::Object(_)) => Ok(Value::Null),
         _ => Err(cannot_index(v, k)),
     }
@@ -66,21 +67,27 @@ fn array_at(items: &[Value], i: f64) -> Value {
 }
 
 /// `.[needle]` with an array key: start positions where `needle` occurs.
-fn array_indexes(items: &[Value], needle: &[Value]) -> Value {
+fn array_indexes(items: &[Value], needle: &[Value]) -> R<Value> {
     let mut out = Vec::new();
     if needle.is_empty() {
-        return Value::from(out);
+        return Ok(Value::from(out));
     }
     for start in 0..items.len() {
-        let matches = needle
-            .iter()
-            .enumerate()
-            .all(|(j, want)| items.get(start + j).is_some_and(|have| have == want));
+        let mut matches = true;
+        for (j, want) in needle.iter().enumerate() {
+            match items.get(start + j) {
+                Some(have) if equal_checked(have, want)? => {}
+                _ => {
+                    matches = false;
+                    break;
+                }
+            }
+        }
         if matches {
             out.push(Value::from(start));
         }
     }
-    Value::from(out)
+    Ok(Value::from(out))
 }
 
 /// `.[from:to]`; `Value::Null` means an open end. Arrays and strings (by
@@ -215,11 +222,22 @@ pub fn add(a: &Value, b: &Value) -> R<Value> {
 pub fn sub(a: &Value, b: &Value) -> R<Value> {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => Ok(Value::number(x.as_f64() - y.as_f64())),
-        (Value::Array(x), Value::Array(y)) => Ok(x
-            .iter()
-            .filter(|item| !y.iter().any(|drop| drop == *item))
-            .cloned()
-            .collect()),
+        (Value::Array(x), Value::Array(y)) => {
+            let mut kept = Vec::with_capacity(x.len());
+            for item in x.iter() {
+                let mut dropped = false;
+                for drop in y.iter() {
+                    if equal_checked(item, drop)? {
+                        dropped = true;
+                        break;
+                    }
+                }
+                if !dropped {
+                    kept.push(item.clone());
+                }
+            }
+            Ok(Value::from(kept))
+        }
         _ => Err(type_error2(a, b, "cannot be subtracted")),
     }
 }
@@ -231,11 +249,13 @@ pub fn mul(a: &Value, b: &Value) -> R<Value> {
         (Value::String(s), Value::Number(n)) | (Value::Number(n), Value::String(s)) => {
             repeat_string(s, n.as_f64())
         }
-        (Value::Object(x), Value::Object(y)) => Ok(Value::from(merge_recursive(x, y))),
+        (Value::Object(x), Value::Object(y)) => Ok(Value::from(merge_objects(x, y)?)),
         _ => Err(type_error2(a, b, "cannot be multiplied")),
     }
 }
 
+/// `s * n`: jq 1.8.2's `jv_string_repeat` (`n` truncated and capped at `INT_MAX`, negative or
+/// NaN gives `null`), refusing results of [`MAX_STRING_BYTES`] or more with jq's message.
 fn repeat_string(s: &str, times: f64) -> R<Value> {
     if times < 0.0 || times.is_nan() {
         return Ok(Value::Null);
@@ -245,22 +265,10 @@ fn repeat_string(s: &str, times: f64) -> R<Value> {
     } else {
         times as usize
     };
-    if s.len().saturating_mul(n) >= (i32::MAX as usize) / 2 {
+    if s.len().saturating_mul(n) >= MAX_STRING_BYTES {
         return Err(Error::msg("Repeat string result too long"));
     }
     Ok(Value::from(s.repeat(n)))
-}
-
-fn merge_recursive(a: &Map, b: &Map) -> Map {
-    let mut out = a.clone();
-    for (k, v) in b.iter() {
-        let merged = match (out.get(k), v) {
-            (Some(Value::Object(x)), Value::Object(y)) => Value::from(merge_recursive(x, y)),
-            _ => v.clone(),
-        };
-        out.insert(k.clone(), merged);
-    }
-    out
 }
 
 /// `a / b`: numbers (division by zero is an error), or string split.
@@ -340,71 +348,29 @@ pub fn neg(a: &Value) -> R<Value> {
     }
 }
 
-fn kind_rank(v: &Value) -> u8 {
-    match v {
-        Value::Null => 1,
-        Value::Bool(false) => 2,
-        Value::Bool(true) => 3,
-        Value::Number(_) => 4,
-        Value::String(_) => 5,
-        Value::Array(_) => 6,
-        Value::Object(_) => 7,
-    }
-}
-
 /// jq's total order: null < false < true < numbers < strings < arrays <
 /// objects; arrays lexically; objects by sorted key list, then values in key
 /// order. NaN sorts below all numbers (and equal to itself, so sorting is a
-/// consistent total order).
+/// consistent total order). Answers at any depth (see [`compare_checked`]).
 pub fn compare(a: &Value, b: &Value) -> Ordering {
-    cmp_values(a, b, true)
+    cmp_within(a, b, true, usize::MAX).unwrap_or(Ordering::Equal)
 }
 
-/// `nan_equal == false` reproduces jq's quirk that `nan < nan`.
+/// [`compare`] as jq's sorting builtins do it: "Comparison too deep" past jq's limit.
+pub(crate) fn compare_checked(a: &Value, b: &Value) -> R<Ordering> {
+    cmp_within(a, b, true, MAX_COMPARE_DEPTH).map_err(|_| TooDeep::comparison())
+}
+
+/// `nan_equal == false` reproduces jq's quirk that `nan < nan`. `<` and friends cannot
+/// raise, so they answer at any depth where jq says "Comparison too deep".
 fn cmp_values(a: &Value, b: &Value, nan_equal: bool) -> Ordering {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => cmp_numbers(x, y, nan_equal),
-        (Value::String(x), Value::String(y)) => x.as_bytes().cmp(y.as_bytes()),
-        (Value::Array(x), Value::Array(y)) => {
-            for (p, q) in x.iter().zip(y.iter()) {
-                let o = cmp_values(p, q, nan_equal);
-                if o.is_ne() {
-                    return o;
-                }
-            }
-            x.len().cmp(&y.len())
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            let (kx, ky) = (x.sorted_keys(), y.sorted_keys());
-            let o = kx.cmp(&ky);
-            if o.is_ne() {
-                return o;
-            }
-            for k in &kx {
-                let (p, q) = (x.get(k), y.get(k));
-                let o = match (p, q) {
-                    (Some(p), Some(q)) => cmp_values(p, q, nan_equal),
-                    _ => Ordering::Equal,
-                };
-                if o.is_ne() {
-                    return o;
-                }
-            }
-            Ordering::Equal
-        }
-        _ => kind_rank(a).cmp(&kind_rank(b)),
-    }
+    cmp_within(a, b, nan_equal, usize::MAX).unwrap_or(Ordering::Equal)
 }
 
-fn cmp_numbers(x: &Number, y: &Number, nan_equal: bool) -> Ordering {
-    let (xn, yn) = (x.as_f64().is_nan(), y.as_f64().is_nan());
-    match (xn, yn) {
-        // jq compares a NaN as if it were null: below every number.
-        (true, true) if nan_equal => Ordering::Equal,
-        (true, _) => Ordering::Less,
-        (false, true) => Ordering::Greater,
-        (false, false) => x.cmp_jq(y),
-    }
+/// jq equality as the builtins that can raise check it: "Equality check too deep" past
+/// jq's limit.
+pub(crate) fn equal_checked(a: &Value, b: &Value) -> R<bool> {
+    equal_within(a, b, MAX_COMPARE_DEPTH).map_err(|_| TooDeep::equality())
 }
 
 /// `a == b`.

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::error::{Error, R};
+use super::limits::{MAX_ARRAY_INDEX, MAX_ARRAY_PADDING, MAX_PATH_DEPTH};
 use super::map::Map;
 use super::ops::{self, compare};
 use super::value::Value;
@@ -24,14 +25,16 @@ pub fn getpath(v: &Value, path: &Value) -> R<Value> {
     let Value::Array(keys) = path else {
         return Err(Error::msg("Path must be specified as an array"));
     };
-    let mut current = v.clone();
-    for key in keys.iter() {
-        if current.is_null() {
-            return Ok(Value::Null);
-        }
-        current = ops::index(&current, key)?;
+    check_path_depth(keys)?;
+    getpath_keys(v, keys)
+}
+
+/// jq 1.8.2 refuses paths longer than [`MAX_PATH_DEPTH`].
+fn check_path_depth(keys: &[Value]) -> R<()> {
+    if keys.len() > MAX_PATH_DEPTH {
+        return Err(Error::msg("Path too deep"));
     }
-    Ok(current)
+    Ok(())
 }
 
 /// `pick(f)` for the paths `f` names (an array of paths): jq 1.8.2's
@@ -50,20 +53,30 @@ pub fn setpath(v: &Value, path: &Value, value: &Value) -> R<Value> {
     let Value::Array(keys) = path else {
         return Err(Error::msg("Path must be specified as an array"));
     };
+    check_path_depth(keys)?;
     set_in(v.clone(), keys, value.clone())
 }
 
+/// `root` with `value` at `path`: down the path collecting the containers (index errors
+/// first, top down, as jq's recursion raises them), then back up setting each one's child.
 fn set_in(root: Value, path: &[Value], value: Value) -> R<Value> {
-    let Some((key, rest)) = path.split_first() else {
-        return Ok(value);
-    };
-    let child = if root.is_null() {
-        Value::Null
-    } else {
-        ops::index(&root, key)?
-    };
-    let new_child = set_in(child, rest, value)?;
-    set_key(root, key, new_child)
+    let mut parents = Vec::with_capacity(path.len());
+    let mut current = root;
+    for key in path {
+        let child = if current.is_null() {
+            Value::Null
+        } else {
+            ops::index(&current, key)?
+        };
+        parents.push(std::mem::replace(&mut current, child));
+    }
+    // The old value goes first, so an unshared parent is updated in place.
+    drop(current);
+    let mut result = value;
+    for (parent, key) in parents.into_iter().zip(path).rev() {
+        result = set_key(parent, key, result)?;
+    }
+    Ok(result)
 }
 
 /// jq's `jv_set`: one level of assignment, auto-creating from `null`.
@@ -84,18 +97,23 @@ fn set_key(root: Value, key: &Value, value: Value) -> R<Value> {
             if i.is_nan() {
                 return Err(Error::msg("Cannot set array element at NaN index"));
             }
-            let mut items = match root {
-                Value::Array(items) => Arc::unwrap_or_clone(items),
-                _ => Vec::new(),
-            };
+            let len = root.as_array().map_or(0, |items| items.len());
             let mut idx = i.clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i64;
             if idx < 0 {
-                idx += items.len() as i64;
+                idx += len as i64;
                 if idx < 0 {
                     return Err(Error::msg("Out of bounds negative array index"));
                 }
             }
             let idx = idx as usize;
+            // jq's bound, then ours on the nulls padded in (checked before anything is copied).
+            if idx > MAX_ARRAY_INDEX || idx.saturating_sub(len) > MAX_ARRAY_PADDING {
+                return Err(Error::msg("Array index too large"));
+            }
+            let mut items = match root {
+                Value::Array(items) => Arc::unwrap_or_clone(items).into_vec(),
+                _ => Vec::new(),
+            };
             if idx >= items.len() {
                 items.resize(idx + 1, Value::Null);
             }
@@ -104,7 +122,7 @@ fn set_key(root: Value, key: &Value, value: Value) -> R<Value> {
         }
         (root @ (Value::Array(_) | Value::Null), Value::Object(range)) => {
             let items = match root {
-                Value::Array(items) => Arc::unwrap_or_clone(items),
+                Value::Array(items) => Arc::unwrap_or_clone(items).into_vec(),
                 _ => Vec::new(),
             };
             let from = range.get("start").cloned().unwrap_or(Value::Null);
@@ -140,7 +158,10 @@ pub fn delpaths(v: &Value, paths: &Value) -> R<Value> {
     let mut keys_lists = Vec::with_capacity(sorted.len());
     for p in &sorted {
         match p {
-            Value::Array(keys) => keys_lists.push(keys.to_vec()),
+            Value::Array(keys) => {
+                check_path_depth(keys)?;
+                keys_lists.push(keys.to_vec());
+            }
             other => {
                 return Err(Error::msg(format!(
                     "Path must be specified as array, not {}",
@@ -158,30 +179,63 @@ pub fn delpaths(v: &Value, paths: &Value) -> R<Value> {
     delete_sorted(v.clone(), &keys_lists, 0)
 }
 
-/// jq's `delpaths_sorted`: `paths` are sorted and all longer than `depth`.
+/// jq's `delpaths_sorted`: `paths` are sorted and all longer than `depth`. Iterative: a
+/// path may be [`MAX_PATH_DEPTH`] keys long.
 fn delete_sorted(object: Value, paths: &[Vec<Value>], depth: usize) -> R<Value> {
-    let mut object = object;
-    let mut delete_keys = Vec::new();
-    let mut i = 0;
-    while i < paths.len() {
-        let key = &paths[i][depth];
-        let whole = paths[i].len() == depth + 1;
-        let mut j = i + 1;
-        while j < paths.len() && paths[j][depth] == *key {
-            j += 1;
-        }
-        if whole {
-            delete_keys.push(key.clone());
-        } else {
-            let sub = ops::index(&object, key)?;
-            if !sub.is_null() {
-                let new_sub = delete_sorted(sub, &paths[i..j], depth + 1)?;
-                object = set_key(object, key, new_sub)?;
-            }
-        }
-        i = j;
+    /// A container whose paths are being deleted: the paths under it, the next group of
+    /// them (those sharing a key at `depth`), the keys to delete from it at the end, and the
+    /// key of the child being worked on below.
+    struct Level<'p> {
+        object: Value,
+        paths: &'p [Vec<Value>],
+        depth: usize,
+        next: usize,
+        delete_keys: Vec<Value>,
+        child_key: Option<&'p Value>,
     }
-    delete_keys_from(object, &delete_keys)
+    let level = |object, paths, depth| Level {
+        object,
+        paths,
+        depth,
+        next: 0,
+        delete_keys: Vec::new(),
+        child_key: None,
+    };
+    let mut levels = vec![level(object, paths, depth)];
+    let mut finished_child: Option<Value> = None;
+    while let Some(top) = levels.last_mut() {
+        if let (Some(child), Some(key)) = (finished_child.take(), top.child_key.take()) {
+            top.object = set_key(std::mem::take(&mut top.object), key, child)?;
+        }
+        let (paths, depth, i) = (top.paths, top.depth, top.next);
+        if i < paths.len() {
+            let key = &paths[i][depth];
+            let mut j = i + 1;
+            while j < paths.len() && paths[j][depth] == *key {
+                j += 1;
+            }
+            top.next = j;
+            if paths[i].len() == depth + 1 {
+                top.delete_keys.push(key.clone());
+            } else {
+                let sub = ops::index(&top.object, key)?;
+                if !sub.is_null() {
+                    top.child_key = Some(key);
+                    levels.push(level(sub, &paths[i..j], depth + 1));
+                }
+            }
+            continue;
+        }
+        let done = levels
+            .pop()
+            .map(|l| delete_keys_from(l.object, &l.delete_keys));
+        match (done, levels.is_empty()) {
+            (Some(result), true) => return result,
+            (Some(result), false) => finished_child = Some(result?),
+            (None, _) => break,
+        }
+    }
+    Ok(Value::Null)
 }
 
 /// jq's `jv_dels`: delete keys/indices/slices from one container.
@@ -355,40 +409,95 @@ fn getpath_keys(v: &Value, path: &[Value]) -> R<Value> {
 /// `def walk(f): def w: if type == "object" then map_values(w) elif type == "array" then map(w)
 /// else . end | f; w;` — an object value keeps the first output (none deletes the key), an
 /// array takes every output of every element.
+///
+/// Iterative, children before parents in document order (jq's order of calls to `f`).
 pub fn walk(v: &Value, f: &mut dyn FnMut(&Value) -> R<Vec<Value>>) -> R<Vec<Value>> {
-    let rebuilt = match v {
-        Value::Object(map) => {
-            let mut out = Map::with_capacity(map.len());
-            for (key, value) in map.iter() {
-                if let Some(first) = walk(value, f)?.into_iter().next() {
-                    out.insert(key.clone(), first);
+    /// A container being rebuilt: its parts, the next one, and the rebuilt value so far.
+    enum Open<'a> {
+        Items(&'a [Value], usize, Vec<Value>),
+        Entries(&'a [(Arc<str>, Value)], usize, Map),
+    }
+    let mut open: Vec<Open<'_>> = Vec::new();
+    let mut next = v;
+    loop {
+        // Outputs of `walk` for `next`, once its children are done.
+        let mut outputs = match next {
+            Value::Array(items) if !items.is_empty() => {
+                open.push(Open::Items(items, 1, Vec::with_capacity(items.len())));
+                next = &items[0];
+                continue;
+            }
+            Value::Object(map) if !map.is_empty() => {
+                let entries = map.entries();
+                open.push(Open::Entries(entries, 1, Map::with_capacity(entries.len())));
+                next = &entries[0].1;
+                continue;
+            }
+            other => f(other)?,
+        };
+        loop {
+            let Some(top) = open.last_mut() else {
+                return Ok(outputs);
+            };
+            match top {
+                Open::Items(items, i, out) => {
+                    let items: &[Value] = items;
+                    out.extend(outputs);
+                    if let Some(item) = items.get(*i) {
+                        *i += 1;
+                        next = item;
+                        break;
+                    }
+                }
+                Open::Entries(entries, i, out) => {
+                    let entries: &[(Arc<str>, Value)] = entries;
+                    // An object value keeps its first output; none deletes the key.
+                    if let Some(first) = outputs.into_iter().next() {
+                        out.insert(entries[*i - 1].0.clone(), first);
+                    }
+                    if let Some((_, item)) = entries.get(*i) {
+                        *i += 1;
+                        next = item;
+                        break;
+                    }
                 }
             }
-            Value::from(out)
+            let rebuilt = match open.pop() {
+                Some(Open::Items(_, _, out)) => Value::from(out),
+                Some(Open::Entries(_, _, out)) => Value::from(out),
+                None => Value::Null,
+            };
+            outputs = f(&rebuilt)?;
         }
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items.iter() {
-                out.extend(walk(item, f)?);
-            }
-            Value::from(out)
-        }
-        other => other.clone(),
-    };
-    f(&rebuilt)
+    }
 }
 
-/// `..`: the input and everything inside it, depth first, parents before children.
-pub fn recurse_values(v: &Value) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut stack = vec![v.clone()];
-    while let Some(item) = stack.pop() {
+/// `..`: the input and everything inside it, depth first, parents before children. Lazy,
+/// as jq's `recurse` is: `first(..)` on a value whose parts are shared many times over
+/// (`reduce range(64) as $_ (0; [., .])`) visits one value, not 2^64.
+pub fn recurse_values(v: &Value) -> RecurseValues {
+    RecurseValues {
+        stack: vec![v.clone()],
+    }
+}
+
+/// Iterator returned by [`recurse_values`].
+#[derive(Clone, Debug)]
+pub struct RecurseValues {
+    /// Values still to visit, the next one last.
+    stack: Vec<Value>,
+}
+
+impl Iterator for RecurseValues {
+    type Item = Value;
+
+    fn next(&mut self) -> Option<Value> {
+        let item = self.stack.pop()?;
         match &item {
-            Value::Array(items) => stack.extend(items.iter().rev().cloned()),
-            Value::Object(map) => stack.extend(map.values().rev().cloned()),
+            Value::Array(items) => self.stack.extend(items.iter().rev().cloned()),
+            Value::Object(map) => self.stack.extend(map.values().rev().cloned()),
             _ => {}
         }
-        out.push(item);
+        Some(item)
     }
-    out
 }

@@ -1,7 +1,8 @@
 //! String builtins, conversions and `@format`s (jq 1.8.2 semantics).
 
 use super::error::{type_error, Error, R};
-use super::json::{parse_json, tojson_string, write_json};
+use super::json::{parse_json, tojson_string, write_json, write_json_bounded};
+use super::limits::MAX_STRING_BYTES;
 use super::number::Number;
 use super::ops;
 use super::value::Value;
@@ -185,10 +186,10 @@ pub fn ascii(v: &Value) -> R<Value> {
 
 /// `tostring`: strings unchanged, anything else as its JSON text.
 pub fn tostring(v: &Value) -> R<Value> {
-    Ok(match v {
-        Value::String(_) => v.clone(),
-        _ => Value::from(tojson_string(v)),
-    })
+    match v {
+        Value::String(_) => Ok(v.clone()),
+        _ => tojson(v),
+    }
 }
 
 /// Appends `v` the way string interpolation `"\(v)"` does.
@@ -199,9 +200,19 @@ pub fn push_interpolated(out: &mut String, v: &Value) {
     }
 }
 
-/// `tojson`.
+/// `tojson`; "String too long" past [`MAX_STRING_BYTES`].
 pub fn tojson(v: &Value) -> R<Value> {
-    Ok(Value::from(tojson_string(v)))
+    json_text(v).map(Value::from)
+}
+
+/// The JSON text of `v`, bounded by [`MAX_STRING_BYTES`].
+fn json_text(v: &Value) -> R<String> {
+    let mut out = String::new();
+    if write_json_bounded(v, &mut out, MAX_STRING_BYTES) {
+        Ok(out)
+    } else {
+        Err(Error::msg("String too long"))
+    }
 }
 
 /// `fromjson`.
@@ -287,7 +298,7 @@ pub fn format(name: &str, v: &Value) -> R<Value> {
     match name {
         "text" => tostring(v),
         "json" => tojson(v),
-        "html" => Ok(Value::from(escape_chars(&text_of(v), |c| match c {
+        "html" => Ok(Value::from(escape_chars(&text_of(v)?, |c| match c {
             '&' => Some("&amp;"),
             '<' => Some("&lt;"),
             '>' => Some("&gt;"),
@@ -295,22 +306,22 @@ pub fn format(name: &str, v: &Value) -> R<Value> {
             '"' => Some("&quot;"),
             _ => None,
         }))),
-        "uri" => Ok(Value::from(uri_encode(&text_of(v)))),
+        "uri" => Ok(Value::from(uri_encode(&text_of(v)?))),
         "urid" => uri_decode(v),
         "csv" | "tsv" => delimited(name == "csv", v),
         "sh" => shell_quote(v),
-        "base64" => Ok(Value::from(base64_encode(text_of(v).as_bytes()))),
+        "base64" => Ok(Value::from(base64_encode(text_of(v)?.as_bytes()))),
         "base64d" => base64_decode(v),
         _ => Err(Error::msg(format!("{name} is not a valid format"))),
     }
 }
 
 /// The `tostring` text of a value.
-fn text_of(v: &Value) -> std::borrow::Cow<'_, str> {
-    match v {
+fn text_of(v: &Value) -> R<std::borrow::Cow<'_, str>> {
+    Ok(match v {
         Value::String(s) => std::borrow::Cow::Borrowed(s),
-        _ => std::borrow::Cow::Owned(tojson_string(v)),
-    }
+        _ => std::borrow::Cow::Owned(json_text(v)?),
+    })
 }
 
 fn escape_chars(s: &str, escape: impl Fn(char) -> Option<&'static str>) -> String {
@@ -340,7 +351,7 @@ fn uri_encode(s: &str) -> String {
 }
 
 fn uri_decode(v: &Value) -> R<Value> {
-    let text = text_of(v);
+    let text = text_of(v)?;
     let bad = || type_error(&Value::from(&*text), "is not a valid uri encoding");
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -452,7 +463,7 @@ fn base64_encode(data: &[u8]) -> String {
 }
 
 fn base64_decode(v: &Value) -> R<Value> {
-    let text = text_of(v);
+    let text = text_of(v)?;
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let (mut code, mut pending) = (0u32, 0);
     for &b in text.as_bytes() {

@@ -1,6 +1,7 @@
 //! Tests against the conformance fixtures (libjq 1.8.2 outputs).
 
 mod fuzz;
+mod limits;
 mod manual;
 mod ocean;
 mod ops_cases;

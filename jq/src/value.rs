@@ -1,5 +1,8 @@
-//! The jq value model.
+//! The jq value model, and the iterative freeing that keeps dropping a deeply nested value
+//! (built by a program: `reduce range(100000) as $i (null; [.])`) off the thread's stack.
 
+use std::cell::Cell;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use super::map::Map;
@@ -13,7 +16,7 @@ pub enum Value {
     Bool(bool),
     Number(Number),
     String(Arc<str>),
-    Array(Arc<Vec<Value>>),
+    Array(Arc<Array>),
     Object(Arc<Map>),
 }
 
@@ -64,7 +67,7 @@ impl Value {
     }
 
     /// The elements, if this is an array.
-    pub fn as_array(&self) -> Option<&Arc<Vec<Value>>> {
+    pub fn as_array(&self) -> Option<&Arc<Array>> {
         match self {
             Value::Array(a) => Some(a),
             _ => None,
@@ -99,16 +102,9 @@ impl std::fmt::Debug for Value {
 
 impl PartialEq for Value {
     /// jq equality: numbers by value, objects regardless of key order.
+    /// Iterative, so any depth is compared (see `compare::equal_within`).
     fn eq(&self, other: &Value) -> bool {
-        match (self, other) {
-            (Value::Null, Value::Null) => true,
-            (Value::Bool(a), Value::Bool(b)) => a == b,
-            (Value::Number(a), Value::Number(b)) => a == b,
-            (Value::String(a), Value::String(b)) => a == b,
-            (Value::Array(a), Value::Array(b)) => Arc::ptr_eq(a, b) || a[..] == b[..],
-            (Value::Object(a), Value::Object(b)) => Arc::ptr_eq(a, b) || **a == **b,
-            _ => false,
-        }
+        super::compare::equal_within(self, other, usize::MAX).unwrap_or(false)
     }
 }
 
@@ -162,6 +158,12 @@ impl From<Number> for Value {
 
 impl From<Vec<Value>> for Value {
     fn from(items: Vec<Value>) -> Value {
+        Value::Array(Arc::new(Array(items)))
+    }
+}
+
+impl From<Array> for Value {
+    fn from(items: Array) -> Value {
         Value::Array(Arc::new(items))
     }
 }
@@ -175,6 +177,93 @@ impl From<Map> for Value {
 impl FromIterator<Value> for Value {
     fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Value {
         Value::from(iter.into_iter().collect::<Vec<Value>>())
+    }
+}
+
+/// The elements of a jq array: a `Vec<Value>` (it derefs to one) whose drop frees deeply
+/// nested contents without deep recursion.
+#[derive(Clone, Default)]
+pub struct Array(Vec<Value>);
+
+impl Array {
+    /// An empty array.
+    pub fn new() -> Array {
+        Array(Vec::new())
+    }
+
+    /// The elements, moved out.
+    pub fn into_vec(mut self) -> Vec<Value> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl Deref for Array {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl DerefMut for Array {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.0
+    }
+}
+
+impl From<Vec<Value>> for Array {
+    fn from(items: Vec<Value>) -> Array {
+        Array(items)
+    }
+}
+
+impl Drop for Array {
+    fn drop(&mut self) {
+        drop_contents(&mut self.0, |v| v);
+    }
+}
+
+thread_local! {
+    /// How many container drops are under way on this thread, one inside the other.
+    static DROP_DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Nesting freed by plain recursion; below it the rest of the value is freed from a work
+/// list. 64 levels of drop frames are a few tens of KiB even in a debug build.
+const RECURSIVE_DROP_DEPTH: usize = 64;
+
+/// Frees a container's contents (`entry` gives the value of each item). Shallow values are
+/// dropped the usual way; past [`RECURSIVE_DROP_DEPTH`] nested levels, every container this
+/// thread holds the last reference to is emptied into a work list before it is freed, so no
+/// drop below recurses more than one level. jq 1.8.2 frees iteratively too: a value has no
+/// depth limit, only what is done with it.
+pub(crate) fn drop_contents<T>(items: &mut Vec<T>, entry: fn(T) -> Value) {
+    if items.is_empty() {
+        return;
+    }
+    let depth = DROP_DEPTH.get();
+    if depth < RECURSIVE_DROP_DEPTH {
+        DROP_DEPTH.set(depth + 1);
+        drop(std::mem::take(items));
+        DROP_DEPTH.set(depth);
+        return;
+    }
+    let mut pending: Vec<Value> = std::mem::take(items).into_iter().map(entry).collect();
+    while let Some(v) = pending.pop() {
+        // A shared container only loses a reference here; a unique one is emptied first,
+        // so its own drop finds nothing to recurse into.
+        match v {
+            Value::Array(mut a) => {
+                if let Some(a) = Arc::get_mut(&mut a) {
+                    pending.append(&mut a.0);
+                }
+            }
+            Value::Object(mut m) => {
+                if let Some(m) = Arc::get_mut(&mut m) {
+                    pending.extend(m.take_entries().into_iter().map(|(_, v)| v));
+                }
+            }
+            _ => {}
+        }
     }
 }
 

@@ -1,18 +1,20 @@
 //! A strict JSON parser into [`Value`], with number literals preserved, and a
 //! projected variant that builds only the parts a compiled mapping reads while
-//! still validating the rest.
+//! still validating the rest. It keeps its own stack of open containers instead of
+//! recursing, so it accepts jq's nesting limit (10,000) on any thread.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::JsonError;
+use crate::frames::Frames;
+use crate::limits::MAX_PARSING_DEPTH;
 use crate::map::{key_eq, Map};
 use crate::number::Number;
 use crate::value::Value;
 
-/// Nesting limit. jq allows 10,000; a recursive parser needs a lower bound to
-/// stay within small thread stacks.
-const MAX_DEPTH: usize = 1_000;
+mod deep;
+use deep::Mode;
 
 /// Which parts of a document to build (see [`parse_json_projected`]). Built once per mapping
 /// (compiled or interpreted); field names are shared with every decoded object that keeps them.
@@ -50,7 +52,7 @@ impl Projection {
 /// Parses one JSON document. Number literals keep their text; trailing
 /// non-whitespace is an error.
 pub fn parse_json(text: &[u8]) -> Result<Value, JsonError> {
-    parse_with(text, false, |parser| parser.value())
+    parse_with(text, false, Mode::Build)
 }
 
 /// Like [`parse_json`], but numbers become what jq sees in Port Ocean, where the
@@ -58,7 +60,7 @@ pub fn parse_json(text: &[u8]) -> Result<Value, JsonError> {
 /// keep their digits, other numbers become `repr(float)` text (`1.50` -> `1.5`,
 /// `1E5` -> `100000.0`). Use this for API payloads so `tostring` matches Ocean.
 pub fn parse_json_ocean(text: &[u8]) -> Result<Value, JsonError> {
-    parse_with(text, true, |parser| parser.value())
+    parse_with(text, true, Mode::Build)
 }
 
 /// [`parse_json_projected`] with Ocean's number handling (see [`parse_json_ocean`]).
@@ -66,7 +68,7 @@ pub fn parse_json_projected_ocean(
     text: &[u8],
     projection: &Projection,
 ) -> Result<Value, JsonError> {
-    parse_with(text, true, |parser| parser.projected(projection))
+    parse_with(text, true, Mode::of(projection))
 }
 
 /// Parses one JSON document, keeping only what `projection` selects: at a node
@@ -75,13 +77,21 @@ pub fn parse_json_projected_ocean(
 /// (`None` gives `null` elements); scalars are kept. Skipped parts are still
 /// validated.
 pub fn parse_json_projected(text: &[u8], projection: &Projection) -> Result<Value, JsonError> {
-    parse_with(text, false, |parser| parser.projected(projection))
+    parse_with(text, false, Mode::of(projection))
 }
 
-fn parse_with(
+/// Levels read by recursion (a few KiB of stack even in a debug build).
+const RECURSION: usize = 64;
+
+fn parse_with(bytes: &[u8], python_numbers: bool, mode: Mode<'_>) -> Result<Value, JsonError> {
+    parse_with_recursion(bytes, python_numbers, mode, RECURSION)
+}
+
+fn parse_with_recursion(
     bytes: &[u8],
     python_numbers: bool,
-    parse: impl FnOnce(&mut Parser<'_>) -> Result<Value, JsonError>,
+    mode: Mode<'_>,
+    recursion: usize,
 ) -> Result<Value, JsonError> {
     // Validate UTF-8 once up front; string slices taken at ASCII delimiters are
     // then valid `str`s. Invalid bytes become U+FFFD, as jq does.
@@ -94,26 +104,27 @@ fn parse_with(
         bytes: text.as_bytes(),
         pos: 0,
         depth: 0,
+        recursion,
         entries: Vec::new(),
         items: Vec::new(),
         keys: KEY_CACHE.with(|cache| cache.take()),
         python_numbers,
     };
-    let result = parse_document(&mut parser, parse);
+    let result = parse_document(&mut parser, mode);
     KEY_CACHE.with(|cache| cache.replace(std::mem::take(&mut parser.keys)));
     result
 }
 
-fn parse_document(
-    parser: &mut Parser<'_>,
-    parse: impl FnOnce(&mut Parser<'_>) -> Result<Value, JsonError>,
-) -> Result<Value, JsonError> {
+fn parse_document(parser: &mut Parser<'_>, mode: Mode<'_>) -> Result<Value, JsonError> {
     // A leading byte-order mark is skipped, as jq does.
     if parser.bytes.starts_with("\u{feff}".as_bytes()) {
         parser.pos = 3;
     }
     parser.skip_whitespace();
-    let value = parse(parser)?;
+    let value = match mode {
+        Mode::Project(projection) => parser.projected(projection)?,
+        Mode::Build | Mode::Skip => parser.value()?,
+    };
     parser.skip_whitespace();
     if parser.pos != parser.bytes.len() {
         return Err(parser.error("Unexpected extra JSON values"));
@@ -173,7 +184,10 @@ struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Containers open in the recursive descent.
     depth: usize,
+    /// How deep the recursive descent goes before the iterative machine takes over.
+    recursion: usize,
     /// Scratch stacks shared by all nesting levels, so each object or array is
     /// allocated once at its exact size.
     entries: Vec<(Arc<str>, Value)>,
@@ -233,13 +247,14 @@ impl<'a> Parser<'a> {
 
     fn enter(&mut self) -> Result<(), JsonError> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_PARSING_DEPTH {
             return Err(self.error("Exceeds depth limit for parsing"));
         }
         Ok(())
     }
 
     /// An object key, shared through the key cache when possible.
+    #[inline]
     fn key(&mut self, key: Cow<'_, str>) -> Arc<str> {
         match key {
             Cow::Borrowed(k) => self.keys.intern(k),
@@ -259,10 +274,18 @@ impl<'a> Parser<'a> {
         Value::from(items)
     }
 
+    // The recursive descent below reads the first `recursion` levels of a document, which is
+    // all of any ordinary one, at full speed; a container deeper than that is read by the
+    // iterative machine (`parse_value`), whose stack is on the heap. Both accept the same
+    // grammar with the same messages (a test compares them).
+
     /// A full value at the current position (whitespace already skipped).
     fn value(&mut self) -> Result<Value, JsonError> {
         match self.peek() {
             Some(b'"') => Ok(Value::String(self.string()?)),
+            Some(b'{' | b'[') if self.depth >= self.recursion => {
+                Ok(self.parse_value(Mode::Build)?.unwrap_or_default())
+            }
             Some(b'{') => {
                 self.enter()?;
                 self.pos += 1;
@@ -298,6 +321,9 @@ impl<'a> Parser<'a> {
             return self.value();
         }
         match self.peek() {
+            Some(b'{' | b'[') if self.depth >= self.recursion => Ok(self
+                .parse_value(Mode::Project(projection))?
+                .unwrap_or_default()),
             Some(b'{') => {
                 self.enter()?;
                 self.pos += 1;
@@ -349,6 +375,9 @@ impl<'a> Parser<'a> {
             Some(b'"') => {
                 self.pos += 1;
                 self.string_body(false).map(|_| ())
+            }
+            Some(b'{' | b'[') if self.depth >= self.recursion => {
+                self.parse_value(Mode::Skip).map(|_| ())
             }
             Some(b'{') => {
                 self.enter()?;
@@ -533,6 +562,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A string value at an opening quote.
+    #[inline]
     fn string(&mut self) -> Result<Arc<str>, JsonError> {
         self.pos += 1;
         Ok(match self.string_body(true)? {
@@ -655,93 +685,4 @@ impl<'a> Parser<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::json::tojson_string;
-
-    fn round_trip(text: &str) -> String {
-        tojson_string(&parse_json(text.as_bytes()).unwrap())
-    }
-
-    #[test]
-    fn parses_and_keeps_literals() {
-        assert_eq!(
-            round_trip(r#" {"a": [1, 1.0, 1.50, -0, 1e-07, 12345678909876543212345], "b": null} "#),
-            r#"{"a":[1,1.0,1.50,-0,1E-7,12345678909876543212345],"b":null}"#
-        );
-        assert_eq!(
-            round_trip(r#""a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00""#),
-            "\"a\\\"\\\\/\\b\\f\\n\\r\\té😀\""
-        );
-        assert_eq!(round_trip(r#"{"a":1,"b":2,"a":3}"#), r#"{"a":3,"b":2}"#);
-        assert_eq!(round_trip(r#""\ud800x""#), "\"\u{FFFD}x\"");
-        assert_eq!(round_trip("\u{feff} [1]"), "[1]");
-    }
-
-    #[test]
-    fn ocean_numbers_pass_through_python() {
-        let v =
-            parse_json_ocean(br#"[1.50, 1E5, -0, 3.0, 12345678909876543212345, 1e-07]"#).unwrap();
-        assert_eq!(
-            tojson_string(&v),
-            "[1.5,100000.0,0,3.0,12345678909876543212345,1E-7]"
-        );
-        let p = Projection::some(vec![("a", Projection::ALL)], None);
-        let v = parse_json_projected_ocean(br#"{"a":2.50,"b":1}"#, &p).unwrap();
-        assert_eq!(tojson_string(&v), r#"{"a":2.5}"#);
-    }
-
-    #[test]
-    fn rejects_bad_json_with_offsets() {
-        for (text, offset) in [
-            ("", 0),
-            ("[1,]", 3),
-            ("{\"a\" 1}", 5),
-            ("01", 1),
-            ("1.", 2),
-            ("[1 2]", 3),
-            ("\"abc", 4),
-            ("\"a\u{1}\"", 2),
-            ("nul", 0),
-            ("{1:2}", 1),
-            ("true false", 5),
-            ("\"\\x\"", 2),
-            ("-", 1),
-        ] {
-            let err = parse_json(text.as_bytes()).unwrap_err();
-            assert_eq!(err.offset, offset, "{text:?}: {err}");
-        }
-        // The deepest accepted document parses, prints and compares without
-        // exhausting a test thread's stack.
-        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
-        let v = parse_json(ok.as_bytes()).unwrap();
-        assert_eq!(tojson_string(&v), ok);
-        assert!(crate::compare(&v, &v.clone()).is_eq() && v == v.clone());
-        let deep = "[".repeat(MAX_DEPTH + 1);
-        assert!(parse_json(deep.as_bytes())
-            .unwrap_err()
-            .message
-            .contains("depth"));
-    }
-
-    #[test]
-    fn projection_keeps_selected_fields_and_validates_the_rest() {
-        let team = Projection::some(vec![("name", Projection::ALL)], None);
-        let root = Projection::some(
-            vec![
-                ("id", Projection::ALL),
-                ("teams", Projection::some(vec![], Some(team))),
-                ("tags", Projection::some(vec![], None)),
-            ],
-            None,
-        );
-        let text = br#"{"id":"x","skip":{"deep":[1,{"k":"v"}]},"teams":[{"name":"a","id":1},5],"tags":["p","q"]}"#;
-        let v = parse_json_projected(text, &root).unwrap();
-        assert_eq!(
-            tojson_string(&v),
-            r#"{"id":"x","teams":[{"name":"a"},5],"tags":[null,null]}"#
-        );
-        let bad = br#"{"id":"x","skip":{"deep":[1,}}"#;
-        assert!(parse_json_projected(bad, &root).is_err());
-    }
-}
+mod tests;

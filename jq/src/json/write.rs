@@ -1,6 +1,10 @@
 //! Writing values as JSON text: jq's compact form (`tojson`) and the form Port
 //! receives from Ocean (numbers as Python hands them over).
 
+use std::sync::Arc;
+
+use crate::frames::Frames;
+use crate::limits::{MAX_PRINT_DEPTH, SKIPPED_TOO_DEEP};
 use crate::map::Map;
 use crate::number::{write_python_number, Number};
 use crate::value::Value;
@@ -12,35 +16,195 @@ pub fn tojson_string(v: &Value) -> String {
     out
 }
 
-/// Appends jq's compact JSON text for `v` (`tojson`).
+/// Appends jq's compact JSON text for `v` (`tojson`). Values nested deeper than
+/// [`MAX_PRINT_DEPTH`] print as `<skipped: too deep>`, as in jq 1.8.2 (the text is then not JSON).
 pub fn write_json(v: &Value, out: &mut String) {
+    write_rec::<Jq>(v, out, 0, usize::MAX);
+}
+
+/// [`write_json`] that gives up once `out` holds `max` bytes: false when the text would be
+/// longer (what is written then is only its start).
+pub(crate) fn write_json_bounded(v: &Value, out: &mut String, max: usize) -> bool {
+    write_rec::<Jq>(v, out, 0, max);
+    out.len() < max
+}
+
+/// [`write_json`] that stops once `out` holds at least `stop_at` bytes (for messages that
+/// show only the start of a value: no need to print all of a large one).
+pub(crate) fn write_json_prefix(v: &Value, out: &mut String, stop_at: usize) {
+    write_tree::<Jq>(v, out, stop_at, 0);
+}
+
+/// How a printer writes what is not a container.
+trait Style {
+    fn number(n: &Number, out: &mut String);
+    fn string(s: &str, out: &mut String);
+    /// A value below [`MAX_PRINT_DEPTH`].
+    fn skipped(out: &mut String);
+}
+
+/// jq's `tojson`.
+struct Jq;
+
+impl Style for Jq {
+    fn number(n: &Number, out: &mut String) {
+        n.write_jq(out);
+    }
+
+    fn string(s: &str, out: &mut String) {
+        write_jq_string(s, out);
+    }
+
+    fn skipped(out: &mut String) {
+        out.push_str(SKIPPED_TOO_DEEP);
+    }
+}
+
+/// What Port receives from Ocean.
+struct Port;
+
+impl Style for Port {
+    fn number(n: &Number, out: &mut String) {
+        write_python_number(n.as_f64(), out);
+    }
+
+    fn string(s: &str, out: &mut String) {
+        write_serde_string(s, out);
+    }
+
+    /// Port's body must stay JSON: jq's marker as a string.
+    fn skipped(out: &mut String) {
+        write_serde_string(SKIPPED_TOO_DEEP, out);
+    }
+}
+
+/// A container being printed and the position of its next element.
+#[derive(Clone, Copy)]
+enum Open<'a> {
+    Items(&'a [Value], usize),
+    Entries(&'a [(Arc<str>, Value)], usize),
+}
+
+/// Levels printed by recursion before [`write_tree`] takes over (a few KiB of stack).
+const RECURSION: usize = 64;
+
+/// Prints `v`, `depth` levels down, by recursion (the fast way, for any ordinary value)
+/// until [`RECURSION`] levels, then without. Stops once `out` holds `stop_at` bytes.
+fn write_rec<S: Style>(v: &Value, out: &mut String, depth: usize, stop_at: usize) {
     match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => n.write_jq(out),
-        Value::String(s) => write_jq_string(s, out),
-        Value::Array(items) => {
+        Value::Array(items) if !items.is_empty() => {
+            if depth >= RECURSION {
+                return write_tree::<S>(v, out, stop_at, depth);
+            }
             out.push('[');
             for (i, item) in items.iter().enumerate() {
+                if out.len() >= stop_at {
+                    return;
+                }
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(item, out);
+                write_rec::<S>(item, out, depth + 1, stop_at);
             }
             out.push(']');
         }
-        Value::Object(map) => {
+        Value::Object(map) if !map.is_empty() => {
+            if depth >= RECURSION {
+                return write_tree::<S>(v, out, stop_at, depth);
+            }
             out.push('{');
             for (i, (k, item)) in map.iter().enumerate() {
+                if out.len() >= stop_at {
+                    return;
+                }
                 if i > 0 {
                     out.push(',');
                 }
-                write_jq_string(k, out);
+                S::string(k, out);
                 out.push(':');
-                write_json(item, out);
+                write_rec::<S>(item, out, depth + 1, stop_at);
             }
             out.push('}');
+        }
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => S::number(n, out),
+        Value::String(s) => S::string(s, out),
+    }
+}
+
+/// Prints `root` (`base` levels down) without recursion. The depth of a value is the number
+/// of containers around it (jq's `indent`); past [`MAX_PRINT_DEPTH`] it is skipped whatever
+/// its kind. Stops once `out` holds `stop_at` bytes.
+fn write_tree<'a, S: Style>(root: &'a Value, out: &mut String, stop_at: usize, base: usize) {
+    let mut open: Frames<Open<'a>> = Frames::new();
+    let mut next = root;
+    loop {
+        if out.len() >= stop_at {
+            return;
+        }
+        if base + open.len() > MAX_PRINT_DEPTH {
+            S::skipped(out);
+        } else {
+            match next {
+                Value::Array(items) => {
+                    if let Some(first) = items.first() {
+                        out.push('[');
+                        open.push(Open::Items(items, 1));
+                        next = first;
+                        continue;
+                    }
+                    out.push_str("[]");
+                }
+                Value::Object(map) => {
+                    if let Some((k, first)) = map.entries().first() {
+                        out.push('{');
+                        S::string(k, out);
+                        out.push(':');
+                        open.push(Open::Entries(map.entries(), 1));
+                        next = first;
+                        continue;
+                    }
+                    out.push_str("{}");
+                }
+                Value::Null => out.push_str("null"),
+                Value::Bool(true) => out.push_str("true"),
+                Value::Bool(false) => out.push_str("false"),
+                Value::Number(n) => S::number(n, out),
+                Value::String(s) => S::string(s, out),
+            }
+        }
+        // The next sibling, closing the containers that are done.
+        loop {
+            match open.last_mut() {
+                None => return,
+                Some(Open::Items(items, i)) => {
+                    let items: &'a [Value] = items;
+                    if let Some(item) = items.get(*i) {
+                        *i += 1;
+                        out.push(',');
+                        next = item;
+                        break;
+                    }
+                    out.push(']');
+                }
+                Some(Open::Entries(entries, i)) => {
+                    let entries: &'a [(Arc<str>, Value)] = entries;
+                    if let Some((k, item)) = entries.get(*i) {
+                        *i += 1;
+                        out.push(',');
+                        S::string(k, out);
+                        out.push(':');
+                        next = item;
+                        break;
+                    }
+                    out.push('}');
+                }
+            }
+            open.pop();
         }
     }
 }
@@ -139,82 +303,114 @@ pub fn write_port_json(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
-/// [`write_port_json`] into a `String` (no intermediate buffer).
+/// [`write_port_json`] into a `String` (no intermediate buffer). Values nested deeper than
+/// [`MAX_PRINT_DEPTH`] become the string `"<skipped: too deep>"`, so the text stays JSON.
 pub fn write_port(v: &Value, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => write_python_number(n.as_f64(), out),
-        Value::String(s) => write_serde_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_port(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_serde_string(k, out);
-                out.push(':');
-                write_port(item, out);
-            }
-            out.push('}');
-        }
-    }
+    write_rec::<Port>(v, out, 0, usize::MAX);
 }
+
+/// Nesting [`Value::to_serde`] keeps: serde_json's own parser refuses deeper documents, and
+/// its `Value` drops and serialises by recursion.
+const SERDE_DEPTH: usize = 128;
 
 impl Value {
     /// Converts from serde_json. Numbers keep their literal text when serde_json
-    /// has it (`arbitrary_precision`) or when it is a float.
+    /// has it (`arbitrary_precision`) or when it is a float. Iterative: any depth.
     pub fn from_serde(v: &serde_json::Value) -> Value {
-        match v {
-            serde_json::Value::Null => Value::Null,
-            serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => {
-                let text = n.to_string();
-                match Number::from_literal(&text) {
-                    Some(num) if n.is_f64() => Value::Number(num),
-                    _ => Value::number(n.as_f64().unwrap_or(f64::NAN)),
+        use serde_json::Value as J;
+        /// A container being converted: its remaining children and what is built so far.
+        enum Open<'a> {
+            Items(std::slice::Iter<'a, J>, Vec<Value>),
+            Entries(serde_json::map::Iter<'a>, Map, Option<&'a String>),
+        }
+        let mut open: Vec<Open<'_>> = Vec::new();
+        let mut next = v;
+        loop {
+            let mut done = match next {
+                J::Array(items) => {
+                    open.push(Open::Items(items.iter(), Vec::with_capacity(items.len())));
+                    None
                 }
-            }
-            serde_json::Value::String(s) => Value::from(s.as_str()),
-            serde_json::Value::Array(items) => items.iter().map(Value::from_serde).collect(),
-            serde_json::Value::Object(obj) => {
-                let mut map = Map::with_capacity(obj.len());
-                for (k, item) in obj {
-                    map.insert(k.as_str(), Value::from_serde(item));
+                J::Object(obj) => {
+                    open.push(Open::Entries(
+                        obj.iter(),
+                        Map::with_capacity(obj.len()),
+                        None,
+                    ));
+                    None
                 }
-                Value::from(map)
+                J::Null => Some(Value::Null),
+                J::Bool(b) => Some(Value::Bool(*b)),
+                J::Number(n) => {
+                    let text = n.to_string();
+                    Some(match Number::from_literal(&text) {
+                        Some(num) if n.is_f64() => Value::Number(num),
+                        _ => Value::number(n.as_f64().unwrap_or(f64::NAN)),
+                    })
+                }
+                J::String(s) => Some(Value::from(s.as_str())),
+            };
+            loop {
+                let Some(top) = open.last_mut() else {
+                    return done.unwrap_or_default();
+                };
+                let more = match top {
+                    Open::Items(iter, items) => {
+                        items.extend(done.take());
+                        iter.next()
+                    }
+                    Open::Entries(iter, map, key) => {
+                        if let (Some(k), Some(v)) = (key.take(), done.take()) {
+                            map.insert(k.as_str(), v);
+                        }
+                        iter.next().map(|(k, item)| {
+                            *key = Some(k);
+                            item
+                        })
+                    }
+                };
+                if let Some(item) = more {
+                    next = item;
+                    break;
+                }
+                done = match open.pop() {
+                    Some(Open::Items(_, items)) => Some(Value::from(items)),
+                    Some(Open::Entries(_, map, _)) => Some(Value::from(map)),
+                    None => None,
+                };
             }
         }
     }
 
     /// Converts to serde_json. Numbers go through `f64` (integral ones become
     /// integers when they fit `i64`/`u64`); NaN becomes `null`, infinities ±f64::MAX.
+    /// Values nested more than 128 deep (serde_json's own parsing limit) become the string
+    /// `"<skipped: too deep>"`, as `tojson` does past its limit.
     pub fn to_serde(&self) -> serde_json::Value {
-        match self {
-            Value::Null => serde_json::Value::Null,
-            Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(n) => number_to_serde(n.as_f64()),
-            Value::String(s) => serde_json::Value::String(s.to_string()),
-            Value::Array(items) => {
-                serde_json::Value::Array(items.iter().map(Value::to_serde).collect())
-            }
-            Value::Object(map) => serde_json::Value::Object(
-                map.iter()
-                    .map(|(k, item)| (k.to_string(), item.to_serde()))
-                    .collect(),
-            ),
-        }
+        to_serde_at(self, 0)
+    }
+}
+
+fn to_serde_at(v: &Value, depth: usize) -> serde_json::Value {
+    if depth > SERDE_DEPTH {
+        return serde_json::Value::String(SKIPPED_TOO_DEEP.to_owned());
+    }
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Number(n) => number_to_serde(n.as_f64()),
+        Value::String(s) => serde_json::Value::String(s.to_string()),
+        Value::Array(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .map(|item| to_serde_at(item, depth + 1))
+                .collect(),
+        ),
+        Value::Object(map) => serde_json::Value::Object(
+            map.iter()
+                .map(|(k, item)| (k.to_string(), to_serde_at(item, depth + 1)))
+                .collect(),
+        ),
     }
 }
 

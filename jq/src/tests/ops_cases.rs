@@ -566,8 +566,7 @@ fn paths_and_updates() {
         "null"
     );
     let all: Vec<String> = recurse_values(&j("{\"a\":[1,{\"b\":2}]}"))
-        .iter()
-        .map(tojson_string)
+        .map(|v| tojson_string(&v))
         .collect();
     assert_eq!(
         all,
