@@ -1,6 +1,7 @@
 //! Generated programs: the builtin matrix ([`crate::matrix`]) and random programs
 //! ([`crate::random`]), each compiled like a fixture program — `jq::compile`, then
-//! `ModuleGen::stream_fn` — into `$OUT_DIR/generated_programs.rs`.
+//! `ModuleGen::stream_fn` — and like a mapping leaf — `ModuleGen::first_fn`, Ocean's first-output
+//! rule, the function real mappings get — into `$OUT_DIR/generated_programs.rs`.
 //!
 //! Nothing the compiler accepts is filtered out: if its Rust does not compile, this crate's build
 //! fails, which is the point (every program the compiler accepts must produce Rust that
@@ -54,7 +55,7 @@ pub fn generate(manifest: &Path, out_dir: &Path) {
     let mut entries = Vec::new();
     let mut listing = String::new();
     for (i, case) in cases.iter().enumerate() {
-        let name = format_ident!("g{}", i);
+        let (name, first) = (format_ident!("g{}", i), format_ident!("f{}", i));
         let compiled = jq::compile(&case.program)
             .map_err(|errors| {
                 errors
@@ -64,9 +65,13 @@ pub fn generate(manifest: &Path, out_dir: &Path) {
                     .join("; ")
             })
             .and_then(|expr| {
-                module
-                    .stream_fn(&name, &expr)
-                    .map_err(|e| format!("codegen: {}", e.message))
+                let stream = module.stream_fn(&name, &expr);
+                let first = module.first_fn(&first, &expr);
+                match (stream, first) {
+                    (Ok(s), Ok(f)) => Ok(quote!(#s #f)),
+                    (Err(e), _) => Err(format!("codegen: {}", e.message)),
+                    (Ok(_), Err(e)) => Err(format!("codegen (first_fn only): {}", e.message)),
+                }
             });
         let (program, group) = (&case.program, &case.group);
         let expect = match case.expect {
@@ -77,17 +82,23 @@ pub fn generate(manifest: &Path, out_dir: &Path) {
         };
         let _ = write!(listing, "g{i}\t{group}\t{program}\t");
         match compiled {
-            Ok(f) => {
+            Ok(fns) => {
                 let doc = format!(" jq: `{program}` ({group})");
-                functions.push(quote!(#[doc = #doc] #f));
+                functions.push(quote!(#[doc = #doc] #fns));
                 entries.push(quote! {
-                    Generated { program: #program, group: #group, expect: #expect, run: Some(#name), error: None }
+                    Generated {
+                        program: #program, group: #group, expect: #expect,
+                        run: Some(#name), first: Some(#first), error: None,
+                    }
                 });
                 listing.push_str("ok\n");
             }
             Err(msg) => {
                 entries.push(quote! {
-                    Generated { program: #program, group: #group, expect: #expect, run: None, error: Some(#msg) }
+                    Generated {
+                        program: #program, group: #group, expect: #expect,
+                        run: None, first: None, error: Some(#msg),
+                    }
                 });
                 let _ = writeln!(listing, "{msg}");
             }

@@ -42,8 +42,11 @@ impl Rng {
     }
 }
 
+// Repeats weight the choice: the common shapes, which fail less often than
+// arithmetic on mixed types, so more programs get past their first step.
 const PATHS: &[&str] = &[
-    ".", ".a", ".b", ".c", ".a.b", ".[0]", ".[-1]", ".[]?", ".a?", ".[1:]", ".a[0]", ".[\"c\"]",
+    ".", ".", ".a", ".a", ".b", ".b", ".c", ".a.b", ".[0]?", ".[-1]", ".[]?", ".[]?", ".a?",
+    ".[1:]", ".a[0]?", ".[\"c\"]",
 ];
 const LITERALS: &[&str] = &[
     "null",
@@ -67,7 +70,8 @@ const LITERALS: &[&str] = &[
     "{\"a\": 1}",
 ];
 const BINOPS: &[&str] = &[
-    "+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "and", "or", "//",
+    "+", "+", "-", "*", "/", "%", "==", "==", "!=", "<", "<=", ">", ">=", "and", "and", "or", "or",
+    "//", "//",
 ];
 const FORMATS: &[&str] = &[
     "@text", "@json", "@html", "@uri", "@csv", "@tsv", "@sh", "@base64", "@base64d",
@@ -118,6 +122,24 @@ const ZERO_ARITY: &[&str] = &[
 ];
 const UPDATE_PATHS: &[&str] = &[".a", ".b", ".a.b", ".[0]", ".[]", ".a[1]", ".[1:]"];
 const UPDATE_OPS: &[&str] = &["|=", "=", "+=", "-=", "//=", "*="];
+/// Builtins that fail unless their input is a string.
+const STRING_INPUT: &[&str] = &[
+    "test",
+    "explode",
+    "trim",
+    "ltrim",
+    "rtrim",
+    "ascii_downcase",
+    "ascii_upcase",
+    "fromjson",
+    "utf8bytelength",
+    "startswith",
+    "endswith",
+    "split",
+    "strptime",
+    "fromdate",
+    "fromdateiso8601",
+];
 /// Natives left out: they read the clock, the environment or the local time zone, or (setpath)
 /// could be asked for a terabyte array.
 const EXCLUDED: &[&str] = &[
@@ -154,8 +176,11 @@ pub fn programs() -> impl Iterator<Item = Case> {
     };
     std::iter::from_fn(move || {
         g.next = 0;
+        // Small programs as well as large: every node of a large one is a chance to fail
+        // before the later ones run.
+        let depth = 2 + g.rng.below(MAX_DEPTH as usize - 1) as u32;
         Some(Case {
-            program: g.compound(MAX_DEPTH),
+            program: g.compound(depth),
             group: "random".to_string(),
             expect: Expect::Random,
         })
@@ -174,7 +199,14 @@ impl Gen {
             return self.rng.pick(&self.vars).clone();
         }
         if r < 45 {
-            return self.rng.pick(PATHS).to_string();
+            // Half optional: indexing a value of the wrong type is the most common error, and
+            // a program that always fails at its first step tests little beyond it.
+            let path = *self.rng.pick(PATHS);
+            return if path != "." && !path.ends_with('?') && self.rng.chance(50) {
+                format!("{path}?")
+            } else {
+                path.to_string()
+            };
         }
         if r < 75 {
             return self.rng.pick(LITERALS).to_string();
@@ -284,11 +316,12 @@ impl Gen {
 
     /// `reduce`/`foreach`, binding a variable or an array pattern.
     fn fold(&mut self, d: u32) -> String {
-        let source = self.term(d);
+        let mut source = self.term(d);
         let init = self.filter(d);
         let var = self.fresh("x");
         let (pattern, bound) = if self.rng.chance(30) {
             let second = self.fresh("x");
+            source = self.arrays_of(&source);
             (format!("[{var}, {second}]"), vec![var, second])
         } else {
             (var.clone(), vec![var])
@@ -314,6 +347,7 @@ impl Gen {
         let var = self.fresh("v");
         match self.rng.below(4) {
             0 => {
+                let source = self.arrays_of(&source);
                 let other = self.fresh("v");
                 let n = self.vars.len();
                 self.vars.extend([var.clone(), other.clone()]);
@@ -322,6 +356,11 @@ impl Gen {
                 format!("{source} as [{var}, {other}] | {body}")
             }
             1 => {
+                let source = if self.rng.chance(70) {
+                    format!("{{a: {source}}}")
+                } else {
+                    source
+                };
                 let body = self.with_var(&var, |g| g.filter(d));
                 format!("{source} as {{a: {var}}} | {body}")
             }
@@ -355,10 +394,33 @@ impl Gen {
         }
     }
 
+    /// `source` as the value an array pattern destructures: mostly `[source]`, an array.
+    fn arrays_of(&mut self, source: &str) -> String {
+        if self.rng.chance(70) {
+            format!("[{source}]")
+        } else {
+            source.to_string()
+        }
+    }
+
+    /// The input of a builtin that wants a string: mostly made one with `tostring`.
+    fn stringly(&mut self, name: &str) -> &'static str {
+        if STRING_INPUT.contains(&name) && self.rng.chance(60) {
+            "tostring | "
+        } else {
+            ""
+        }
+    }
+
     fn native_call(&mut self, d: u32) -> String {
         let (name, arity) = *self.rng.pick(&self.natives);
         if arity == 0 {
-            return format!("{} | {name}", self.filter(d));
+            let to_string = self.stringly(name);
+            return format!("{} | {to_string}{name}", self.filter(d));
+        }
+        if let Some(to_string) = Some(self.stringly(name)).filter(|s| !s.is_empty()) {
+            let args: Vec<String> = (0..arity).map(|_| self.filter(d)).collect();
+            return format!("{to_string}{name}({})", args.join("; "));
         }
         let args: Vec<String> = (0..arity).map(|_| self.filter(d)).collect();
         format!("{name}({})", args.join("; "))
@@ -377,6 +439,11 @@ impl Gen {
         let flags = *self
             .rng
             .pick(&["", "; \"g\"", "; \"i\"", "; null", "; \"gx\""]);
+        let text = self.stringly("test");
+        format!("{text}{}", self.regex(pattern, flags, d))
+    }
+
+    fn regex(&mut self, pattern: &str, flags: &str, d: u32) -> String {
         match self.rng.below(8) {
             0 => format!("test({pattern}{flags})"),
             1 => format!("[match({pattern}{flags})]"),

@@ -6,6 +6,9 @@ use opsgenie_port_jq::{Value, R};
 /// A compiled program: pushes outputs into the sink until it returns `false`.
 pub type RunFn = fn(&Value, &mut dyn FnMut(Value) -> bool) -> R<()>;
 
+/// A program compiled as a mapping leaf: its first output, lazily (Ocean's rule).
+pub type FirstFn = fn(&Value) -> R<Option<Value>>;
+
 /// One distinct fixture program and what the compiler made of it.
 pub struct Entry {
     pub program: &'static str,
@@ -38,6 +41,8 @@ pub struct Generated {
     pub expect: Expect,
     /// `None` when the compiler rejected the program (see `error`).
     pub run: Option<RunFn>,
+    /// The same program as `ModuleGen::first_fn` generates it for mappings.
+    pub first: Option<FirstFn>,
     pub error: Option<&'static str>,
 }
 

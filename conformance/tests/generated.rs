@@ -7,18 +7,20 @@
 //!   compiler supports was rejected, when a documented rejection was accepted or rejected for
 //!   another reason, or when a random program was rejected for anything but an unsupported
 //!   construct.
-//! - `interpreter_agrees_with_compiled`: runs every accepted program on `INPUTS` random JSON
-//!   inputs (fixed seed) with the compiled function and with the interpreter, and fails on any
+//! - `interpreter_agrees_with_compiled`: runs every accepted program on random JSON inputs
+//!   (fixed seed) with the compiled stream function, the compiled first-output function (what
+//!   mappings get) and the interpreter (`Program::run` and `Program::first`), and fails on any
 //!   difference: outputs (at most `MAX_OUTPUTS`, as values and as `tojson` text), the error that
-//!   ended the stream, a panic, and `Program::first` against the compiled stream's first output.
-//!   Programs that read the clock or the environment (`now`, `env`, `$ENV`) are compared by
-//!   output types only. Programs the code generator rejects must fail in the interpreter too.
+//!   ended the stream, a panic; the first-output functions are held to the stream's first
+//!   output, or its error when that came first. Programs that read the clock or the environment
+//!   (`now`, `env`, `$ENV`) are compared by output types only. Programs the code generator
+//!   rejects must fail in the interpreter too.
 //!
 //! The interpreter (`backend::interp`) is behind the `interp` feature until it is on main;
-//! without it only the compiled side runs (a panic still fails).
+//! without it the two compiled functions are compared (and a panic still fails).
 
 use opsgenie_port_compiler::jq::{self, builtins::NATIVES};
-use opsgenie_port_conformance::{Expect, Generated, GENERATED};
+use opsgenie_port_conformance::{Expect, GENERATED};
 use opsgenie_port_jq::{self as rt, Value};
 use opsgenie_port_sim::generate::Rng;
 use std::cell::Cell;
@@ -30,7 +32,7 @@ use opsgenie_port_compiler::backend::interp::Program;
 
 const SEED: u64 = 0x6E6E_7261_7465_6421;
 /// Random inputs per program (after the fixed ones).
-const INPUTS: usize = 24;
+const INPUTS: usize = 56;
 /// Outputs compared per run; a program may be infinite (`range(1e12)`).
 const MAX_OUTPUTS: usize = 20;
 /// Failures printed in full; the rest are counted.
@@ -117,6 +119,8 @@ fn interpreter_agrees_with_compiled() {
     let inputs = inputs();
     let mut report = Vec::new();
     let (mut programs, mut runs, mut shape_only, mut failed) = (0, 0, 0, 0);
+    // How much the comparison sees: runs with an output, runs ending in an error.
+    let (mut with_output, mut with_error) = (0, 0);
     for g in GENERATED {
         let Ok(expr) = jq::compile(g.program) else {
             continue;
@@ -124,7 +128,7 @@ fn interpreter_agrees_with_compiled() {
         // Clock and environment: values differ between calls, types do not.
         let debug = format!("{expr:?}");
         let nondeterministic = debug.contains("Call(Now,") || debug.contains("Call(Env,");
-        let backends = Backends::new(g, expr);
+        let backends = Backends::new(expr);
         let Some(compiled) = g.run else {
             if let Some(why) = backends.interpreter_accepts() {
                 failed += 1;
@@ -141,10 +145,22 @@ fn interpreter_agrees_with_compiled() {
         for input in &inputs {
             runs += 1;
             let want = capture(MAX_OUTPUTS, |sink| compiled(input, sink));
-            let mut diffs = backends.differences(input, &want, nondeterministic);
+            with_output += usize::from(!want.outputs.is_empty());
+            with_error += usize::from(want.error.is_some());
+            let want_first = want.first_only();
+            let mut diffs = Vec::new();
             if want.panic.is_some() {
                 diffs.push("the compiled function panicked".to_string());
             }
+            if let Some(first_fn) = g.first {
+                let first = capture(1, |sink| {
+                    first_fn(input).map(|v| v.map_or((), |v| _ = sink(v)))
+                });
+                if !same(&want_first, &first, nondeterministic) {
+                    diffs.push(format!("compiled first {}", first.show()));
+                }
+            }
+            diffs.extend(backends.differences(input, &want, &want_first, nondeterministic));
             if !diffs.is_empty() {
                 failed += 1;
                 if report.len() < PRINT_LIMIT {
@@ -167,8 +183,9 @@ fn interpreter_agrees_with_compiled() {
         println!("FAIL {r}");
     }
     println!(
-        "generated programs: {programs} run on {} inputs each ({runs} runs, {shape_only} programs \
-         compared by type only); {}; {failed} failed",
+        "generated programs: {programs} run on {} inputs each ({runs} runs: {with_output} with \
+         outputs, {with_error} ending in an error; {shape_only} programs compared by type only); \
+         {}; {failed} failed",
         inputs.len(),
         Backends::DESCRIPTION
     );
@@ -186,20 +203,21 @@ struct Backends {
 
 impl Backends {
     #[cfg(feature = "interp")]
-    const DESCRIPTION: &'static str = "compiled vs interpreted (stream and first output)";
-    #[cfg(not(feature = "interp"))]
     const DESCRIPTION: &'static str =
-        "compiled side only (build with `--features interp` once backend::interp is on main)";
+        "compiled stream vs compiled first vs interpreted stream and first";
+    #[cfg(not(feature = "interp"))]
+    const DESCRIPTION: &'static str = "compiled stream vs compiled first; no interpreter (build \
+         with `--features interp` once backend::interp is on main)";
 
     #[cfg(feature = "interp")]
-    fn new(_: &Generated, expr: jq::ir::Expr) -> Backends {
+    fn new(expr: jq::ir::Expr) -> Backends {
         Backends {
             program: Program::new(expr),
         }
     }
 
     #[cfg(not(feature = "interp"))]
-    fn new(_: &Generated, _: jq::ir::Expr) -> Backends {
+    fn new(_: jq::ir::Expr) -> Backends {
         Backends {}
     }
 
@@ -213,9 +231,15 @@ impl Backends {
     }
 
     /// How the interpreter differs from the compiled stream `want`: its stream, and `first`
-    /// against the compiled stream's first output (or its error before any output, or nothing).
+    /// against `want_first`.
     #[allow(unused_variables, unused_mut)]
-    fn differences(&self, input: &Value, want: &Run, types_only: bool) -> Vec<String> {
+    fn differences(
+        &self,
+        input: &Value,
+        want: &Run,
+        want_first: &Run,
+        types_only: bool,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         #[cfg(feature = "interp")]
         {
@@ -224,18 +248,11 @@ impl Backends {
                 out.push(format!("interpreted  {}", stream.show()));
             }
             let first = capture(1, |sink| {
-                self.program.first(input).map(|v| {
-                    if let Some(v) = v {
-                        sink(v);
-                    }
-                })
+                self.program
+                    .first(input)
+                    .map(|v| v.map_or((), |v| _ = sink(v)))
             });
-            let expected = Run {
-                outputs: want.outputs.iter().take(1).cloned().collect(),
-                error: want.error.clone().filter(|_| want.outputs.is_empty()),
-                panic: want.panic.clone(),
-            };
-            if !same(&expected, &first, types_only) {
+            if !same(want_first, &first, types_only) {
                 out.push(format!("interp first {}", first.show()));
             }
         }
@@ -251,6 +268,16 @@ struct Run {
 }
 
 impl Run {
+    /// What a first-output function must give: the first output, or else how the stream ended.
+    fn first_only(&self) -> Run {
+        let ended = self.outputs.is_empty();
+        Run {
+            outputs: self.outputs.iter().take(1).cloned().collect(),
+            error: self.error.clone().filter(|_| ended),
+            panic: self.panic.clone().filter(|_| ended),
+        }
+    }
+
     fn show(&self) -> String {
         let outs: Vec<String> = self.outputs.iter().map(rt::tojson_string).collect();
         let mut s = format!("[{}]", outs.join(", "));
@@ -310,7 +337,6 @@ fn capture(limit: usize, f: impl FnOnce(&mut dyn FnMut(Value) -> bool) -> rt::R<
     }
 }
 
-#[cfg_attr(not(feature = "interp"), allow(dead_code))]
 fn same(a: &Run, b: &Run, types_only: bool) -> bool {
     let values = a.outputs.len() == b.outputs.len()
         && a.outputs.iter().zip(&b.outputs).all(|(x, y)| {
@@ -328,7 +354,6 @@ fn same(a: &Run, b: &Run, types_only: bool) -> bool {
     values && errors && a.panic == b.panic
 }
 
-#[cfg_attr(not(feature = "interp"), allow(dead_code))]
 fn same_error(a: &Option<rt::Error>, b: &Option<rt::Error>) -> bool {
     match (a, b) {
         (None, None) => true,
@@ -339,12 +364,10 @@ fn same_error(a: &Option<rt::Error>, b: &Option<rt::Error>) -> bool {
 
 /// Equal as jq text (number literals, key order) and as values, NaN equal to NaN (`tojson`
 /// prints NaN as `null`, so text alone would not tell them apart).
-#[cfg_attr(not(feature = "interp"), allow(dead_code))]
 fn same_value(a: &Value, b: &Value) -> bool {
     rt::tojson_string(a) == rt::tojson_string(b) && same_structure(a, b)
 }
 
-#[cfg_attr(not(feature = "interp"), allow(dead_code))]
 fn same_structure(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
@@ -440,8 +463,13 @@ fn inputs() -> Vec<Value> {
 
 /// A random JSON value as text; objects use the keys `a`, `b`, `c` (what programs read).
 fn value(rng: &mut Rng, depth: usize, out: &mut String) {
-    let kinds = if depth >= 3 { 4 } else { 7 };
-    match rng.below(kinds) {
+    let kind = match depth {
+        // Mostly objects at the top: programs read `.a`, `.b`, `.c`.
+        0 => *rng.pick(&[5, 5, 5, 5, 5, 4, 4, 0, 1, 2]),
+        1 | 2 => rng.below(7),
+        _ => rng.below(4),
+    };
+    match kind {
         0 => out.push_str(rng.pick::<&str>(&["null", "true", "false"])),
         1 => out.push_str(rng.pick::<&str>(NUMBERS)),
         2 | 3 => {
