@@ -9,6 +9,8 @@
 //! goes to `generated_programs.rs`, so a program the compiler accepts but whose Rust rustc
 //! rejects fails this crate's build.
 
+#[path = "build/constructs.rs"]
+mod constructs;
 #[path = "build/matrix.rs"]
 mod matrix;
 #[path = "build/programs.rs"]
