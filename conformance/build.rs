@@ -56,11 +56,7 @@ fn main() {
                     .collect::<Vec<_>>()
                     .join("; ")
             })
-            .and_then(|expr| {
-                module
-                    .stream_fn(&name, &expr)
-                    .map_err(|e| format!("codegen: {}", e.message))
-            });
+            .map(|expr| module.stream_fn(&name, &expr));
         match compiled {
             Ok(f) => {
                 functions.push(f);

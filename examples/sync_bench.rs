@@ -8,6 +8,7 @@
 //! measured here is the engine's alone, not the simulated accounts'.
 
 use opsgenie_port::generated::compiled;
+use opsgenie_port::runtime::config::MappingSource;
 use opsgenie_port::runtime::opsgenie::{OpsgenieClient, OpsgenieOptions};
 use opsgenie_port::runtime::port::PortClient;
 use opsgenie_port::runtime::secret::Secret;
@@ -129,6 +130,7 @@ fn bench(runtime: &tokio::runtime::Runtime, spec: &GenSpec) -> Result<(), String
         interval_minutes: None,
         enrichment_concurrency: 5,
         send_raw_data_examples: true,
+        mapping_source: MappingSource::Port,
     };
     let engine = Engine::new(compiled(), opsgenie, port, settings);
     let rss_before = peak_rss_kib();

@@ -33,14 +33,19 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Check a mapping directory (all static checks, no build).
+    /// Check a mapping directory (all static checks, no build), or the mapping Port holds.
     ///
+    /// With --from-port, reads the integration's mapping and its blueprints from Port (the
+    /// OCEAN__* credentials, as `sync`) and checks them as a resync would: diagnostics are
+    /// located by field path, and errors are those that would stop a resource at run time.
     /// Exit status: 0 when clean (warnings allowed), 1 when errors were found, 2 when the input
-    /// cannot be used at all (no such directory).
+    /// cannot be used at all (no such directory, no configuration, Port unreachable).
     ///
     /// Examples:
     ///   opsgenie-port validate mappings/
     ///   opsgenie-port validate ./my-mappings --format github
+    ///   opsgenie-port validate --from-port
+    ///   opsgenie-port validate --explain E0201
     #[command(verbatim_doc_comment)]
     Validate {
         /// The mapping directory (port-app-config.yaml, blueprints.json, optional sources/).
@@ -50,18 +55,32 @@ pub enum Command {
         /// annotations).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Check the mapping and blueprints Port holds for the integration instead of DIR.
+        #[arg(long, conflicts_with = "explain")]
+        from_port: bool,
+        /// Print what a diagnostic code means (e.g. E0201) and what it does at run time.
+        #[arg(long, value_name = "CODE")]
+        explain: Option<String>,
+        #[command(flatten)]
+        connection: Connection,
     },
     /// Map raw Opsgenie objects (JSON lines) to Port entities with the compiled mapping.
     ///
     /// Reads Opsgenie objects from FILE (or stdin with `-` or no FILE) — JSON lines, a JSON
     /// array, or one JSON document — writes one entity per line (Port's entity JSON), and prints
-    /// a summary of skipped items and fields that produced no value to stderr.
+    /// a summary of skipped items and fields that produced no value to stderr. With --mapping
+    /// DIR, maps with that mapping directory, compiled now and interpreted (no rebuild needed;
+    /// the output is the same as a binary built with DIR would print).
     ///
     /// Examples:
     ///   opsgenie-port map --kind alert alerts.jsonl
+    ///   opsgenie-port map --mapping ./my-mappings --kind alert alerts.jsonl
     ///   curl … | jq -c '.data[]' | opsgenie-port map --kind incident -
     #[command(verbatim_doc_comment)]
     Map {
+        /// A mapping directory to use instead of the compiled mapping (interpreted).
+        #[arg(long, value_name = "DIR")]
+        mapping: Option<PathBuf>,
         /// The Opsgenie kind of the input objects (alert, incident, service, team, schedule,
         /// schedule-oncall, user).
         #[arg(long)]
@@ -158,6 +177,11 @@ pub enum Command {
         /// auto (JSON unless stderr is a terminal), json or text.
         #[arg(long)]
         log_format: Option<String>,
+        /// Which mapping runs (OCEAN__MAPPING_SOURCE): `port` (default) runs the mapping Port
+        /// holds for the integration, as Port Ocean does; `compiled` runs the one built into
+        /// this binary and writes it to Port at start (GitOps).
+        #[arg(long, value_parser = ["port", "compiled"])]
+        mapping_source: Option<String>,
     },
     /// Print the Rust code generated from the mapping this binary was built with.
     ///
@@ -228,6 +252,11 @@ pub struct Connection {
     /// No progress bars (they are shown only when stderr is a terminal and logs are text).
     #[arg(long)]
     pub no_progress: bool,
+    /// Which mapping runs (OCEAN__MAPPING_SOURCE): `port` (default) runs the mapping Port holds
+    /// for the integration, as Port Ocean does; `compiled` runs the one built into this binary
+    /// and writes it to Port first (GitOps).
+    #[arg(long, value_parser = ["port", "compiled"])]
+    pub mapping_source: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

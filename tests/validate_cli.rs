@@ -65,3 +65,187 @@ fn missing_directory_is_exit_status_2() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("not a directory"), "{stderr}");
 }
+
+#[test]
+fn explain_prints_a_code_and_its_run_time_effect() {
+    let (code, stdout, _) = validate(&["--explain", "E0201"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.starts_with("E0201: field the Opsgenie object does not have"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("it is a warning: the mapping runs"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = validate(&["--explain", "E0100"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("the resource does not run"), "{stdout}");
+    let (code, _, stderr) = validate(&["--explain", "E9999"]);
+    assert_eq!(code, Some(2), "{stderr}");
+}
+
+/// The README's table of run-time diagnostics is the table of codes. `BLESS=1` rewrites it.
+#[test]
+fn readme_lists_every_code_with_its_run_time_effect() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README");
+    let (start, end) = (
+        "<!-- run-time-diagnostics -->\n",
+        "<!-- /run-time-diagnostics -->",
+    );
+    let from = readme.find(start).expect("start marker") + start.len();
+    let to = readme.find(end).expect("end marker");
+    let table = opsgenie_port_compiler::diag::codes::markdown_table();
+    if std::env::var_os("BLESS").is_some() {
+        let updated = format!("{}{table}{}", &readme[..from], &readme[to..]);
+        std::fs::write(&path, updated).expect("README written");
+        return;
+    }
+    assert_eq!(
+        &readme[from..to],
+        table,
+        "run with BLESS=1 to update the README"
+    );
+}
+
+/// `validate --from-port`: the mapping and blueprints Port holds, checked as a resync would,
+/// diagnostics located by field path; exit 1 when a resource would not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_port_checks_the_mapping_port_holds() {
+    use opsgenie_port_sim::port::{self, PortSimConfig};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let blueprints: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(root.join("mappings/blueprints.json")).unwrap(),
+    )
+    .unwrap();
+    let built: serde_json::Value = serde_json::from_str(
+        &opsgenie_port_compiler::check_dir_builtin(&root.join("mappings")).app_config_json,
+    )
+    .unwrap();
+    let sim = port::start(PortSimConfig {
+        blueprints: blueprints
+            .into_iter()
+            .map(|mut b| {
+                // Mirror/aggregation properties point both ways; the check does not need them.
+                let fields = b.as_object_mut().unwrap();
+                fields.remove("mirrorProperties");
+                fields.remove("aggregationProperties");
+                b
+            })
+            .collect(),
+        ..PortSimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut broken = built.clone();
+    broken["resources"][2]["port"]["entity"]["mappings"]["title"] =
+        serde_json::json!(".message | ");
+    broken["resources"][0]["port"]["entity"]["mappings"]["properties"]["description"] =
+        serde_json::json!(".descriptoin");
+    sim.create_integration(serde_json::json!({
+        "installationId": "checked", "installationAppType": "opsgenie", "version": "1",
+        "config": broken,
+    }))
+    .unwrap();
+    sim.create_integration(serde_json::json!({
+        "installationId": "clean", "installationAppType": "opsgenie", "version": "1",
+        "config": built,
+    }))
+    .unwrap();
+    let run = |identifier: &'static str, format: &'static str| {
+        let (url, id, secret) = (
+            sim.base_url(),
+            sim.client_id().to_owned(),
+            sim.client_secret().to_owned(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let out = Command::new(env!("CARGO_BIN_EXE_opsgenie-port"))
+                .args(["validate", "--from-port", "--format", format])
+                .env_clear()
+                .envs([
+                    ("OCEAN__PORT__BASE_URL", url.as_str()),
+                    ("OCEAN__PORT__CLIENT_ID", id.as_str()),
+                    ("OCEAN__PORT__CLIENT_SECRET", secret.as_str()),
+                    ("OCEAN__INTEGRATION__CONFIG__API_TOKEN", "unused"),
+                    ("OCEAN__INTEGRATION__IDENTIFIER", identifier),
+                ])
+                .current_dir(std::env::temp_dir())
+                .output()
+                .expect("binary runs");
+            (
+                out.status.code(),
+                String::from_utf8(out.stdout).unwrap(),
+                String::from_utf8(out.stderr).unwrap(),
+            )
+        })
+    };
+    let (code, stdout, stderr) = run("checked", "human").await.unwrap();
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("error[E0100]"), "{stdout}");
+    assert!(
+        stdout.contains("--> Port mapping: resources[2].port.entity.mappings.title"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"title\": \".message | \""), "{stdout}");
+    // The unknown field is a warning at run time: its resource still runs.
+    assert!(stdout.contains("warning[E0201]"), "{stdout}");
+    assert!(
+        stdout.contains("1 of 3 resources blocked: resources[2] (alert)"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run("checked", "json").await.unwrap();
+    assert_eq!(code, Some(1));
+    let first: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert!(
+        first["path"].as_str().unwrap().starts_with("resources["),
+        "{first}"
+    );
+    let (code, stdout, stderr) = run("clean", "human").await.unwrap();
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stderr.contains("is valid"), "{stderr}");
+    let (code, _, stderr) = run("missing", "human").await.unwrap();
+    assert_eq!(code, Some(2), "{stderr}");
+}
+
+/// A hostile mapping gets its diagnostic and exit status 1, quickly.
+#[test]
+fn hostile_mappings_are_exit_status_1_with_their_diagnostic() {
+    // Exponential code generation, and a "billion laughs" of YAML aliases.
+    let ifs: String = (0..40)
+        .map(|i| format!("(if .id then 1 else 2 end) as $x{i} | "))
+        .collect();
+    let bomb = format!(
+        "resources:\n  - kind: alert\n    selector:\n      query: 'true'\n    port:\n      entity:\n        mappings:\n          identifier: '{ifs}.id'\n          blueprint: '\"opsGenieAlert\"'\n"
+    );
+    let mut laughs = String::from("x:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        laughs.push_str(&format!("  a{i}: &a{i} [{refs}]\n"));
+    }
+    laughs.push_str("resources: []\n");
+    let blueprints =
+        std::fs::read_to_string("tests/fixtures/broken/three-errors/blueprints.json").unwrap();
+    for (name, config, code) in [("bomb", bomb, "E0106"), ("laughs", laughs, "E0001")] {
+        let dir = std::env::temp_dir().join(format!(
+            "opsgenie-port-validate-{}-{name}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("port-app-config.yaml"), config).unwrap();
+        std::fs::write(dir.join("blueprints.json"), &blueprints).unwrap();
+        let start = std::time::Instant::now();
+        let (status, stdout, stderr) = validate(&[dir.to_str().unwrap()]);
+        let elapsed = start.elapsed();
+        assert_eq!(status, Some(1), "{name}: {stdout}{stderr}");
+        assert!(
+            stdout.contains(&format!("error[{code}]")),
+            "{name}: {stdout}"
+        );
+        assert!(
+            elapsed < std::time::Duration::from_secs(10),
+            "{name}: {elapsed:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -26,7 +26,13 @@ pub fn run(manifest: &Path, mappings: Option<&str>) -> BuildOutcome {
         Some(d) if !d.is_empty() => manifest.join(d),
         _ => manifest.join("mappings"),
     };
-    let compiled = crate::compile_dir(&dir, &manifest.join("mappings/sources"));
+    // Shown relative to the package, as users typed it (never the build machine's own path).
+    let shown = dir
+        .strip_prefix(manifest)
+        .unwrap_or(&dir)
+        .display()
+        .to_string();
+    let compiled = crate::compile_dir_as(&dir, &manifest.join("mappings/sources"), &shown);
     let mut directives = vec!["cargo::rerun-if-env-changed=OPSGENIE_PORT_MAPPINGS".to_string()];
     directives.extend(
         compiled
@@ -40,11 +46,6 @@ pub fn run(manifest: &Path, mappings: Option<&str>) -> BuildOutcome {
         compiled.render_human()
     };
     if compiled.has_errors() {
-        let shown = dir
-            .strip_prefix(manifest)
-            .unwrap_or(&dir)
-            .display()
-            .to_string();
         directives.push(format!(
             "cargo::error=the mappings in `{shown}` have errors (shown above); `opsgenie-port validate {shown}` checks them without building"
         ));

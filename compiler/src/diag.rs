@@ -1,36 +1,19 @@
 //! Diagnostics: UI-agnostic records (code, message, labelled spans, help) collected while
 //! compiling, and their renderers (rustc-style text, JSON lines, GitHub annotations).
 //!
-//! Codes of the loading front end:
+//! Every code, with what it means, how to fix it and what it does at run time, is in the one
+//! table [`codes::CODES`] (`opsgenie-port validate --explain CODE`); [`run_time`] applies its
+//! run-time column to a mapping fetched from Port.
 //!
-//! | code  | meaning |
-//! |-------|---------|
-//! | E0001 | YAML syntax error (or several documents in one file) |
-//! | E0002 | JSON syntax error |
-//! | E0003 | unknown key (config, kind-specific selector options, schema keywords) |
-//! | E0004 | missing required key |
-//! | E0005 | wrong type or value (e.g. a YAML boolean as a jq leaf, threshold outside 0..1) |
-//! | E0006 | duplicate key (or two spellings of one field) |
-//! | E0007 | `file://` value (Ocean's GitOps-only feature) |
-//! | E0008 | missing or unreadable input file |
-//! | E0009 | warning: no resources |
-//! | E0010 | warning: several port-app-config files |
-//! | E0200 | unknown kind |
-//! | E0305 | relation target blueprint not loaded |
-//! | E0310 | unknown property type |
-//! | E0311 | duplicate blueprint identifier |
-//! | E0312 | invalid blueprint, property or relation identifier |
-//! | E0313 | unknown property format |
-//! | E0320 | source schema outside the supported JSON-Schema subset |
-//!
-//! The jq codes (E01xx) are in [`crate::jq`], the mapping checks (E02xx–E04xx, W000x) in
-//! [`crate::check`]; [`run_time`] says what each code does when a mapping fetched from Port is
-//! compiled at run time.
+//! A file over a loading limit (size, nesting, YAML alias copies; see [`crate::documents`]) is
+//! reported as E0001 (YAML) or E0002 (JSON): it is not loaded.
 
+pub mod codes;
 mod human;
 mod machine;
 pub mod run_time;
 
+pub use codes::explain;
 pub use human::{render_all_human, render_human, summary_line};
 pub use machine::{render_github, render_json};
 
@@ -133,10 +116,17 @@ impl Diagnostic {
     }
 }
 
-/// Accumulates diagnostics so that every problem is reported, not just the first.
+/// Most diagnostics kept for one compilation; later ones are only counted, and reported as one
+/// E0011 at the end. A hostile input can produce one problem per byte.
+pub const MAX_DIAGNOSTICS: usize = 200;
+
+/// Accumulates diagnostics so that every problem is reported, not just the first (up to
+/// [`MAX_DIAGNOSTICS`]).
 #[derive(Clone, Debug, Default)]
 pub struct Diagnostics {
     list: Vec<Diagnostic>,
+    /// Errors and warnings past [`MAX_DIAGNOSTICS`].
+    dropped: (usize, usize),
 }
 
 impl Diagnostics {
@@ -145,27 +135,34 @@ impl Diagnostics {
     }
 
     pub fn push(&mut self, d: Diagnostic) {
-        self.list.push(d);
+        if self.list.len() < MAX_DIAGNOSTICS {
+            self.list.push(d);
+        } else if d.is_error() {
+            self.dropped.0 += 1;
+        } else {
+            self.dropped.1 += 1;
+        }
     }
 
     pub fn has_errors(&self) -> bool {
-        self.list.iter().any(Diagnostic::is_error)
+        self.dropped.0 > 0 || self.list.iter().any(Diagnostic::is_error)
     }
 
     pub fn error_count(&self) -> usize {
-        self.list.iter().filter(|d| d.is_error()).count()
+        self.dropped.0 + self.list.iter().filter(|d| d.is_error()).count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.list.len() - self.error_count()
+        self.len() - self.error_count()
     }
 
+    /// Diagnostics pushed, including those past [`MAX_DIAGNOSTICS`].
     pub fn len(&self) -> usize {
-        self.list.len()
+        self.list.len() + self.dropped.0 + self.dropped.1
     }
 
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.len() == 0
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
@@ -176,12 +173,31 @@ impl Diagnostics {
         &self.list
     }
 
-    pub fn into_vec(self) -> Vec<Diagnostic> {
+    /// The diagnostics kept, then one E0011 counting those that were not.
+    pub fn into_vec(mut self) -> Vec<Diagnostic> {
+        let (errors, warnings) = self.dropped;
+        if errors + warnings > 0 {
+            let severity = if errors > 0 {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            self.list.push(
+                Diagnostic::new(
+                    "E0011",
+                    severity,
+                    format!("{errors} more error(s) and {warnings} more warning(s) not shown"),
+                )
+                .with_help(format!(
+                    "at most {MAX_DIAGNOSTICS} diagnostics are shown; fix these and run again"
+                )),
+            );
+        }
         self.list
     }
 
     pub fn extend(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
-        self.list.extend(more);
+        more.into_iter().for_each(|d| self.push(d));
     }
 }
 
@@ -189,7 +205,7 @@ impl IntoIterator for Diagnostics {
     type Item = Diagnostic;
     type IntoIter = std::vec::IntoIter<Diagnostic>;
     fn into_iter(self) -> Self::IntoIter {
-        self.list.into_iter()
+        self.into_vec().into_iter()
     }
 }
 
@@ -203,6 +219,6 @@ impl<'a> IntoIterator for &'a Diagnostics {
 
 impl Extend<Diagnostic> for Diagnostics {
     fn extend<T: IntoIterator<Item = Diagnostic>>(&mut self, iter: T) {
-        self.list.extend(iter);
+        iter.into_iter().for_each(|d| self.push(d));
     }
 }

@@ -58,26 +58,62 @@ impl Compiled {
     }
 }
 
-/// Loads, checks and (when clean) generates code for the mapping directory `dir`. Source
-/// schemas come from `default_sources`, overridden per kind by `dir/sources/`.
-pub fn compile_dir(dir: &Path, default_sources: &Path) -> Compiled {
-    let mut diags = Diagnostics::new();
-    let loaded = inputs::mapdir::load_mapping_dir(dir, default_sources, &mut diags);
-    let label = dir.display().to_string();
-    finish(loaded, diags, &label)
+/// A mapping directory loaded and checked: what both back ends start from.
+pub struct Checked {
+    /// The checked plan; `None` when there are errors.
+    pub plan: Option<check::Plan>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub sm: SourceMap,
+    /// Every file and directory read, for `cargo::rerun-if-changed`.
+    pub inputs: Vec<PathBuf>,
+    /// The blueprints as a JSON array, and the port-app-config as JSON (Port's shapes).
+    pub blueprints_json: String,
+    pub app_config_json: String,
+    /// `(kind, JSON text)` of the Opsgenie schemas the leaves were checked against.
+    pub schema_texts: Vec<(String, String)>,
 }
 
-/// [`compile_dir`] with the Opsgenie schemas compiled into this crate (for binaries that check
-/// mappings anywhere, e.g. `opsgenie-port validate`).
-pub fn compile_dir_builtin(dir: &Path) -> Compiled {
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// All diagnostics rendered for a terminal (rustc style, no colour).
+    pub fn render_human(&self) -> String {
+        diag::render_all_human(&self.diagnostics, &self.sm)
+    }
+}
+
+/// Loads and checks `dir` with the Opsgenie schemas compiled into this crate (overridden per
+/// kind by `dir/sources/`): `opsgenie-port validate` and `map --mapping`.
+pub fn check_dir_builtin(dir: &Path) -> Checked {
     let mut diags = Diagnostics::new();
     let loaded = inputs::mapdir::load_mapping_dir_with(
         dir,
         inputs::mapdir::DefaultSources::Embedded(inputs::mapdir::BUILTIN_SOURCES),
         &mut diags,
     );
+    checked(loaded, diags)
+}
+
+/// Loads, checks and (when clean) generates code for the mapping directory `dir`. Source
+/// schemas come from `default_sources`, overridden per kind by `dir/sources/`.
+pub fn compile_dir(dir: &Path, default_sources: &Path) -> Compiled {
+    compile_dir_as(dir, default_sources, &dir.display().to_string())
+}
+
+/// [`compile_dir`], naming the directory `label` in the generated code (what the binary shows
+/// as where its mapping came from).
+pub fn compile_dir_as(dir: &Path, default_sources: &Path, label: &str) -> Compiled {
+    let mut diags = Diagnostics::new();
+    let loaded = inputs::mapdir::load_mapping_dir(dir, default_sources, &mut diags);
+    generate(checked(loaded, diags), label)
+}
+
+/// [`compile_dir`] with the Opsgenie schemas compiled into this crate.
+pub fn compile_dir_builtin(dir: &Path) -> Compiled {
     let label = dir.display().to_string();
-    finish(loaded, diags, &label)
+    generate(check_dir_builtin(dir), &label)
 }
 
 /// Like [`compile_dir`] for mapping texts given directly (the proc macro's inline form).
@@ -89,33 +125,47 @@ pub fn compile_texts(
     let mut diags = Diagnostics::new();
     let loaded =
         inputs::mapdir::load_mapping_texts(config, blueprints, default_sources, &mut diags);
-    finish(loaded, diags, "inline")
+    generate(checked(loaded, diags), "inline")
 }
 
-fn finish(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics, label: &str) -> Compiled {
-    let mut tokens = None;
+fn checked(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics) -> Checked {
     // Mapping checks run even after loading errors, so one run reports everything.
     let plan = check::plan(&loaded, &mut diags);
-    if !diags.has_errors() {
-        if let Some(plan) = plan {
-            let blueprints: Vec<serde_json::Value> =
-                loaded.blueprints.iter().map(|b| b.raw.clone()).collect();
-            let blueprints_json =
-                serde_json::to_string(&blueprints).unwrap_or_else(|_| "[]".into());
-            let app_config_json = app_config_json(&loaded);
-            let embedded = backend::codegen::Embedded {
-                source: label,
-                blueprints_json: &blueprints_json,
-                app_config_json: &app_config_json,
-            };
-            match backend::codegen::generate(&plan, &embedded) {
-                Ok(t) => tokens = Some(t),
-                Err(e) => diags.push(Diagnostic::error(
-                    "E0102",
-                    format!("cannot generate code: {}", e.message),
-                )),
-            }
-        }
+    let mut plan = plan.filter(|_| !diags.has_errors());
+    if let Some(d) = plan.as_ref().and_then(|p| code_budget(p, &loaded)) {
+        diags.push(d);
+        plan = None;
+    }
+    let blueprints: Vec<serde_json::Value> =
+        loaded.blueprints.iter().map(|b| b.raw.clone()).collect();
+    Checked {
+        plan,
+        blueprints_json: serde_json::to_string(&blueprints).unwrap_or_else(|_| "[]".into()),
+        app_config_json: app_config_json(&loaded),
+        schema_texts: loaded.schema_texts.into_iter().collect(),
+        diagnostics: diags.into_vec(),
+        sm: loaded.sm,
+        inputs: loaded.inputs,
+    }
+}
+
+/// The code generator's back end on a checked directory.
+fn generate(checked: Checked, label: &str) -> Compiled {
+    let diagnostics = checked.diagnostics;
+    let mut tokens = None;
+    if let Some(plan) = &checked.plan {
+        let sources: Vec<(&str, &str)> = checked
+            .schema_texts
+            .iter()
+            .map(|(kind, text)| (kind.as_str(), text.as_str()))
+            .collect();
+        let embedded = backend::codegen::Embedded {
+            source: label,
+            blueprints_json: &checked.blueprints_json,
+            app_config_json: &checked.app_config_json,
+            sources: &sources,
+        };
+        tokens = Some(backend::codegen::generate(plan, &embedded));
     }
     let code = tokens
         .as_ref()
@@ -124,10 +174,44 @@ fn finish(loaded: inputs::mapdir::MappingDir, mut diags: Diagnostics, label: &st
     Compiled {
         code,
         tokens,
-        diagnostics: diags.into_vec(),
-        sm: loaded.sm,
-        inputs: loaded.inputs,
+        diagnostics,
+        sm: checked.sm,
+        inputs: checked.inputs,
     }
+}
+
+/// E0106 when the whole mapping would compile to more than
+/// [`jq::cost::MAX_MAPPING_CODE_SIZE`] tokens of Rust (each expression is bounded on its own;
+/// many large ones are bounded here), at its largest resource.
+fn code_budget(plan: &check::Plan, loaded: &inputs::mapdir::MappingDir) -> Option<Diagnostic> {
+    let sizes = backend::codegen::estimate(plan);
+    let total = sizes
+        .iter()
+        .fold(0u64, |acc, (_, n)| acc.saturating_add(*n));
+    let limit = jq::cost::MAX_MAPPING_CODE_SIZE;
+    if total <= limit {
+        return None;
+    }
+    let (index, largest) = sizes.iter().max_by_key(|(_, n)| *n).copied()?;
+    let d = Diagnostic::error(
+        "E0106",
+        format!("the mapping would compile to too much code (about {total} tokens of Rust)"),
+    )
+    .with_help(format!(
+        "a mapping may compile to at most {limit} tokens of Rust; simplify its largest expressions (each `if`, `//`, `and`/`or` and `try … catch` copies the rest of its expression) or split the mapping"
+    ));
+    let span = loaded
+        .config
+        .as_ref()
+        .and_then(|c| c.resources.iter().find(|r| r.index == index))
+        .map(|r| r.span);
+    Some(match span {
+        Some(span) => d.with_primary(
+            span,
+            format!("the largest resource: about {largest} tokens"),
+        ),
+        None => d,
+    })
 }
 
 /// Compiles the mapping Port holds (`GET /v1/integration/{id}` → `integration.config`) against
@@ -157,6 +241,18 @@ pub fn mapping_blueprints(config: &serde_json::Value) -> Vec<String> {
 /// config does not load (a diagnostic that blocks at run time, in the config or a resource).
 pub fn canonical_config(config: &serde_json::Value) -> Option<serde_json::Value> {
     inputs::port::canonical_config(config)
+}
+
+/// [`canonical_config`] of the shipped default mapping (`mappings/port-app-config.yaml`).
+pub fn shipped_default_canonical() -> Option<serde_json::Value> {
+    let mut sm = SourceMap::new();
+    let file = sm.add(
+        "mappings/port-app-config.yaml",
+        inputs::mapdir::SHIPPED_DEFAULT_CONFIG.to_owned(),
+    );
+    let mut scratch = Diagnostics::new();
+    let root = documents::yaml::parse_yaml(&sm, file, &mut scratch).ok()??;
+    canonical_config(&root.to_json())
 }
 
 /// The port-app-config as JSON (what Port stores as the integration's `config`), `{}` when

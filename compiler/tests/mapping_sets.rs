@@ -34,3 +34,24 @@ fn print_default_set() {
         compile(&std::env::var("SET").unwrap_or("mappings".into())).code
     );
 }
+
+/// The shipped default's normalised form (what a binary compares its own mapping with to know
+/// whether it was built with another one) is the default set's.
+#[test]
+fn shipped_default_canonical_is_the_default_sets() {
+    let checked = opsgenie_port_compiler::check_dir_builtin(&root().join("mappings"));
+    let config: serde_json::Value = serde_json::from_str(&checked.app_config_json).unwrap();
+    let shipped = opsgenie_port_compiler::shipped_default_canonical().expect("loads");
+    assert_eq!(
+        opsgenie_port_compiler::canonical_config(&config),
+        Some(shipped.clone())
+    );
+    let other = compile("mappings/ocean-2026");
+    assert!(!other.has_errors());
+    let ocean = opsgenie_port_compiler::check_dir_builtin(&root().join("mappings/ocean-2026"));
+    let ocean: serde_json::Value = serde_json::from_str(&ocean.app_config_json).unwrap();
+    assert_ne!(
+        opsgenie_port_compiler::canonical_config(&ocean),
+        Some(shipped)
+    );
+}

@@ -6,7 +6,10 @@
 //! (b) the compiled default alert mapping: projected decode + selector + `map` + `to_port_json`;
 //! (c) jaq-core 3 interpreting the same mapping with Ocean's rules: jaq_json parse + every leaf
 //!     (selector included) + entity object + JSON text;
-//! (d) like (b) but decoding the whole document with `parse_json` (no projection).
+//! (d) like (b) but decoding the whole document with `parse_json` (no projection);
+//! (e) the same mapping compiled at run time (from Port's JSON form, as a mapping edited in Port
+//!     is) and run by the interpreter: projected decode + selector + `map` + `to_port_json`.
+//! It also times the run-time compilation itself (`compile_port` + the interpreted mapping).
 //! Each case gets a warm-up pass, then REPS rounds run every case once (interleaved, so load
 //! from other processes hits all cases alike); the table shows median and best per case.
 
@@ -15,7 +18,7 @@
 mod ocean_jaq;
 
 use opsgenie_port_runtime::jq::{parse_json, parse_json_projected, Value};
-use opsgenie_port_runtime::mapping::{Outcome, Resource};
+use opsgenie_port_runtime::mapping::{Mapping, Origin, Outcome, Resource};
 use opsgenie_port_sim::generate::{Account, AlertView, GenSpec};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -48,6 +51,12 @@ fn main() {
         .iter()
         .find(|r| r.kind == "alert")
         .expect("the default set maps alerts");
+    let (interpreted, compile_times) = compile_at_run_time(&mapping, reps);
+    let interpreted_resource = interpreted
+        .resources
+        .iter()
+        .find(|r| r.kind == "alert")
+        .expect("the interpreted default set maps alerts");
     let reference = ocean_jaq::load_resources(&mapping.app_config_json, "")
         .into_iter()
         .nth(resource.index)
@@ -102,6 +111,16 @@ fn main() {
                 }
             }),
         ),
+        (
+            "(e) interpreted: projected decode + map + encode",
+            Box::new(|| {
+                for t in &texts {
+                    let v = parse_json_projected(t, &interpreted_resource.projection)
+                        .expect("valid JSON");
+                    black_box(map_and_encode(interpreted_resource, &v));
+                }
+            }),
+        ),
     ];
     // Letters among the arguments (`a`, `b` …) run only those cases, e.g. for a profiler.
     let only: Vec<String> = std::env::args()
@@ -109,7 +128,7 @@ fn main() {
         .collect();
     cases.retain(|(name, _)| only.is_empty() || only.iter().any(|o| name[1..].starts_with(o)));
     let timings = measure_interleaved(reps, &mut cases);
-    let [parse_only, compiled, jaq, full] = timings[..] else {
+    let [parse_only, compiled, jaq, full, interp] = timings[..] else {
         // A subset was selected: print what ran, no ratios.
         for ((name, _), t) in cases.iter().zip(&timings) {
             println!("{name}: median {:.1} ms/pass", t.median.as_secs_f64() * 1e3);
@@ -125,6 +144,7 @@ fn main() {
         ("(b) compiled: projected decode + map + encode", compiled),
         ("(c) jaq-core 3.1.2: parse + every leaf + entity", jaq),
         ("(d) compiled: full parse_json + map + encode", full),
+        ("(e) interpreted: projected decode + map + encode", interp),
     ];
     for (name, t) in rows {
         let secs = t.median.as_secs_f64();
@@ -144,6 +164,45 @@ fn main() {
         ratio(jaq, compiled),
         ratio(parse_only, full)
     );
+    println!(
+        "e/b (interpreted vs compiled) throughput ratio: {:.2}x (goal >= 0.5x); e/c (interpreted vs jaq): {:.1}x",
+        ratio(compiled, interp),
+        ratio(jaq, interp)
+    );
+    let mut times = compile_times;
+    times.sort();
+    println!(
+        "run-time compilation of the default mapping (compile_port + interpreted mapping): median {:.1} ms, best {:.1} ms over {} runs (goal < 50 ms)",
+        times[times.len() / 2].as_secs_f64() * 1e3,
+        times[0].as_secs_f64() * 1e3,
+        times.len()
+    );
+}
+
+/// The default mapping as a mapping edited in Port arrives: its JSON form and blueprints,
+/// compiled with every check and turned into an interpreted mapping, `reps` times; the last
+/// result and each compilation's time.
+fn compile_at_run_time(mapping: &Mapping, reps: usize) -> (Mapping, Vec<Duration>) {
+    let config: serde_json::Value =
+        serde_json::from_str(&mapping.app_config_json).expect("config JSON");
+    let blueprints: Vec<serde_json::Value> =
+        serde_json::from_str(&mapping.blueprints_json).expect("blueprints JSON");
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..reps.max(5) {
+        let started = Instant::now();
+        let compiled = opsgenie_port_compiler::compile_port(&config, &blueprints, mapping.schemas);
+        let plan = compiled.plan.expect("the default mapping compiles");
+        let interpreted = Mapping::interpreted(
+            plan,
+            Origin::Port,
+            mapping.blueprints_json.clone(),
+            mapping.app_config_json.clone(),
+        );
+        times.push(started.elapsed());
+        last = Some(interpreted);
+    }
+    (last.expect("at least one run"), times)
 }
 
 /// Selector, mapping and Port JSON for one decoded alert, as a resync does it.

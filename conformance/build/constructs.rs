@@ -329,6 +329,6 @@ pub const CONSTRUCTS: &[(&str, &str, Expect)] = &[
 ];
 
 const S: Expect = Expect::Supported;
-const CLOSURE_BREAK: Expect = Expect::Rejected("`break`");
+const CLOSURE_BREAK: Expect = Expect::Rejected("out of a `try` body");
 const COMPUTED_PATH: Expect = Expect::Rejected("of anything but paths of literal keys");
 const COMPUTED_UPDATE: Expect = Expect::Rejected("not a simple path");

@@ -1,8 +1,9 @@
 //! `opsgenie-port demo`: the whole product against the built-in simulators — no credentials, no
 //! network. Starts an Opsgenie and a Port simulator with a seeded account (the seed document's
 //! sample objects included), starts the always-on service (which initialises Port's blueprints and
-//! integration), plans and then runs a full resync, sends a few webhook events, prints what
-//! changed per blueprint, and writes the resulting catalog to a file.
+//! integration), plans and then runs a full resync, sends a few webhook events, edits the
+//! mapping in Port as a user would in Port's UI (the service resyncs with the edited mapping),
+//! prints what changed per blueprint at each step, and writes the resulting catalog to a file.
 
 use opsgenie_port::generated;
 use opsgenie_port_runtime::config::Config;
@@ -116,6 +117,20 @@ async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
     );
     print_changes(&after_resync, &after_webhooks);
 
+    let t = Instant::now();
+    let edit = edit_mapping_in_port(&port, &config).await?;
+    println!("\n5. Mapping edited in Port, as in Port's UI ({edit}); Port asks for a resync");
+    let plan = engine.plan(&CancellationFlag::new(), &NoProgress).await;
+    println!("   {}", plan.mapping.headline);
+    let status = wait_for_resync(&port, &config.integration.identifier).await?;
+    let after_edit = catalog(&port);
+    println!(
+        "   the service ran the requested resync with the edited mapping in {:.2?}: {status}",
+        t.elapsed()
+    );
+    print_changes(&after_webhooks, &after_edit);
+    let after_webhooks = after_edit;
+
     let entities = port.all_entities();
     let text = serde_json::to_string_pretty(&entities).map_err(|e| e.to_string())?;
     std::fs::write(output, text + "\n")
@@ -123,7 +138,7 @@ async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
     let counters = opsgenie.counters();
     let opsgenie_calls: u64 = counters.values().sum();
     println!(
-        "\n5. Catalog: {} entities written to {}",
+        "\n6. Catalog: {} entities written to {}",
         entities.len(),
         output.display()
     );
@@ -161,7 +176,11 @@ fn demo_config(opsgenie: &OpsgenieSim, port: &PortSim) -> Result<Config, String>
             opsgenie.api_key().to_string(),
         ),
         ("OCEAN__INTEGRATION__CONFIG__API_URL", opsgenie.base_url()),
-        ("OCEAN__EVENT_LISTENER__TYPE", "WEBHOOKS_ONLY".to_string()),
+        // Polling every second, so a resync requested in Port (step 5) runs at once.
+        (
+            "OCEAN__EVENT_LISTENER",
+            r#"{"type": "POLLING", "interval": 1}"#.to_string(),
+        ),
         ("OCEAN__INITIALIZE_PORT_RESOURCES", "true".to_string()),
         ("APPLICATION__PORT", "0".to_string()),
     ]
@@ -169,6 +188,67 @@ fn demo_config(opsgenie: &OpsgenieSim, port: &PortSim) -> Result<Config, String>
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     Config::from_env_map(vars).map_err(|e| e.to_string())
+}
+
+/// The edit a user makes in Port's UI: a property added to the alert blueprint (the blueprint
+/// editor) and, in the integration's mapping, the property mapped, priorities lower-cased and
+/// closed alerts no longer synced. Saving the mapping asks for a resync.
+async fn edit_mapping_in_port(port: &PortSim, config: &Config) -> Result<String, String> {
+    let client = PortClient::from_config(config, VERSION).map_err(|e| e.to_string())?;
+    let identifier = &config.integration.identifier;
+    let mut blueprint = client
+        .get_blueprint("opsGenieAlert")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the alert blueprint is not in Port")?;
+    blueprint["schema"]["properties"]["tinyId"] =
+        serde_json::json!({"type": "string", "title": "Tiny id"});
+    client
+        .patch_blueprint(
+            "opsGenieAlert",
+            &serde_json::json!({"schema": blueprint["schema"]}),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut mapping = port
+        .integration(identifier)
+        .ok_or("the integration is not in Port")?["config"]
+        .clone();
+    let alert = mapping["resources"]
+        .as_array_mut()
+        .and_then(|resources| resources.iter_mut().find(|r| r["kind"] == "alert"))
+        .ok_or("the mapping has no alert resource")?;
+    alert["selector"]["query"] = Value::from(".status == \"open\"");
+    let properties = &mut alert["port"]["entity"]["mappings"]["properties"];
+    properties["priority"] = Value::from(".priority | ascii_downcase");
+    properties["tinyId"] = Value::from(".tinyId");
+    client
+        .patch_integration_config(identifier, &mapping, false)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(
+        "alerts: `selector.query: .status == \"open\"`, `priority: .priority | ascii_downcase`, \
+        new property `tinyId: .tinyId`"
+            .into(),
+    )
+}
+
+/// Waits for the service to finish the resync Port asked for; its final status.
+async fn wait_for_resync(port: &PortSim, identifier: &str) -> Result<String, String> {
+    let before = port.resync_states(identifier).len();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let states = port.resync_states(identifier);
+        let finished = states[before.min(states.len())..]
+            .iter()
+            .filter_map(|s| s["status"].as_str())
+            .find(|status| *status != "running");
+        if let Some(status) = finished {
+            return Ok(status.to_owned());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err("the service did not run the requested resync within 60 s".into())
 }
 
 /// Changes a few alerts in the simulator and sends Opsgenie's webhook events for them.

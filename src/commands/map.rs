@@ -1,11 +1,32 @@
 //! `opsgenie-port map`: raw Opsgenie objects in, Port entities out, offline.
 
 use opsgenie_port_runtime::jq;
-use opsgenie_port_runtime::mapping::{Mapping, Outcome, Resource};
+use opsgenie_port_runtime::mapping::{Mapping, Origin, Outcome, Resource};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
+
+/// The mapping directory `dir`, checked now and interpreted. `Err`: unusable input (exit
+/// status 2); `Ok(Err(status))`: the mapping has errors, printed (exit status 1).
+pub fn load(dir: &Path) -> Result<Result<Mapping, ExitCode>, String> {
+    if !dir.is_dir() {
+        return Err(format!("`{}` is not a directory", dir.display()));
+    }
+    let checked = opsgenie_port_compiler::check_dir_builtin(dir);
+    if !checked.diagnostics.is_empty() {
+        eprint!("{}", checked.render_human());
+    }
+    let Some(plan) = checked.plan else {
+        return Ok(Err(ExitCode::from(super::EXIT_FAILED)));
+    };
+    Ok(Ok(Mapping::interpreted(
+        plan,
+        Origin::Dir(dir.display().to_string()),
+        checked.blueprints_json,
+        checked.app_config_json,
+    )))
+}
 
 pub fn run(
     mapping: &Mapping,

@@ -25,12 +25,29 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 /// Runs a parsed command line. `Err` is an unusable-input error (exit status 2).
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Validate { dir, format } => validate::run(&dir, format),
+        Command::Validate {
+            dir,
+            format,
+            from_port,
+            explain,
+            connection,
+        } => match (explain, from_port) {
+            (Some(code), _) => validate::explain(&code),
+            (None, true) => validate::from_port(&connection, format),
+            (None, false) => validate::run(&dir, format),
+        },
         Command::Map {
+            mapping,
             kind,
             resource,
             file,
-        } => map::run(&generated::compiled(), &kind, resource, file.as_deref()),
+        } => match mapping {
+            Some(dir) => match map::load(&dir)? {
+                Ok(mapping) => map::run(&mapping, &kind, resource, file.as_deref()),
+                Err(failed) => Ok(failed),
+            },
+            None => map::run(&generated::compiled(), &kind, resource, file.as_deref()),
+        },
         Command::Sync {
             connection,
             no_resync_state,
@@ -52,18 +69,27 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             initialize_port_resources,
             log_level,
             log_format,
+            mapping_source,
         } => serve::run(serve::ServeArgs {
             port,
             event_listener,
             initialize_port_resources,
             log_level,
             log_format,
+            mapping_source,
         }),
         Command::Demo { alerts, output } => demo::run(alerts, &output),
         Command::Sim { alerts, seed } => sim::run(alerts, seed),
         Command::Expand => {
-            print!("{}", opsgenie_port::generated::SOURCE);
-            Ok(ExitCode::SUCCESS)
+            use std::io::Write;
+            let written = std::io::stdout().write_all(generated::SOURCE.as_bytes());
+            match written {
+                // `expand | head` closes the pipe early: not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(format!("cannot write: {e}"))
+                }
+                _ => Ok(ExitCode::SUCCESS),
+            }
         }
     }
 }

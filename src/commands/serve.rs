@@ -16,6 +16,7 @@ pub struct ServeArgs {
     pub initialize_port_resources: Option<bool>,
     pub log_level: Option<String>,
     pub log_format: Option<String>,
+    pub mapping_source: Option<String>,
 }
 
 pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
@@ -32,6 +33,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         args.initialize_port_resources.map(|flag| flag.to_string()),
     );
     set("APPLICATION__LOG_LEVEL", args.log_level);
+    set("OCEAN__MAPPING_SOURCE", args.mapping_source);
     let config = Config::from_env_with_overrides(overrides).map_err(|e| e.to_string())?;
     let format = match &args.log_format {
         None => LogFormat::Auto,

@@ -59,6 +59,7 @@ pub fn prepare(
     );
     set("OCEAN__INTEGRATION__IDENTIFIER", &args.identifier);
     set("APPLICATION__LOG_LEVEL", &args.log_level);
+    set("OCEAN__MAPPING_SOURCE", &args.mapping_source);
     let config = Config::from_env_with_overrides(overrides).map_err(|e| e.to_string())?;
     for secret in config.secrets() {
         secret::register(secret);

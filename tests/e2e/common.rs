@@ -1,6 +1,7 @@
 //! Shared by the `e2e` test modules: both simulators, clients and engines pointed at them, and an
 //! independent (naive, 2023-style) computation of what the catalog should hold.
 
+use opsgenie_port::runtime::config::MappingSource;
 use opsgenie_port::runtime::http::RetryPolicy;
 use opsgenie_port::runtime::jq;
 use opsgenie_port::runtime::mapping::{Mapping, Outcome};
@@ -55,7 +56,8 @@ pub fn entity_key(entity: &Value) -> (String, String) {
     )
 }
 
-/// Starts both simulators; Port knows `registry`'s blueprints and the integration.
+/// Starts both simulators; Port knows `registry`'s blueprints and the integration, whose
+/// mapping is `registry`'s (as initialisation leaves it).
 pub async fn start(
     account: Account,
     registry: &Mapping,
@@ -70,7 +72,7 @@ pub async fn start(
         "installationId": IDENTIFIER,
         "installationAppType": "opsgenie",
         "version": VERSION,
-        "config": {},
+        "config": serde_json::from_str::<Value>(&registry.app_config_json).expect("config JSON"),
     }))
     .expect("integration");
     let opsgenie = opsgenie::start(account, opsgenie_config)
@@ -189,6 +191,7 @@ pub fn settings() -> SyncSettings {
         interval_minutes: None,
         enrichment_concurrency: 5,
         send_raw_data_examples: true,
+        mapping_source: MappingSource::Port,
     }
 }
 

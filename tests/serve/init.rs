@@ -4,6 +4,7 @@ use crate::support::*;
 use opsgenie_port::generated::compiled;
 use opsgenie_port::runtime::port::PortClient;
 use opsgenie_port::runtime::secret::Secret;
+use opsgenie_port::runtime::serve;
 use opsgenie_port::runtime::serve::init::{initialize, InitError, InitPlan};
 use opsgenie_port_sim::generate::Account;
 use serde_json::{json, Value};
@@ -225,7 +226,7 @@ async fn a_start_with_a_failing_initialisation_reports_it() {
 }
 
 #[tokio::test]
-async fn drift_is_reported_and_the_compiled_mapping_kept() {
+async fn a_mapping_edited_in_port_is_selected_at_start_and_kept() {
     let sims = sims(Account::empty()).await;
     let mut edited: Value = serde_json::from_str(&compiled().app_config_json).unwrap();
     let alert_index = edited["resources"]
@@ -244,14 +245,19 @@ async fn drift_is_reported_and_the_compiled_mapping_kept() {
             "config": edited,
         }))
         .unwrap();
-    let service = start(&sims, &[], Arc::new(CountingResync::default())).await;
+    let service = serve::start(engine_parts(config(&sims, &[])))
+        .await
+        .expect("starts");
     let metrics = service.metrics().render();
     assert!(
         metrics.contains("opsgenie_port_mapping_drift 1"),
         "{metrics}"
     );
     assert!(metrics.contains("opsgenie_port_mapping_drift_resources 1"));
-    // The stored (edited) mapping is not overwritten.
+    assert!(metrics.contains(
+        "opsgenie_port_mapping_selected{backend=\"interpreted\",origin=\"port\",reason=\"differs\"} 1"
+    ));
+    // The stored (edited) mapping is the one that runs, and is not overwritten.
     assert_eq!(
         sims.port.integration(IDENTIFIER).unwrap()["config"]["resources"][alert_index]["selector"]
             ["query"],

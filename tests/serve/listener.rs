@@ -167,10 +167,10 @@ async fn a_newer_resync_cancels_the_one_in_progress() {
     let resync = Arc::new(EndlessResync::default());
     let control = ResyncControl::new(
         resync.clone(),
+        None,
         port,
         IDENTIFIER.into(),
         Metrics::new(),
-        None,
         None,
     );
     let first = {

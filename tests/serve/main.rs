@@ -5,5 +5,6 @@ mod engine;
 mod http;
 mod init;
 mod listener;
+mod live;
 mod support;
 mod webhooks;

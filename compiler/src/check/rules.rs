@@ -85,8 +85,7 @@ pub(super) fn check_property(
             );
         }
     }
-    let required = prop.required || bp.required.iter().any(|r| r == name);
-    if required && c.ty.kinds().is_some_and(|k| k.has(Kinds::NULL)) {
+    if prop.required && c.ty.kinds().is_some_and(|k| k.has(Kinds::NULL)) {
         cx.error(
             Diagnostic::warning("W0002", format!("required property `{name}` may be null"))
                 .with_primary(c.source.span, "can yield null (a missing field, or an error turned into null)")
@@ -174,10 +173,13 @@ pub(super) fn check_required(
     relations: &[(String, Span, MappingValue)],
     at: Span,
 ) {
+    // Sets of the mapped names: a blueprint with thousands of properties stays linear.
+    let mapped: std::collections::HashSet<&str> =
+        properties.iter().map(|(n, _, _)| n.as_str()).collect();
+    let mapped_relations: std::collections::HashSet<&str> =
+        relations.iter().map(|(n, _, _)| n.as_str()).collect();
     for p in &bp.properties {
-        if (p.required || bp.required.contains(&p.name))
-            && !properties.iter().any(|(n, _, _)| *n == p.name)
-        {
+        if p.required && !mapped.contains(p.name.as_str()) {
             cx.error(
                 Diagnostic::warning(
                     "W0001",
@@ -193,7 +195,7 @@ pub(super) fn check_required(
         }
     }
     for r in &bp.relations {
-        if r.required && !relations.iter().any(|(n, _, _)| *n == r.name) {
+        if r.required && !mapped_relations.contains(r.name.as_str()) {
             cx.error(
                 Diagnostic::warning(
                     "W0001",

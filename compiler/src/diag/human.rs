@@ -139,8 +139,48 @@ struct Underline {
     /// Display columns (0-based) of the underline.
     from: usize,
     to: usize,
+    /// The char (0-based) of the line it starts at (where a long line's window is placed).
+    start_char: usize,
     primary: bool,
     message: String,
+}
+
+/// Longest source line shown whole; longer ones (a minified JSON file is one line, a long jq
+/// leaf from Port one JSON line) are cut to about this many chars around the underline, so
+/// that each diagnostic stays small.
+const MAX_SNIPPET_CHARS: usize = 400;
+
+/// A line as shown: whole, or cut to a window around char `from` with `...` on a cut side.
+struct Shown {
+    text: String,
+    /// Display columns of the line left out before the window, and of the `...` in its place.
+    skipped: usize,
+    lead: usize,
+}
+
+fn window(line: &str, from: usize) -> Shown {
+    if line.chars().nth(MAX_SNIPPET_CHARS).is_none() {
+        return Shown {
+            text: expand_tabs(line),
+            skipped: 0,
+            lead: 0,
+        };
+    }
+    let start = from.saturating_sub(MAX_SNIPPET_CHARS / 4);
+    let mut chars = line.chars();
+    let skipped: usize = chars
+        .by_ref()
+        .take(start)
+        .map(|c| if c == '\t' { TAB_WIDTH } else { 1 })
+        .sum();
+    let middle: String = chars.by_ref().take(MAX_SNIPPET_CHARS).collect();
+    let before = if start > 0 { "..." } else { "" };
+    let after = if chars.next().is_some() { "..." } else { "" };
+    Shown {
+        text: format!("{before}{}{after}", expand_tabs(&middle)),
+        skipped,
+        lead: before.len(),
+    }
 }
 
 fn render_snippet(
@@ -181,6 +221,12 @@ fn render_snippet(
     };
 
     let mut previous_line: Option<usize> = None;
+    // How the current line is shown: cut lines move their underlines left.
+    let mut shown = Shown {
+        text: String::new(),
+        skipped: 0,
+        lead: 0,
+    };
     for u in &underlines {
         if previous_line != Some(u.line) {
             if let Some(p) = previous_line {
@@ -188,16 +234,25 @@ fn render_snippet(
                     let _ = writeln!(out, "...");
                 }
             }
-            let text = expand_tabs(sm.line_text(file, u.line));
-            if port {
-                let shown: String = text.chars().skip(dedent).collect();
+            shown = window(sm.line_text(file, u.line), u.start_char);
+            let cut = shown.lead > 0 || shown.skipped > 0;
+            if port && !cut {
+                let text: String = shown.text.chars().skip(dedent).collect();
                 let indent = " ".repeat(PORT_INDENT);
-                let _ = writeln!(out, "{pad} | {indent}{}", shown.trim_end());
+                let _ = writeln!(out, "{pad} | {indent}{}", text.trim_end());
+            } else if port {
+                let _ = writeln!(out, "{pad} | {}", shown.text.trim_end());
             } else {
-                let _ = writeln!(out, "{:>width$} | {}", u.line, text.trim_end());
+                let _ = writeln!(out, "{:>width$} | {}", u.line, shown.text.trim_end());
             }
         }
-        let (from, to) = if port {
+        let cut = shown.lead > 0 || shown.skipped > 0;
+        let limit = display_width(&shown.text.chars().collect::<Vec<_>>());
+        let in_window = |col: usize| (col + shown.lead).saturating_sub(shown.skipped).min(limit);
+        let (from, to) = if cut {
+            let from = in_window(u.from);
+            (from, in_window(u.to).max(from + 1))
+        } else if port {
             (shift(u.from, dedent), shift(u.to, dedent))
         } else {
             (u.from, u.to)
@@ -217,15 +272,27 @@ fn underline(sm: &SourceMap, label: &Label, primary: bool) -> Underline {
     let (line, col) = sm.line_col(file, label.span.start);
     let (end_line, end_col) = sm.line_col(file, label.span.end);
     let text = sm.line_text(file, line);
-    let chars: Vec<char> = text.chars().collect();
     let start_char = col - 1;
     let end_char = if end_line == line {
         (end_col - 1).max(start_char)
     } else {
-        chars.len()
+        usize::MAX
     };
-    let from = display_width(&chars[..start_char.min(chars.len())]);
-    let mut to = display_width(&chars[..end_char.min(chars.len())]);
+    // Display columns of the span's ends: one pass over the line up to its end (no copy, so a
+    // long line with many labels stays linear in the labels' positions).
+    let (mut from, mut to, mut width) = (None, None, 0);
+    for (i, c) in text.chars().enumerate() {
+        if i == start_char {
+            from = Some(width);
+        }
+        if i == end_char {
+            to = Some(width);
+            break;
+        }
+        width += if c == '\t' { TAB_WIDTH } else { 1 };
+    }
+    let from = from.unwrap_or(width);
+    let mut to = to.unwrap_or(width);
     if to <= from {
         to = from + 1; // empty spans and spans at end of line get one marker
     }
@@ -240,6 +307,7 @@ fn underline(sm: &SourceMap, label: &Label, primary: bool) -> Underline {
         line,
         from,
         to,
+        start_char,
         primary,
         message,
     }

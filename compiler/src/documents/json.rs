@@ -2,14 +2,26 @@
 //! every string (escapes included), producing the same [`Node`] tree as the YAML loader.
 
 use super::tree::{Node, NodeKind, OffsetMap, Scalar, ScalarType};
+use super::{MAX_DEPTH, MAX_DOCUMENT_BYTES};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap, Span};
-
-const MAX_DEPTH: usize = 128;
 
 /// Parses a whole file as one JSON value; reports E0002 (with location) on syntax errors.
 pub fn parse_json(sm: &SourceMap, file: FileId, diags: &mut Diagnostics) -> Option<Node> {
     let text = sm.text(file);
+    if text.len() > MAX_DOCUMENT_BYTES {
+        diags.push(
+            Diagnostic::error(
+                "E0002",
+                format!("JSON file is too large ({} bytes)", text.len()),
+            )
+            .with_primary(Span::new(file, 0, 0), "")
+            .with_help(format!(
+                "a JSON file may be at most {MAX_DOCUMENT_BYTES} bytes"
+            )),
+        );
+        return None;
+    }
     // A UTF-8 byte-order mark, as some Windows editors write, is not part of the value.
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut p = JsonParser {
@@ -28,9 +40,12 @@ pub fn parse_json(sm: &SourceMap, file: FileId, diags: &mut Diagnostics) -> Opti
         Ok(node) => Some(node),
         Err((at, msg)) => {
             let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let help = (msg == TOO_DEEP)
+                .then(|| format!("a JSON file may nest at most {MAX_DEPTH} levels"));
             diags.push(
                 Diagnostic::error("E0002", format!("invalid JSON: {msg}"))
-                    .with_primary(Span::new(file, at, end), ""),
+                    .with_primary(Span::new(file, at, end), "")
+                    .with_help_opt(help),
             );
             None
         }
@@ -38,6 +53,8 @@ pub fn parse_json(sm: &SourceMap, file: FileId, diags: &mut Diagnostics) -> Opti
 }
 
 type PResult<T> = Result<T, (usize, String)>;
+
+const TOO_DEEP: &str = "nesting is too deep";
 
 struct JsonParser<'t> {
     text: &'t str,
@@ -74,7 +91,7 @@ impl JsonParser<'_> {
 
     fn value(&mut self, depth: usize) -> PResult<Node> {
         if depth > MAX_DEPTH {
-            return Err(self.error("nesting is too deep"));
+            return Err(self.error(TOO_DEEP));
         }
         let start = self.pos;
         match self.peek() {

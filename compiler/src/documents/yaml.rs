@@ -4,16 +4,19 @@
 //! not where it ends nor how decoded chars relate to the file. We recover both by aligning
 //! the decoded value against the source text from the start position (see [`align`]): the
 //! value is authoritative, the source only tells us where each char came from.
+//!
+//! Bounded ([`super`] lists the limits): the file size, the nesting depth (aliases included:
+//! an alias puts a copy of its anchor's node where it appears) and how much anchors and aliases
+//! copy (a "billion laughs" file of a few lines would otherwise expand to gigabytes). yaml-rust2's
+//! event parser does not recurse on nesting; this loader keeps its own stack.
 
 use super::tree::{resolve_plain, Node, NodeKind, OffsetMap, Scalar, ScalarType};
+use super::{MAX_ALIAS_COPIES, MAX_DEPTH, MAX_DOCUMENT_BYTES, SCALAR_BYTES_PER_NODE};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceMap, Span};
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
-
-/// Deeper documents are rejected (mapping files are shallow; this bounds recursion).
-const MAX_DEPTH: usize = 128;
 
 enum Frame {
     Seq {
@@ -21,6 +24,7 @@ enum Frame {
         flow: bool,
         anchor: usize,
         items: Vec<Node>,
+        size: Size,
     },
     Map {
         start: usize,
@@ -28,7 +32,38 @@ enum Frame {
         anchor: usize,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
+        size: Size,
     },
+}
+
+/// What copying a node costs and how deep it is: nodes (each [`SCALAR_BYTES_PER_NODE`] bytes
+/// of a scalar's value counting as one more) and levels.
+#[derive(Clone, Copy, Default)]
+struct Size {
+    weight: usize,
+    height: usize,
+}
+
+impl Size {
+    fn scalar(value: &str) -> Size {
+        Size {
+            weight: 1 + value.len() / SCALAR_BYTES_PER_NODE,
+            height: 1,
+        }
+    }
+
+    /// A collection whose children add up to `self`.
+    fn collection(self) -> Size {
+        Size {
+            weight: self.weight.saturating_add(1),
+            height: self.height + 1,
+        }
+    }
+
+    fn add_child(&mut self, child: Size) {
+        self.weight = self.weight.saturating_add(child.weight);
+        self.height = self.height.max(child.height);
+    }
 }
 
 /// Parses the file's text. `Err(())` means a syntax error was reported (E0001);
@@ -40,6 +75,19 @@ pub fn parse_yaml(
     diags: &mut Diagnostics,
 ) -> Result<Option<Node>, ()> {
     let text = sm.text(file);
+    if text.len() > MAX_DOCUMENT_BYTES {
+        diags.push(
+            Diagnostic::error(
+                "E0001",
+                format!("YAML file is too large ({} bytes)", text.len()),
+            )
+            .with_primary(Span::new(file, 0, 0), "")
+            .with_help(format!(
+                "a mapping file may be at most {MAX_DOCUMENT_BYTES} bytes"
+            )),
+        );
+        return Err(());
+    }
     let loader = Loader::new(text, file);
     loader.run(diags)
 }
@@ -51,7 +99,12 @@ struct Loader<'t> {
     line_starts: Vec<usize>,
     /// End of the last finished node (where to look for a block scalar's `|`/`>`).
     last_end: usize,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, (Node, Size)>,
+    /// Weight copied so far for anchors and aliases (bounded by [`MAX_ALIAS_COPIES`]).
+    copied: usize,
+    /// The last marker converted by [`Loader::byte`]: (line, column, byte), so that markers
+    /// further along one long line cost only the distance from it.
+    cursor: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'t> Loader<'t> {
@@ -65,6 +118,8 @@ impl<'t> Loader<'t> {
             line_starts,
             last_end: 0,
             anchors: HashMap::new(),
+            copied: 0,
+            cursor: std::cell::Cell::new((0, 0, 0)),
         }
     }
 
@@ -75,28 +130,75 @@ impl<'t> Loader<'t> {
         let Some(&start) = self.line_starts.get(m.line().saturating_sub(1)) else {
             return self.text.len();
         };
-        let line = &self.text[start..];
-        let line = &line[..line.find('\n').unwrap_or(line.len())];
-        start
-            + line
-                .char_indices()
-                .nth(m.col())
-                .map_or(line.len(), |(i, _)| i)
+        let line_end = self
+            .line_starts
+            .get(m.line())
+            .map_or(self.text.len(), |&next| next - 1);
+        // Markers mostly move forward: continue from the last one on the same line.
+        let (line, col, byte) = self.cursor.get();
+        let (from_col, from_byte) = if line == m.line() && col <= m.col() {
+            (col, byte)
+        } else {
+            (0, start)
+        };
+        let at = self.text[from_byte..line_end]
+            .char_indices()
+            .nth(m.col() - from_col)
+            .map_or(line_end, |(i, _)| from_byte + i);
+        self.cursor.set((m.line(), m.col(), at));
+        at
     }
 
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, start, end)
     }
 
+    /// A copy of a node for an anchor or an alias, within [`MAX_ALIAS_COPIES`].
+    fn copy(
+        &mut self,
+        diags: &mut Diagnostics,
+        at: usize,
+        node: &Node,
+        size: Size,
+    ) -> Result<Node, ()> {
+        self.copied = self.copied.saturating_add(size.weight);
+        if self.copied > MAX_ALIAS_COPIES {
+            self.limit_error(
+                diags,
+                at,
+                "anchors and aliases copy too much of the document",
+                format!("anchors and aliases may copy at most {MAX_ALIAS_COPIES} nodes of a mapping file (each {SCALAR_BYTES_PER_NODE} bytes of text counting as one); write the repeated parts out or make them smaller"),
+            );
+            return Err(());
+        }
+        Ok(node.clone())
+    }
+
+    fn limit_error(&self, diags: &mut Diagnostics, at: usize, msg: &str, help: String) {
+        diags.push(self.error_at(at, msg).with_help(help));
+    }
+
+    fn too_deep(&self, diags: &mut Diagnostics, at: usize) {
+        self.limit_error(
+            diags,
+            at,
+            "nesting is too deep",
+            format!("a mapping file may nest at most {MAX_DEPTH} levels (aliases included)"),
+        );
+    }
+
     fn syntax_error(&self, diags: &mut Diagnostics, at: usize, msg: &str) {
+        diags.push(self.error_at(at, msg));
+    }
+
+    /// E0001 underlining the char at `at`.
+    fn error_at(&self, at: usize, msg: &str) -> Diagnostic {
         let end = self.text[at.min(self.text.len())..]
             .chars()
             .next()
             .map_or(at, |c| at + c.len_utf8());
-        diags.push(
-            Diagnostic::error("E0001", format!("invalid YAML: {msg}"))
-                .with_primary(self.span(at, end), ""),
-        );
+        Diagnostic::error("E0001", format!("invalid YAML: {msg}"))
+            .with_primary(self.span(at, end), "")
     }
 
     fn run(mut self, diags: &mut Diagnostics) -> Result<Option<Node>, ()> {
@@ -129,23 +231,31 @@ impl<'t> Loader<'t> {
                     None
                 }
                 Event::Nothing | Event::StreamStart | Event::DocumentEnd => None,
-                Event::Alias(id) => match self.anchors.get(&id) {
-                    Some(node) => Some(node.clone()),
-                    None => {
+                Event::Alias(id) => {
+                    let Some((node, size)) = self.anchors.remove(&id) else {
                         self.syntax_error(diags, at, "unknown alias");
                         return Err(());
+                    };
+                    if stack.len() + size.height > MAX_DEPTH {
+                        self.too_deep(diags, at);
+                        return Err(());
                     }
-                },
+                    let copy = self.copy(diags, at, &node, size)?;
+                    self.anchors.insert(id, (node, size));
+                    Some((copy, size))
+                }
                 Event::Scalar(value, style, anchor, tag) => {
+                    let size = Size::scalar(&value);
                     let node = self.scalar(value, style, tag, at);
                     if anchor > 0 {
-                        self.anchors.insert(anchor, node.clone());
+                        let copy = self.copy(diags, at, &node, size)?;
+                        self.anchors.insert(anchor, (copy, size));
                     }
-                    Some(node)
+                    Some((node, size))
                 }
                 Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                     if stack.len() >= MAX_DEPTH {
-                        self.syntax_error(diags, at, "nesting is too deep");
+                        self.too_deep(diags, at);
                         return Err(());
                     }
                     let is_seq = matches!(event, Event::SequenceStart(..));
@@ -160,6 +270,7 @@ impl<'t> Loader<'t> {
                             flow,
                             anchor,
                             items: Vec::new(),
+                            size: Size::default(),
                         }
                     } else {
                         Frame::Map {
@@ -168,22 +279,39 @@ impl<'t> Loader<'t> {
                             anchor,
                             entries: Vec::new(),
                             key: None,
+                            size: Size::default(),
                         }
                     });
                     None
                 }
-                Event::SequenceEnd | Event::MappingEnd => {
-                    stack.pop().map(|frame| self.finish(frame, at))
-                }
+                Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                    Some(frame) => Some(self.finish(frame, at, diags)?),
+                    None => None,
+                },
             };
-            let Some(node) = finished else { continue };
+            let Some((node, size)) = finished else {
+                continue;
+            };
             self.last_end = self.last_end.max(node.span.end);
             match stack.last_mut() {
-                Some(Frame::Seq { items, .. }) => items.push(node),
-                Some(Frame::Map { entries, key, .. }) => match key.take() {
-                    Some(k) => entries.push((k, node)),
-                    None => *key = Some(node),
-                },
+                Some(Frame::Seq {
+                    items, size: total, ..
+                }) => {
+                    total.add_child(size);
+                    items.push(node)
+                }
+                Some(Frame::Map {
+                    entries,
+                    key,
+                    size: total,
+                    ..
+                }) => {
+                    total.add_child(size);
+                    match key.take() {
+                        Some(k) => entries.push((k, node)),
+                        None => *key = Some(node),
+                    }
+                }
                 None => {
                     if root.is_none() {
                         root = Some(node);
@@ -194,7 +322,12 @@ impl<'t> Loader<'t> {
         Ok(root)
     }
 
-    fn finish(&mut self, frame: Frame, close_at: usize) -> Node {
+    fn finish(
+        &mut self,
+        frame: Frame,
+        close_at: usize,
+        diags: &mut Diagnostics,
+    ) -> Result<(Node, Size), ()> {
         let closing_end = |close: &str| {
             if self.text[close_at.min(self.text.len())..].starts_with(close) {
                 close_at + 1
@@ -202,12 +335,13 @@ impl<'t> Loader<'t> {
                 close_at
             }
         };
-        let (node, anchor) = match frame {
+        let (node, anchor, size) = match frame {
             Frame::Seq {
                 start,
                 flow,
                 anchor,
                 items,
+                size,
             } => {
                 let end = if flow {
                     closing_end("]")
@@ -221,6 +355,7 @@ impl<'t> Loader<'t> {
                         kind: NodeKind::Seq(items),
                     },
                     anchor,
+                    size.collection(),
                 )
             }
             Frame::Map {
@@ -229,6 +364,7 @@ impl<'t> Loader<'t> {
                 anchor,
                 entries,
                 key,
+                size,
             } => {
                 let (start, end) = if flow {
                     (start, closing_end("}"))
@@ -247,13 +383,15 @@ impl<'t> Loader<'t> {
                         kind: NodeKind::Map(entries),
                     },
                     anchor,
+                    size.collection(),
                 )
             }
         };
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let copy = self.copy(diags, close_at, &node, size)?;
+            self.anchors.insert(anchor, (copy, size));
         }
-        node
+        Ok((node, size))
     }
 
     fn scalar(&mut self, value: String, style: TScalarStyle, tag: Option<Tag>, at: usize) -> Node {

@@ -22,11 +22,13 @@ pub struct Blueprint {
     pub relations: Vec<Relation>,
     /// The whole definition, for creating the blueprint in Port.
     pub raw: serde_json::Value,
+    /// `properties` by name: a mapping writing thousands of properties is checked in linear time.
+    by_name: std::collections::HashMap<String, usize>,
 }
 
 impl Blueprint {
     pub fn property(&self, name: &str) -> Option<&Property> {
-        self.properties.iter().find(|p| p.name == name)
+        self.by_name.get(name).map(|&i| &self.properties[i])
     }
 
     pub fn relation(&self, name: &str) -> Option<&Relation> {
@@ -285,9 +287,12 @@ fn blueprint(node: &Node, diags: &mut Diagnostics) -> Option<Blueprint> {
         if let Some(props) = get(schema, "properties") {
             match props.as_map() {
                 Some(entries) => {
+                    let mut seen = std::collections::HashSet::new();
+                    let required: std::collections::HashSet<&str> =
+                        required.iter().map(String::as_str).collect();
                     for (key, def) in entries {
                         if let Some(p) = property(key, def, &required, diags) {
-                            if properties.iter().any(|q: &Property| q.name == p.name) {
+                            if !seen.insert(p.name.clone()) {
                                 diags.push(
                                     Diagnostic::error(
                                         "E0006",
@@ -320,6 +325,11 @@ fn blueprint(node: &Node, diags: &mut Diagnostics) -> Option<Blueprint> {
         }
     }
 
+    let by_name = properties
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.clone(), i))
+        .collect();
     Some(Blueprint {
         identifier: identifier.to_string(),
         span: node.span,
@@ -329,6 +339,7 @@ fn blueprint(node: &Node, diags: &mut Diagnostics) -> Option<Blueprint> {
         required,
         relations,
         raw: node.to_json(),
+        by_name,
     })
 }
 
@@ -420,7 +431,7 @@ fn format_of(def: &Node, diags: &mut Diagnostics) -> Option<String> {
 fn property(
     key: &Node,
     def: &Node,
-    required: &[String],
+    required: &std::collections::HashSet<&str>,
     diags: &mut Diagnostics,
 ) -> Option<Property> {
     let name = check_key(key, "property", diags);
@@ -459,7 +470,7 @@ fn property(
         _ => None,
     };
     Some(Property {
-        required: required.contains(&name),
+        required: required.contains(name.as_str()),
         name,
         span: key.span,
         ty: ty?,

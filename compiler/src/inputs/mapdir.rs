@@ -25,6 +25,9 @@ pub struct MappingDir {
     pub blueprints: Vec<Blueprint>,
     /// Source schema per kind.
     pub schemas: BTreeMap<String, Schema>,
+    /// The JSON text of each schema in `schemas`, so a binary built from this directory checks
+    /// mappings read at run time against the same schemas.
+    pub schema_texts: BTreeMap<String, String>,
     /// Every file read, and the directories searched (so that added files are noticed too),
     /// for `cargo::rerun-if-changed`.
     pub inputs: Vec<PathBuf>,
@@ -65,6 +68,10 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
     ("team", include_str!("../../../mappings/sources/team.json")),
     ("user", include_str!("../../../mappings/sources/user.json")),
 ];
+
+/// The shipped default port-app-config (`mappings/port-app-config.yaml`), to tell a binary
+/// built with another mapping apart.
+pub const SHIPPED_DEFAULT_CONFIG: &str = include_str!("../../../mappings/port-app-config.yaml");
 
 /// Loads `dir`; source schemas come from `default_sources/*.json`, each replaced by
 /// `dir/sources/<kind>.json` when present. Missing config or blueprints: E0008.
@@ -157,6 +164,7 @@ fn load_sources(
                 let shown = format!("<built-in>/sources/{kind}.json");
                 if let Some(schema) = load_schema(&mut out.sm, &shown, text.to_string(), diags) {
                     out.schemas.insert(kind.to_string(), schema);
+                    out.schema_texts.insert(kind.to_string(), text.to_string());
                 }
             }
             // The mapping directory's own sources still override per kind, below.
@@ -194,8 +202,9 @@ fn load_sources(
     }
     for (kind, path) in files {
         if let Some(text) = read(&path, &mut out.inputs, diags) {
-            if let Some(schema) = load_schema(&mut out.sm, &display(&path), text, diags) {
-                out.schemas.insert(kind, schema);
+            if let Some(schema) = load_schema(&mut out.sm, &display(&path), text.clone(), diags) {
+                out.schemas.insert(kind.clone(), schema);
+                out.schema_texts.insert(kind, text);
             }
         }
     }

@@ -168,10 +168,34 @@ struct Analyzer<'s, 'a> {
 /// Paths deeper than this are read whole (keeps the analysis finite on `..`-like patterns).
 const MAX_DEPTH: usize = 12;
 
+/// Input paths one abstract value tracks; past this they are read whole. Each `,` or `//`
+/// unions the paths of its operands, and a pipe applies every step to each of them, so
+/// `(.a, .b) | (.c, .d) | …` would otherwise double them at every step.
+pub const MAX_PATHS: usize = 32;
+
+/// Field problems recorded for one expression (each becomes a diagnostic).
+pub const MAX_PROBLEMS: usize = 16;
+
 impl<'a> Analyzer<'_, 'a> {
     fn consume(&mut self, v: &Abs<'a>) {
         for p in &v.paths {
             self.reads.read_all(p);
+        }
+    }
+
+    /// `x ∪ y`, reading the paths whole when there are more than [`MAX_PATHS`].
+    fn union(&mut self, x: Abs<'a>, y: Abs<'a>) -> Abs<'a> {
+        let mut v = x.union(y);
+        if v.paths.len() > MAX_PATHS {
+            self.consume(&v);
+            v.paths.clear();
+        }
+        v
+    }
+
+    fn problem(&mut self, p: FieldProblem) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(p);
         }
     }
 
@@ -239,7 +263,7 @@ impl<'a> Analyzer<'_, 'a> {
             ExprKind::Comma(a, b) => {
                 let x = self.expr(a, input);
                 let y = self.expr(b, input);
-                x.union(y)
+                self.union(x, y)
             }
             ExprKind::Alt(a, b) => {
                 let x = self.expr(a, input);
@@ -248,7 +272,7 @@ impl<'a> Analyzer<'_, 'a> {
                     ty: x.ty.without_null(),
                     paths: x.paths,
                 };
-                x.union(y)
+                self.union(x, y)
             }
             ExprKind::And(a, b) | ExprKind::Or(a, b) => {
                 let x = self.expr(a, input);
@@ -280,14 +304,14 @@ impl<'a> Analyzer<'_, 'a> {
                 self.touch(&c);
                 let x = self.expr(then, input);
                 let y = self.expr(otherwise, input);
-                x.union(y)
+                self.union(x, y)
             }
             ExprKind::Try { body, handler } => {
                 let x = self.expr(body, input);
                 match handler {
                     Some(h) => {
                         let y = self.expr(h, &Abs::computed(Ty::Any));
-                        x.union(y)
+                        self.union(x, y)
                     }
                     None => x,
                 }
@@ -444,10 +468,6 @@ impl<'a> Analyzer<'_, 'a> {
                 self.consume(&r);
                 Abs::computed(Ty::Any)
             }
-            ExprKind::Unsupported(_) => {
-                self.consume(input);
-                Abs::computed(Ty::Any)
-            }
         }
     }
 
@@ -472,7 +492,7 @@ impl<'a> Analyzer<'_, 'a> {
                 let ty = match b.ty.field(self.schemas, name) {
                     Field::Found(t) => t,
                     Field::Missing(candidates) => {
-                        self.problems.push(FieldProblem {
+                        self.problem(FieldProblem {
                             span: e.span.clone(),
                             name: name.clone(),
                             not_object: None,
@@ -481,7 +501,7 @@ impl<'a> Analyzer<'_, 'a> {
                         Ty::null()
                     }
                     Field::NotObject(kinds) => {
-                        self.problems.push(FieldProblem {
+                        self.problem(FieldProblem {
                             span: e.span.clone(),
                             name: name.clone(),
                             not_object: Some(kinds),

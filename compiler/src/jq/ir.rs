@@ -181,7 +181,9 @@ pub enum ExprKind {
     Fold(Fold),
     /// `label $x | body`
     Label(LabelId, Box<Expr>),
-    /// `break $x`
+    /// `break $x`: always inside its `Label`, and never out of a `try` body, a `walk` filter, a
+    /// `sub`/`gsub` replacement or an `|=` right side (lowering rejects those), which the code
+    /// generator runs in closures.
     Break(LabelId),
     /// `base[key]`: `key` is evaluated on the same input as `base` (outer loop), as in jq.
     /// `opt` (`.a?`) suppresses the error of this indexing step only, as jq's `INDEX_OPT`.
@@ -237,8 +239,6 @@ pub enum ExprKind {
         rhs: Box<Expr>,
         mode: UpdateMode,
     },
-    /// `path(f)`, `paths`, `del(f)`, … are not natively compiled; kept for a precise diagnostic.
-    Unsupported(&'static str),
 }
 
 /// One step of a statically known path (`.a`, `.[0]`, `.[]`, `.[e]` with `e` constant).

@@ -1,12 +1,16 @@
 //! Build-time validation of constant regexes, with the same engine the runtime uses.
+//!
+//! Each distinct (pattern, flags) is compiled once: an inlined `def` repeats its regexes.
 
 use super::ir::{Expr, ExprKind, Lit, StrPart};
 use super::ExprError;
+use std::collections::HashMap;
 
 /// Errors for every constant `test`/`match`/`sub`/… pattern or flag string that the runtime
 /// would reject.
 pub fn check(expr: &Expr) -> Vec<ExprError> {
     let mut errors = Vec::new();
+    let mut seen: HashMap<(&str, &str), Option<String>> = HashMap::new();
     visit(expr, &mut |e| {
         if let ExprKind::Regex { pattern, flags, .. } = &e.kind {
             let flags_text = match &flags.kind {
@@ -15,11 +19,16 @@ pub fn check(expr: &Expr) -> Vec<ExprError> {
                 _ => None,
             };
             if let (ExprKind::Lit(Lit::Str(p)), Some(f)) = (&pattern.kind, flags_text) {
-                if let Err(err) = opsgenie_port_jq::Regex::new(p, f) {
+                let invalid = seen.entry((p.as_str(), f)).or_insert_with(|| {
+                    opsgenie_port_jq::Regex::new(p, f)
+                        .err()
+                        .map(|err| err.message())
+                });
+                if let Some(message) = invalid {
                     errors.push(ExprError {
                         code: "E0103",
                         span: pattern.span.clone(),
-                        message: format!("invalid regex: {}", err.message()),
+                        message: format!("invalid regex: {message}"),
                         help: Some(
                             "jq uses Oniguruma syntax; check escaping: in YAML and jq strings a regex backslash is written `\\\\`"
                                 .into(),
@@ -33,9 +42,9 @@ pub fn check(expr: &Expr) -> Vec<ExprError> {
 }
 
 /// Calls `f` on every node of `expr`.
-pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
+pub fn visit<'e>(expr: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
     f(expr);
-    let mut go = |e: &Expr| visit(e, f);
+    let mut go = |e: &'e Expr| visit(e, f);
     match &expr.kind {
         ExprKind::Identity
         | ExprKind::Recurse
@@ -43,7 +52,6 @@ pub fn visit(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
         | ExprKind::Var(_)
         | ExprKind::Empty
         | ExprKind::Break(_)
-        | ExprKind::Unsupported(_)
         | ExprKind::Format(_)
         | ExprKind::Array(None) => {}
         ExprKind::Str(_, parts) => {

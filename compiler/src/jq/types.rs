@@ -7,6 +7,11 @@
 use crate::inputs::schema::{Additional, Schema};
 use std::collections::BTreeMap;
 
+/// Deepest array nesting a type keeps; deeper element types are unknown. `[[[…]]]` built by a
+/// long pipe (`[.] | [.] | …`) would otherwise make types as deep as the program is long, and
+/// every operation on them recursive.
+pub const MAX_TYPE_DEPTH: usize = 16;
+
 /// JSON kinds as bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Kinds(pub u8);
@@ -114,7 +119,7 @@ impl<'a> Schemas<'a> {
                 }
                 let elem = types
                     .array
-                    .then(|| Box::new(items.as_deref().map_or(Ty::Any, |i| self.ty(i))));
+                    .then(|| Box::new(bounded(items.as_deref().map_or(Ty::Any, |i| self.ty(i)))));
                 let object = types.object.then(|| ObjTy {
                     props: properties.as_slice(),
                     additional: Some(additional),
@@ -159,6 +164,20 @@ pub struct ObjTy<'a> {
     pub extra: Vec<(String, Ty<'a>)>,
 }
 
+/// `ty`, or `Any` if its element types nest [`MAX_TYPE_DEPTH`] deep (walks at most that far).
+fn bounded(ty: Ty<'_>) -> Ty<'_> {
+    let mut cur = &ty;
+    for _ in 0..MAX_TYPE_DEPTH {
+        match cur {
+            Ty::Known(Known {
+                elem: Some(elem), ..
+            }) => cur = elem,
+            _ => return ty,
+        }
+    }
+    Ty::Any
+}
+
 /// The result of looking up a field in a type.
 pub enum Field<'a> {
     Found(Ty<'a>),
@@ -189,7 +208,7 @@ impl<'a> Ty<'a> {
     pub fn array_of(elem: Ty<'a>) -> Ty<'a> {
         Ty::Known(Known {
             kinds: Kinds::ARRAY,
-            elem: Some(Box::new(elem)),
+            elem: Some(Box::new(bounded(elem))),
             object: None,
             enum_values: None,
         })

@@ -1,7 +1,8 @@
 //! Diagnostic renderers: rustc-style text, JSON lines, GitHub annotations.
 
 use opsgenie_port_compiler::diag::{
-    render_all_human, render_github, render_human, render_json, Diagnostic,
+    render_all_human, render_github, render_human, render_json, Diagnostic, Diagnostics,
+    MAX_DIAGNOSTICS,
 };
 use opsgenie_port_compiler::source::{FileId, SourceMap, Span};
 
@@ -227,5 +228,47 @@ warning[E0201]: `alert` has no field `mesage`
     assert_eq!(
         render_github(&[d], &sm),
         "::warning title=E0201 at Port mapping%3A a.b::`alert` has no field `mesage`%0A\"b\": \"x + .mesage\"%0A          ^^^^^^^ unknown field\n"
+    );
+}
+
+#[test]
+fn long_lines_are_cut_around_the_underline() {
+    let mut sm = SourceMap::new();
+    let line = "a".repeat(5000) + "é" + &"b".repeat(5000);
+    let f = sm.add("blueprints.json", format!("{line}\n"));
+    let at = line.find('é').unwrap();
+    let d = Diagnostic::error("E0005", "wrong").with_primary(Span::new(f, at, at + 2), "this");
+    let text = render_human(&d, &sm);
+    let rows: Vec<&str> = text.lines().collect();
+    // `1 | ...aaaé bbb...`, then the caret under the `é`.
+    let shown = rows[3];
+    assert!(
+        shown.starts_with("1 | ...a") && shown.ends_with("b..."),
+        "{shown}"
+    );
+    assert!(shown.chars().count() < 450, "{shown}");
+    let caret = rows[4].chars().position(|c| c == '^').unwrap();
+    assert_eq!(shown.chars().nth(caret), Some('é'), "{text}");
+}
+
+#[test]
+fn diagnostics_past_the_cap_are_counted() {
+    let mut ds = Diagnostics::new();
+    for _ in 0..MAX_DIAGNOSTICS {
+        ds.push(Diagnostic::warning("E0009", "w"));
+    }
+    ds.push(Diagnostic::error("E0005", "e"));
+    ds.push(Diagnostic::warning("E0009", "w"));
+    assert!(ds.has_errors());
+    assert_eq!((ds.error_count(), ds.len()), (1, MAX_DIAGNOSTICS + 2));
+    let all = ds.into_vec();
+    assert_eq!(all.len(), MAX_DIAGNOSTICS + 1);
+    let last = all.last().unwrap();
+    assert_eq!((last.code, last.is_error()), ("E0011", true));
+    assert!(
+        last.message
+            .contains("1 more error(s) and 1 more warning(s)"),
+        "{}",
+        last.message
     );
 }

@@ -1,10 +1,13 @@
 //! The compiler's front end: blueprints, port-app-config, diagnostics, mapping directories,
-//! robustness, and mappings compiled from Port's JSON at run time.
+//! robustness, hostile inputs, and mappings compiled from Port's JSON at run time.
 //! One test binary for these modules: each binary links the whole dependency graph.
 
+mod alloc;
 mod blueprint;
 mod config;
 mod diag;
+mod documents;
+mod hostile;
 mod mappings;
 mod port;
 mod robust;

@@ -45,7 +45,30 @@ pub struct Config {
     pub allow_env_jq_access: bool,
     /// `OCEAN__CREATE_PORT_RESOURCES_ORIGIN` as given (`Empty`, `Default`, `Port`, ...).
     pub create_port_resources_origin: Option<String>,
+    /// `OCEAN__MAPPING_SOURCE`: which mapping a resync runs (ours; Ocean always runs Port's).
+    pub mapping_source: MappingSource,
     pub application: ApplicationSettings,
+}
+
+/// Which mapping a resync runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MappingSource {
+    /// The mapping Port holds for the integration, as Port Ocean does: edits made in Port's UI
+    /// take effect at the next resync (the compiled code runs when it is the same mapping).
+    #[default]
+    Port,
+    /// The mapping built into the binary (GitOps): it is written to Port at start, so Port shows
+    /// what runs; an edit made in Port is overwritten.
+    Compiled,
+}
+
+impl MappingSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MappingSource::Port => "port",
+            MappingSource::Compiled => "compiled",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -235,6 +258,17 @@ impl Config {
                 .boolean(&["allow_environment_variables_jq_access"])?
                 .unwrap_or(true),
             create_port_resources_origin: ocean.string(&["create_port_resources_origin"])?,
+            mapping_source: match ocean.string(&["mapping_source"])?.map(|s| s.to_lowercase()) {
+                None => MappingSource::Port,
+                Some(s) if s == "port" => MappingSource::Port,
+                Some(s) if s == "compiled" => MappingSource::Compiled,
+                Some(other) => {
+                    return Err(ocean.error(
+                        &["mapping_source"],
+                        format!("must be port or compiled, got {other:?}"),
+                    ))
+                }
+            },
             application: ApplicationSettings {
                 port: app_port,
                 log_level,

@@ -5,7 +5,10 @@
 //! missing outputs become `null` plus a note, the selector must yield a boolean, identifier and
 //! blueprint must be truthy, `itemsToParse` fans out.
 
+mod interpreted;
+
 use crate::jq::{self, Map, Projection, Value};
+use opsgenie_port_compiler::backend::interp::Program;
 use std::sync::{Arc, RwLock};
 
 /// A whole port-app-config, ready to run.
@@ -21,6 +24,9 @@ pub struct Mapping {
     pub blueprints_json: String,
     /// The port-app-config as JSON, the shape Port stores in `integration.config`.
     pub app_config_json: String,
+    /// The Opsgenie schemas `(kind, JSON)` the mapping was checked against; a mapping read from
+    /// Port at run time is checked against the compiled mapping's.
+    pub schemas: &'static [(&'static str, &'static str)],
 }
 
 /// The mapping in use, shared by resyncs and webhook events: replaced as a whole when a resync
@@ -143,6 +149,8 @@ pub struct Leaf {
 pub enum Eval {
     /// A function generated at build time: the first output (Ocean's rule), lazily.
     Compiled(fn(&Value) -> jq::R<Option<Value>>),
+    /// The same IR, compiled at run time, on the interpreter.
+    Interpreted(Arc<Program>),
 }
 
 impl Leaf {
@@ -157,6 +165,7 @@ impl Leaf {
     pub fn first(&self, item: &Value) -> jq::R<Option<Value>> {
         match &self.eval {
             Eval::Compiled(f) => f(item),
+            Eval::Interpreted(program) => program.first(item),
         }
     }
 }
@@ -165,6 +174,7 @@ impl std::fmt::Debug for Leaf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let backend = match self.eval {
             Eval::Compiled(_) => "compiled",
+            Eval::Interpreted(_) => "interpreted",
         };
         write!(f, "Leaf({}, {backend})", self.field)
     }
@@ -320,6 +330,21 @@ impl Entity {
 }
 
 impl Mapping {
+    /// This mapping's settings with no resources (what runs while Port's mapping is unusable).
+    pub fn shell(&self) -> Mapping {
+        Mapping {
+            origin: self.origin.clone(),
+            enable_merge_entity: self.enable_merge_entity,
+            delete_dependent_entities: self.delete_dependent_entities,
+            create_missing_related_entities: self.create_missing_related_entities,
+            entity_deletion_threshold: self.entity_deletion_threshold,
+            resources: Vec::new(),
+            blueprints_json: self.blueprints_json.clone(),
+            app_config_json: self.app_config_json.clone(),
+            schemas: self.schemas,
+        }
+    }
+
     /// The constant blueprint of the resource at `index` (its position in `resources:`).
     pub fn blueprint_of(&self, index: usize) -> Option<&str> {
         self.resources

@@ -2,14 +2,14 @@
 //! the listeners and single-alert enrichment for webhooks.
 
 use super::apply::{AlertEnricher, BoxFuture};
-use super::listener::{Cancel, ResyncOutcome, ResyncRun, Resyncer};
+use super::listener::{Cancel, MappingSelector, ResyncOutcome, ResyncRun, Resyncer};
 use super::metrics::KindFigures;
 use super::ServeParts;
 use crate::config::Config;
 use crate::mapping::Mapping;
 use crate::opsgenie::OpsgenieClient;
 use crate::port::PortClient;
-use crate::sync::{Engine, ResyncStatus, SyncSettings};
+use crate::sync::{Engine, MappingUsed, ResyncStatus, SyncSettings};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -49,7 +49,38 @@ impl Resyncer for EngineResync {
                 figures.failed += summary.failed;
                 figures.duration += summary.elapsed;
             }
-            ResyncRun { outcome, kinds }
+            ResyncRun {
+                outcome,
+                kinds,
+                mapping: Some(report.mapping),
+            }
+        })
+    }
+}
+
+/// The engine's selection of the mapping in use, for serve's start and polling.
+pub struct EngineSelector(pub Engine);
+
+impl MappingSelector for EngineSelector {
+    fn select(&self, only_if_changed: bool) -> BoxFuture<'static, Option<MappingUsed>> {
+        let engine = self.0.clone();
+        Box::pin(async move {
+            let selection = if only_if_changed {
+                engine.refresh_mapping().await?
+            } else {
+                engine.select_mapping(false).await
+            };
+            for warning in &selection.warnings {
+                super::log::warn(warning);
+            }
+            for blocked in &selection.blocked {
+                super::log::error(&blocked.diagnostics);
+            }
+            match &selection.failure {
+                Some(failure) => super::log::error(failure),
+                None => super::log::info(&format!("mapping selected: {}", selection.headline())),
+            }
+            Some(MappingUsed::of(&selection))
         })
     }
 }
@@ -94,8 +125,9 @@ impl ServeParts {
             engine.current(),
             version,
             Arc::new(EngineResync(engine.clone())),
-            Arc::new(EngineEnricher(engine)),
+            Arc::new(EngineEnricher(engine.clone())),
         );
+        parts.selector = Some(Arc::new(EngineSelector(engine)));
         parts.port = Some(port);
         parts.opsgenie = Some(opsgenie);
         Ok(parts)

@@ -9,6 +9,7 @@ use super::metrics::{KindFigures, Metrics};
 use crate::config::EventListener;
 use crate::http::time::{now_millis, parse_rfc3339_millis};
 use crate::port::PortClient;
+use crate::sync::MappingUsed;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -44,6 +45,8 @@ pub struct ResyncRun {
     pub outcome: ResyncOutcome,
     /// Figures per kind, for `/metrics`.
     pub kinds: Vec<(String, KindFigures)>,
+    /// The mapping the resync ran.
+    pub mapping: Option<MappingUsed>,
 }
 
 impl From<ResyncOutcome> for ResyncRun {
@@ -51,6 +54,7 @@ impl From<ResyncOutcome> for ResyncRun {
         ResyncRun {
             outcome,
             kinds: Vec::new(),
+            mapping: None,
         }
     }
 }
@@ -60,16 +64,20 @@ pub trait Resyncer: Send + Sync + 'static {
     fn resync(&self, cancel: Cancel) -> BoxFuture<'static, ResyncRun>;
 }
 
-/// Called before each resync (the mapping drift check).
-pub type BeforeResync = Arc<dyn Fn() -> BoxFuture<'static, ()> + Send + Sync>;
+/// Selects the mapping webhook events use: at start and, with `only_if_changed`, when polling
+/// finds Port's mapping changed since the last selection (resyncs select their own). `None`:
+/// nothing was selected.
+pub trait MappingSelector: Send + Sync + 'static {
+    fn select(&self, only_if_changed: bool) -> BoxFuture<'static, Option<MappingUsed>>;
+}
 
 /// Runs resyncs one at a time and reports their state to Port.
 pub struct ResyncControl {
     resyncer: Arc<dyn Resyncer>,
+    selector: Option<Arc<dyn MappingSelector>>,
     port: PortClient,
     identifier: String,
     metrics: Arc<Metrics>,
-    before: Option<BeforeResync>,
     /// `intervalInMinuets` (Port's spelling) for the state reports.
     interval_minutes: Option<u64>,
     current: Mutex<Option<Running>>,
@@ -92,18 +100,18 @@ struct Running {
 impl ResyncControl {
     pub fn new(
         resyncer: Arc<dyn Resyncer>,
+        selector: Option<Arc<dyn MappingSelector>>,
         port: PortClient,
         identifier: String,
         metrics: Arc<Metrics>,
-        before: Option<BeforeResync>,
         interval: Option<Duration>,
     ) -> Arc<Self> {
         Arc::new(ResyncControl {
             resyncer,
+            selector,
             port,
             identifier,
             metrics,
-            before,
             interval_minutes: interval.map(|i| i.as_secs() / 60),
             current: Mutex::new(None),
             gate: tokio::sync::Mutex::new(()),
@@ -169,9 +177,6 @@ impl ResyncControl {
     }
 
     async fn run_reported(&self, trigger: &'static str, cancel: Cancel) -> ResyncOutcome {
-        if let Some(before) = &self.before {
-            before().await;
-        }
         let started = log::iso_millis(now_millis());
         log::info(&format!("resync started ({trigger})"));
         self.metrics.resync_started();
@@ -186,6 +191,9 @@ impl ResyncControl {
         let run = self.resyncer.resync(cancel).await;
         for (kind, figures) in run.kinds {
             self.metrics.kind_figures(&kind, figures);
+        }
+        if let Some(mapping) = run.mapping {
+            self.metrics.mapping(mapping);
         }
         let outcome = run.outcome;
         self.metrics.resync_finished(trigger, outcome.label());
@@ -228,6 +236,16 @@ impl ResyncControl {
                 }
             }
             Err(error) => log::warn(&format!("could not report the resync state: {error}")),
+        }
+    }
+
+    /// Selects the mapping webhook events use (see [`MappingSelector`]).
+    pub async fn select_mapping(&self, only_if_changed: bool) {
+        let Some(selector) = &self.selector else {
+            return;
+        };
+        if let Some(mapping) = selector.select(only_if_changed).await {
+            self.metrics.mapping(mapping);
         }
     }
 
@@ -302,8 +320,9 @@ impl PollState {
 }
 
 /// The polling loop: every `interval`, ask Port for the resync request and resync (inline)
-/// when it is new. Runs until `stop` fires. As in Ocean (HEAD), `resync_on_start` has no
-/// effect: a fresh process resyncs at start exactly when Port holds a resync request.
+/// when it is new, else re-select the mapping when Port's changed (so webhook events follow an
+/// edit made without a resync). Runs until `stop` fires. As in Ocean (HEAD), `resync_on_start`
+/// has no effect: a fresh process resyncs at start exactly when Port holds a resync request.
 pub async fn poll(
     control: Arc<ResyncControl>,
     port: PortClient,
@@ -314,12 +333,10 @@ pub async fn poll(
     let mut state = PollState::default();
     loop {
         match port.get_resync_request(&identifier).await {
-            Ok(Some(request)) => {
-                if state.should_resync(&request, control.last_state_at()) {
-                    control.run("polling").await;
-                }
+            Ok(Some(request)) if state.should_resync(&request, control.last_state_at()) => {
+                control.run("polling").await;
             }
-            Ok(None) => {}
+            Ok(_) => control.select_mapping(true).await,
             Err(error) => log::warn(&format!("polling Port for resync requests: {error}")),
         }
         tokio::select! {

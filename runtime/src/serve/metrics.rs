@@ -2,6 +2,7 @@
 //! handful of counters, gauges and one histogram do not justify a metrics crate.
 
 use crate::http::HttpCounters;
+use crate::sync::MappingUsed;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -41,15 +42,9 @@ pub struct Metrics {
     resync_running: AtomicBool,
     kinds: Mutex<BTreeMap<String, KindFigures>>,
     kind_totals: Mutex<BTreeMap<String, KindFigures>>,
-    drift: Mutex<Drift>,
+    mapping: Mutex<Option<MappingUsed>>,
     ready: AtomicBool,
     clients: Mutex<Vec<(&'static str, CounterSource)>>,
-}
-
-#[derive(Default)]
-struct Drift {
-    checked: bool,
-    differing: Vec<String>,
 }
 
 #[derive(Default)]
@@ -128,12 +123,10 @@ impl Metrics {
         lock(&self.kinds).insert(kind.to_owned(), figures);
     }
 
-    /// Result of comparing Port's stored mapping with the compiled one.
-    pub fn drift(&self, differing: Vec<String>) {
-        *lock(&self.drift) = Drift {
-            checked: true,
-            differing,
-        };
+    /// The mapping the last selection chose (at start, before each resync, and when polling
+    /// sees Port's mapping change).
+    pub fn mapping(&self, used: MappingUsed) {
+        *lock(&self.mapping) = Some(used);
     }
 
     pub fn set_ready(&self, ready: bool) {
@@ -151,32 +144,7 @@ impl Metrics {
         self.render_resyncs(&mut out);
         self.render_clients(&mut out);
 
-        header(
-            &mut out,
-            "opsgenie_port_mapping_drift",
-            "gauge",
-            "1 when Port's stored integration mapping differs from the compiled one (-1: not checked yet).",
-        );
-        let drift = lock(&self.drift);
-        let value = match (drift.checked, drift.differing.is_empty()) {
-            (false, _) => -1,
-            (true, true) => 0,
-            (true, false) => 1,
-        };
-        let _ = writeln!(out, "opsgenie_port_mapping_drift {value}");
-        header(
-            &mut out,
-            "opsgenie_port_mapping_drift_resources",
-            "gauge",
-            "Resources (or top-level keys) whose stored mapping differs from the compiled one.",
-        );
-        let _ = writeln!(
-            out,
-            "opsgenie_port_mapping_drift_resources {}",
-            drift.differing.len()
-        );
-        drop(drift);
-
+        self.render_mapping(&mut out);
         header(
             &mut out,
             "opsgenie_port_ready",
@@ -185,6 +153,50 @@ impl Metrics {
         );
         let _ = writeln!(out, "opsgenie_port_ready {}", u8::from(self.is_ready()));
         out
+    }
+
+    fn render_mapping(&self, out: &mut String) {
+        let mapping = lock(&self.mapping);
+        header(
+            out,
+            "opsgenie_port_mapping_selected",
+            "gauge",
+            "The mapping in use: its back end, where it came from and why it was selected (1 for the current one).",
+        );
+        if let Some(used) = mapping.as_ref() {
+            let _ = writeln!(
+                out,
+                "opsgenie_port_mapping_selected{{backend=\"{}\",origin=\"{}\",reason=\"{}\"}} 1",
+                used.backend, used.origin, used.reason
+            );
+        }
+        header(
+            out,
+            "opsgenie_port_mapping_drift",
+            "gauge",
+            "1 when the mapping Port holds differs from the one built into the binary (-1: not checked yet).",
+        );
+        let drift = match mapping.as_ref() {
+            None => -1,
+            Some(used) => i64::from(used.differing > 0),
+        };
+        let _ = writeln!(out, "opsgenie_port_mapping_drift {drift}");
+        header(
+            out,
+            "opsgenie_port_mapping_drift_resources",
+            "gauge",
+            "Resources (or top-level keys) of Port's mapping that differ from the built one.",
+        );
+        let differing = mapping.as_ref().map_or(0, |used| used.differing);
+        let _ = writeln!(out, "opsgenie_port_mapping_drift_resources {differing}");
+        header(
+            out,
+            "opsgenie_port_mapping_blocked_resources",
+            "gauge",
+            "Resources of the mapping in use that do not run: their mapping has errors (see the log).",
+        );
+        let blocked = mapping.as_ref().map_or(0, |used| used.blocked);
+        let _ = writeln!(out, "opsgenie_port_mapping_blocked_resources {blocked}");
     }
 
     fn render_webhooks(&self, out: &mut String) {
@@ -478,22 +490,48 @@ mod tests {
     }
 
     #[test]
-    fn drift_gauge_starts_unknown_then_follows_checks() {
+    fn mapping_gauges_start_unknown_then_follow_selections() {
         let metrics = Metrics::new();
+        let text = metrics.render();
         assert_eq!(
-            line_value(&metrics.render(), "opsgenie_port_mapping_drift "),
+            line_value(&text, "opsgenie_port_mapping_drift "),
             Some(-1.0)
         );
-        metrics.drift(vec!["alert".into()]);
+        assert!(!text.contains("opsgenie_port_mapping_selected{"));
+        metrics.mapping(MappingUsed {
+            backend: "interpreted",
+            origin: "port",
+            reason: "differs",
+            headline: String::new(),
+            blocked: 1,
+            differing: 2,
+        });
+        let text = metrics.render();
+        assert_eq!(line_value(&text, "opsgenie_port_mapping_drift "), Some(1.0));
         assert_eq!(
-            line_value(&metrics.render(), "opsgenie_port_mapping_drift "),
+            line_value(&text, "opsgenie_port_mapping_drift_resources "),
+            Some(2.0)
+        );
+        assert_eq!(
+            line_value(&text, "opsgenie_port_mapping_blocked_resources "),
             Some(1.0)
         );
-        metrics.drift(Vec::new());
         assert_eq!(
-            line_value(&metrics.render(), "opsgenie_port_mapping_drift "),
-            Some(0.0)
+            line_value(
+                &text,
+                "opsgenie_port_mapping_selected{backend=\"interpreted\",origin=\"port\",reason=\"differs\"} "
+            ),
+            Some(1.0)
         );
+        metrics.mapping(MappingUsed {
+            backend: "compiled",
+            origin: "compiled",
+            reason: "same",
+            ..MappingUsed::default()
+        });
+        let text = metrics.render();
+        assert_eq!(line_value(&text, "opsgenie_port_mapping_drift "), Some(0.0));
+        assert!(!text.contains("reason=\"differs\""));
     }
 
     #[test]

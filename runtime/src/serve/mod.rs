@@ -1,14 +1,15 @@
 //! `opsgenie-port serve`: the always-on mode. An HTTP server for Opsgenie's outgoing webhooks,
 //! health and metrics; resyncs triggered by Port's resync requests (`POLLING`), a schedule, or
-//! once (`ONCE`); Port resources initialised at start; mapping drift reported.
+//! once (`ONCE`); Port resources initialised at start; the mapping in use selected at start,
+//! before each resync and when polling sees Port's mapping change (webhook events use the one
+//! selected last).
 //!
-//! Start order: bind the server (liveness answers at once) → initialise Port resources → drift
-//! check → ready → listeners. Shutdown (SIGTERM/SIGINT or [`Service::shutdown`]): new webhooks
+//! Start order: bind the server (liveness answers at once) → initialise Port resources → select
+//! the mapping → ready → listeners. Shutdown (SIGTERM/SIGINT or [`Service::shutdown`]): new webhooks
 //! get 503, accepted ones are applied, a running resync is cancelled and reported `aborted`,
 //! the server stops — all within [`SHUTDOWN_LIMIT`].
 
 pub mod apply;
-pub mod drift;
 pub mod engine;
 pub mod init;
 pub mod listener;
@@ -22,8 +23,8 @@ use crate::mapping::{Current, Mapping};
 use crate::opsgenie::OpsgenieClient;
 use crate::port::PortClient;
 use crate::secret::{self, Secret};
-use apply::{AlertApplier, AlertEnricher, BoxFuture};
-use listener::{BeforeResync, Cancel, ResyncControl, ResyncOutcome, Resyncer};
+use apply::{AlertApplier, AlertEnricher};
+use listener::{Cancel, MappingSelector, ResyncControl, ResyncOutcome, Resyncer};
 use metrics::Metrics;
 use serde_json::Value;
 use std::fmt;
@@ -50,6 +51,8 @@ pub struct ServeParts {
     pub resyncer: Arc<dyn Resyncer>,
     /// Enrichment of single alerts for webhooks.
     pub enricher: Arc<dyn AlertEnricher>,
+    /// Selection of the mapping webhook events use; `None` keeps `current` as given.
+    pub selector: Option<Arc<dyn MappingSelector>>,
     /// Clients to use; `None` builds them from `config`.
     pub port: Option<PortClient>,
     pub opsgenie: Option<OpsgenieClient>,
@@ -73,6 +76,7 @@ impl ServeParts {
             version: version.to_owned(),
             resyncer,
             enricher,
+            selector: None,
             port: None,
             opsgenie: None,
             bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
@@ -129,6 +133,7 @@ pub async fn start(parts: ServeParts) -> Result<Service, ServeError> {
         version,
         resyncer,
         enricher,
+        selector,
         port,
         opsgenie,
         bind,
@@ -224,33 +229,19 @@ pub async fn start(parts: ServeParts) -> Result<Service, ServeError> {
         }
     };
 
-    let compiled_config: Arc<Value> = Arc::new(plan.app_config.clone());
-    let drift_check: BeforeResync = {
-        let port = port.clone();
-        let identifier = identifier.clone();
-        let metrics = metrics.clone();
-        let compiled = compiled_config.clone();
-        Arc::new(move || -> BoxFuture<'static, ()> {
-            let (port, identifier, metrics, compiled) = (
-                port.clone(),
-                identifier.clone(),
-                metrics.clone(),
-                compiled.clone(),
-            );
-            Box::pin(async move { check_drift(&port, &identifier, &compiled, &metrics).await })
-        })
-    };
-    drift_check().await;
-    metrics.set_ready(true);
-
     let control = ResyncControl::new(
         resyncer,
+        selector,
         port.clone(),
         identifier.clone(),
         metrics.clone(),
-        Some(drift_check),
         config.scheduled_resync_interval,
     );
+    // Webhook events use the mapping selected last: select it now, before the first event
+    // (with `--mapping-source compiled` this writes the built mapping to Port).
+    control.select_mapping(false).await;
+    metrics.set_ready(true);
+
     let mut background = Vec::new();
     let mut once_task = None;
     match &config.event_listener {
@@ -290,24 +281,6 @@ pub async fn start(parts: ServeParts) -> Result<Service, ServeError> {
         once: once_task,
         init_report,
     })
-}
-
-/// Compares Port's stored mapping with the compiled one; logs and records the result.
-async fn check_drift(port: &PortClient, identifier: &str, compiled: &Value, metrics: &Metrics) {
-    match port.get_integration(identifier).await {
-        Ok(Some(integration)) => {
-            let stored = integration.get("config").cloned().unwrap_or(Value::Null);
-            let differing = drift::compare(&stored, compiled);
-            if !differing.is_empty() {
-                log::warn(&drift::warning(&differing));
-            }
-            metrics.drift(differing);
-        }
-        Ok(None) => log::warn(&format!(
-            "integration {identifier:?} is missing in Port; cannot check mapping drift"
-        )),
-        Err(error) => log::warn(&format!("mapping drift check skipped: {error}")),
-    }
 }
 
 /// `OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET`, when set and not blank.

@@ -7,21 +7,26 @@
 
 mod decode;
 mod diff;
+mod drift;
 mod enrich;
 mod fetch;
 mod plan;
 mod reconcile;
 mod retry;
+mod select;
 mod summary;
 mod time;
 
 pub use decode::project;
 pub use enrich::supported as supported_enrichments;
 pub use plan::{BlueprintPlan, PlanReport, PlannedDeletion};
-pub use summary::{DeletionOutcome, KindSummary, NoProgress, Progress, ResyncReport, ResyncStatus};
+pub use select::{read_port_mapping, Blocked, Reason, Selection};
+pub use summary::{
+    DeletionOutcome, KindSummary, MappingUsed, NoProgress, Progress, ResyncReport, ResyncStatus,
+};
 pub use time::format_iso_millis;
 
-use crate::config::Config;
+use crate::config::{Config, MappingSource};
 use crate::http::HttpErrorKind;
 use crate::jq::Value;
 use crate::mapping::{Current, Entity, Mapping, Resource};
@@ -51,6 +56,8 @@ pub struct SyncSettings {
     /// `OCEAN__SEND_RAW_DATA_EXAMPLES`: upload the first raw items of each resource to Port
     /// (they feed the mapping editor's preview).
     pub send_raw_data_examples: bool,
+    /// `OCEAN__MAPPING_SOURCE`: run the mapping Port holds (default) or the built one.
+    pub mapping_source: MappingSource,
 }
 
 impl SyncSettings {
@@ -64,6 +71,7 @@ impl SyncSettings {
                 .map(|interval| interval.as_secs() / 60),
             enrichment_concurrency: 5,
             send_raw_data_examples: config.send_raw_data_examples,
+            mapping_source: config.mapping_source,
         }
     }
 }
@@ -227,6 +235,15 @@ pub struct Engine {
 struct Inner {
     /// The mapping resyncs and webhook events run; replaced only between them.
     mapping: Current,
+    /// The mapping built into the binary, and its normalised config (to compare Port's with).
+    compiled: Arc<Mapping>,
+    compiled_canonical: serde_json::Value,
+    /// The last mapping compiled from Port's, reused while Port's stays the same.
+    from_port: tokio::sync::Mutex<select::CompiledFromPort>,
+    /// Built with a mapping other than the shipped default: running Port's instead is said
+    /// loudly, once.
+    custom_build: bool,
+    warned_custom_build: AtomicBool,
     opsgenie: OpsgenieClient,
     port: PortClient,
     settings: SyncSettings,
@@ -242,15 +259,28 @@ impl fmt::Debug for Engine {
 }
 
 impl Engine {
+    /// An engine whose built-in mapping is `compiled`; which mapping each resync runs is
+    /// selected at its start (see [`Engine::select_mapping`]).
     pub fn new(
-        mapping: Arc<Mapping>,
+        compiled: Arc<Mapping>,
         opsgenie: OpsgenieClient,
         port: PortClient,
         settings: SyncSettings,
     ) -> Self {
+        let compiled_canonical = serde_json::from_str(&compiled.app_config_json)
+            .ok()
+            .and_then(|config| opsgenie_port_compiler::canonical_config(&config))
+            .unwrap_or_default();
+        let custom_build = opsgenie_port_compiler::shipped_default_canonical().as_ref()
+            != Some(&compiled_canonical);
         Engine {
             inner: Arc::new(Inner {
-                mapping: Current::new(mapping),
+                mapping: Current::new(compiled.clone()),
+                compiled,
+                compiled_canonical,
+                from_port: Default::default(),
+                custom_build,
+                warned_custom_build: AtomicBool::new(false),
                 opsgenie,
                 port,
                 settings,
@@ -469,12 +499,6 @@ impl Engine {
         let started = Instant::now();
         let start_ms = crate::http::time::now_millis();
         let start_iso = format_iso_millis(start_ms);
-        let mapping = self.mapping();
-        tracing::info!(
-            mapping = %mapping.origin,
-            resources = mapping.resources.len(),
-            "resync started"
-        );
         let mut errors: Vec<String> = Vec::new();
         let mut fatal = false;
         if let Err(error) = self.report_state("running", Some(&start_iso)).await {
@@ -486,13 +510,34 @@ impl Engine {
                 fatal = true;
             }
         }
+        let selection = if fatal {
+            Selection::unselected(self.mapping())
+        } else {
+            self.select_mapping(false).await
+        };
+        let mapping = selection.mapping.clone();
+        tracing::info!(
+            mapping = %mapping.origin,
+            backend = mapping.origin.backend(),
+            reason = %selection.reason.describe(),
+            resources = mapping.resources.len(),
+            blocked = selection.blocked.len(),
+            "resync started"
+        );
+        for warning in &selection.warnings {
+            tracing::warn!(diagnostic = %warning, "the mapping in Port has a warning");
+        }
+        if let Some(failure) = &selection.failure {
+            errors.push(failure.clone());
+            fatal = true;
+        }
 
         let relation_targets = reconcile::relation_targets(&mapping.blueprints_json);
         let mut generated = reconcile::Generated::new(&relation_targets);
         let pass = if fatal {
             Pass::default()
         } else {
-            self.run_resources(cancel, &mut generated, None, progress)
+            self.run_resources(cancel, &selection, &mut generated, None, progress)
                 .await
         };
         errors.extend(pass.errors);
@@ -530,6 +575,7 @@ impl Engine {
         }
         let report = ResyncReport {
             status,
+            mapping: MappingUsed::of(&selection),
             kinds,
             errors,
             deletion,
@@ -548,6 +594,7 @@ impl Engine {
     async fn run_resources(
         &self,
         cancel: &CancellationFlag,
+        selection: &Selection,
         generated: &mut reconcile::Generated,
         mut plan: Option<&mut plan::PlanBook>,
         progress: &dyn Progress,
@@ -558,7 +605,7 @@ impl Engine {
         );
         let mut pass = Pass::default();
         let mut refused = Vec::new();
-        let mapping = self.mapping();
+        let mapping = &selection.mapping;
         for resource in &mapping.resources {
             if cancel.is_cancelled() {
                 pass.aborted = true;
@@ -597,6 +644,24 @@ impl Engine {
         if !pass.aborted && !pass.fatal && !refused.is_empty() {
             retry::upsert_refused(self, refused, &mut pass.kinds).await;
         }
+        // Resources of Port's mapping that cannot run: nothing written for them, and their
+        // errors keep this resync from deleting anything.
+        for blocked in &selection.blocked {
+            tracing::error!(index = blocked.index, kind = %blocked.kind, diagnostics = %blocked.diagnostics, "resource blocked by its mapping");
+            let first_line = blocked.diagnostics.lines().next().unwrap_or_default();
+            let error = format!("blocked by the mapping in Port: {first_line}");
+            pass.errors.push(format!(
+                "{} (resource {}): {error}",
+                blocked.kind, blocked.index
+            ));
+            pass.kinds.push(KindSummary {
+                kind: select::static_kind(&blocked.kind),
+                index: blocked.index,
+                error: Some(error),
+                ..KindSummary::default()
+            });
+        }
+        pass.kinds.sort_by_key(|kind| kind.index);
         // Entities Port refused (or items whose selector did not yield a boolean) make the
         // run failed: its result is not the account's state, so nothing may be deleted. A
         // plan's predicted refusals are its findings, not its errors.

@@ -43,6 +43,8 @@ pub enum PlannedDeletion {
 /// The result of [`Engine::plan`].
 #[derive(Clone, Debug)]
 pub struct PlanReport {
+    /// The mapping a resync would run, and why.
+    pub mapping: super::MappingUsed,
     pub blueprints: BTreeMap<String, BlueprintPlan>,
     /// Per resource, the counters a resync would report (`created`, `updated`, `unchanged`).
     pub kinds: Vec<KindSummary>,
@@ -337,12 +339,19 @@ impl Engine {
     /// property checks would refuse are listed apart (a resync with any of them fails).
     pub async fn plan(&self, cancel: &CancellationFlag, progress: &dyn Progress) -> PlanReport {
         let started = Instant::now();
+        let selection = self.select_mapping(true).await;
         let mut book = PlanBook::new(self);
         book.schemas = self.schemas_in_port().await;
         let relation_targets = super::reconcile::relation_targets(&self.mapping().blueprints_json);
         let mut generated = Generated::new(&relation_targets);
         let pass = self
-            .run_resources(cancel, &mut generated, Some(&mut book), progress)
+            .run_resources(
+                cancel,
+                &selection,
+                &mut generated,
+                Some(&mut book),
+                progress,
+            )
             .await;
         let mut errors = pass.errors;
         let refused: usize = book.blueprints.values().map(|p| p.refuse.len()).sum();
@@ -396,6 +405,7 @@ impl Engine {
             }
         }
         PlanReport {
+            mapping: super::MappingUsed::of(&selection),
             blueprints: book.blueprints,
             kinds,
             deletion,
@@ -473,6 +483,7 @@ impl PlanReport {
     /// A table per blueprint, then up to `shown` identifiers of each change (none for 0).
     pub fn render(&self, shown: usize) -> String {
         let mut out = String::new();
+        let _ = writeln!(out, "mapping: {}", self.mapping.headline);
         let _ = writeln!(
             out,
             "{:<32} {:>8} {:>8} {:>9} {:>8} {:>8}",
@@ -587,6 +598,13 @@ impl PlanReport {
         };
         json!({
             "status": if self.is_success() { "complete" } else { "incomplete" },
+            "mapping": {
+                "backend": self.mapping.backend,
+                "origin": self.mapping.origin,
+                "reason": self.mapping.reason,
+                "headline": self.mapping.headline,
+                "blockedResources": self.mapping.blocked,
+            },
             "blueprints": blueprints,
             "deletion": deletion,
             "errors": self.errors,
@@ -686,6 +704,7 @@ mod tests {
             ],
         };
         let report = PlanReport {
+            mapping: Default::default(),
             blueprints: BTreeMap::from([("bp".to_owned(), plan)]),
             kinds: Vec::new(),
             deletion: PlannedDeletion::Planned {

@@ -75,10 +75,50 @@ pub enum DeletionOutcome {
     },
 }
 
+/// Which mapping a resync or plan ran, and why (see [`super::Selection`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MappingUsed {
+    /// `compiled` or `interpreted`.
+    pub backend: &'static str,
+    /// `port`, `compiled` or `dir`: where the mapping came from.
+    pub origin: &'static str,
+    /// Why: `same`, `differs`, `pinned`, `no-integration` (a label for metrics).
+    pub reason: &'static str,
+    /// Which mapping runs and why, for people.
+    pub headline: String,
+    /// Resources of the mapping that were blocked by their diagnostics.
+    pub blocked: usize,
+    /// How many resources (or top-level keys) of Port's mapping differ from the built one.
+    pub differing: usize,
+}
+
+impl MappingUsed {
+    pub fn of(selection: &super::Selection) -> MappingUsed {
+        let origin = match selection.mapping.origin {
+            crate::mapping::Origin::Compiled { .. } => "compiled",
+            crate::mapping::Origin::Port => "port",
+            crate::mapping::Origin::Dir(_) => "dir",
+        };
+        MappingUsed {
+            backend: selection.mapping.origin.backend(),
+            origin,
+            reason: selection.reason.label(),
+            headline: selection.headline(),
+            blocked: selection.blocked.len(),
+            differing: match &selection.reason {
+                super::Reason::Differs(names) => names.len(),
+                _ => 0,
+            },
+        }
+    }
+}
+
 /// The result of [`super::Engine::resync`].
 #[derive(Clone, Debug)]
 pub struct ResyncReport {
     pub status: ResyncStatus,
+    /// Which mapping ran and why.
+    pub mapping: MappingUsed,
     pub kinds: Vec<KindSummary>,
     /// Every error, one line each, secrets masked.
     pub errors: Vec<String>,
@@ -101,6 +141,7 @@ impl ResyncReport {
     /// A table of the per-kind counters, then the deletion result and the status.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        let _ = writeln!(out, "mapping: {}", self.mapping.headline);
         let _ = writeln!(
             out,
             "{:<20} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>9} {:>8} {:>9} {:>9} {:>8}",

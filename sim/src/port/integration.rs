@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{json, Map, Value};
@@ -207,10 +207,14 @@ fn touch(record: &mut IntegrationRecord, actor: &Actor) {
 }
 
 /// `PATCH /v1/integration/{id}/config` with `{config}`.
+/// `PATCH /v1/integration/{id}/config`. Saving a mapping asks for a resync, as Port does after
+/// an edit in its UI, unless the request carries `x-skip-resync: true` (what Ocean sends when it
+/// writes the default mapping at start).
 pub(crate) async fn patch_config(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     Extension(actor): Extension<Actor>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
     let body = object_body(&body)?;
@@ -227,10 +231,15 @@ pub(crate) async fn patch_config(
         .ok_or_else(|| missing(&id))?;
     record.json.insert("config".into(), config);
     touch(record, &actor);
-    Ok(ok(
-        StatusCode::OK,
-        json!({"integration": integration_json(record)}),
-    ))
+    let answer = json!({"integration": integration_json(record)});
+    let skip = headers
+        .get("x-skip-resync")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if !skip {
+        request_resync(&mut store, &id);
+    }
+    Ok(ok(StatusCode::OK, answer))
 }
 
 /// The port-app-config shape Port accepts: flags, a threshold in `[0, 1]`, and resources each

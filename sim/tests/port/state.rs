@@ -331,11 +331,35 @@ async fn integration_state_and_requests() {
         json!({"config": {"deleteDependentEntities": true, "resources": [{"kind": "alert"}]}});
     assert_eq!(
         client
-            .patch("/v1/integration/my-integration/config", config)
+            .patch("/v1/integration/my-integration/config", config.clone())
             .await
             .0,
         StatusCode::OK
     );
+    // Saving a mapping asks for a resync, unless the request says `x-skip-resync: true`.
+    let (_, body) = client
+        .get("/v1/integration/my-integration/resync-request")
+        .await;
+    let saved = body["request"].clone();
+    assert!(saved["updatedAt"].is_string(), "{body}");
+    let skipped = client
+        .http
+        .patch(format!(
+            "{}/v1/integration/my-integration/config",
+            client.base
+        ))
+        .bearer_auth(&client.token)
+        .header("user-agent", &client.user_agent)
+        .header("x-skip-resync", "true")
+        .json(&config)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(skipped.status(), StatusCode::OK);
+    let (_, body) = client
+        .get("/v1/integration/my-integration/resync-request")
+        .await;
+    assert_eq!(body["request"], saved);
     let (_, body) = client
         .patch(
             "/v1/integration/my-integration",
@@ -381,13 +405,14 @@ async fn integration_state_and_requests() {
     let (_, body) = client
         .get("/v1/integration/my-integration/resync-request")
         .await;
-    assert_eq!(body["request"], Value::Null);
+    assert_eq!(body["request"], saved);
     assert!(sim.request_resync("my-integration"));
     assert!(!sim.request_resync("missing"));
     let (_, body) = client
         .get("/v1/integration/my-integration/resync-request")
         .await;
     assert!(body["request"]["updatedAt"].is_string());
+    assert_ne!(body["request"]["id"], saved["id"]);
 
     let examples = json!({"examples": [{"id": "a1", "message": "m"}]});
     assert_eq!(

@@ -1,7 +1,7 @@
 //! Control flow that needs more than a continuation: `try`, `reduce`/`foreach`, regex builtins
 //! with replacement filters, and path updates.
 
-use super::{finish, ok, stash, CodegenError, Cont, FnGen};
+use super::{ok, Cont, FnGen};
 use crate::jq::ir::*;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -13,21 +13,20 @@ impl FnGen<'_> {
         handler: Option<&Expr>,
         input: &TokenStream,
         k: &mut Cont<'_>,
-    ) -> Result<TokenStream, CodegenError> {
+    ) -> TokenStream {
         let rt = self.rt();
         let outs = self.fresh("outs");
         let res = self.fresh("res");
         self.closure_depth += 1;
         let inner = self.expr(body, input, &mut |_, v| quote!(#outs.push(#v);));
         self.closure_depth -= 1;
-        let inner = inner?;
         let item = self.fresh("item");
         let each = k(self, quote!(#item));
         let caught = match handler {
             None => TokenStream::new(),
             Some(h) => {
                 let ev = self.fresh("err");
-                let handle = self.expr(h, &quote!(&#ev), k)?;
+                let handle = self.expr(h, &quote!(&#ev), k);
                 quote! {
                     if let ::core::result::Result::Err(e) = #res {
                         let #ev = #rt::catch_value(e)?;
@@ -46,7 +45,7 @@ impl FnGen<'_> {
             TokenStream::new()
         };
         let ok = ok();
-        Ok(quote! {
+        quote! {
             let mut #outs: ::std::vec::Vec<#rt::Value> = ::std::vec::Vec::new();
             let #res: #rt::R<()> = (|| {
                 #inner
@@ -57,7 +56,7 @@ impl FnGen<'_> {
             }
             #reraise
             #caught
-        })
+        }
     }
 
     pub(super) fn fold(
@@ -65,30 +64,22 @@ impl FnGen<'_> {
         fold: &Fold,
         input: &TokenStream,
         k: &mut Cont<'_>,
-    ) -> Result<TokenStream, CodegenError> {
+    ) -> TokenStream {
         let rt = self.rt();
         let state = self.fresh("state");
         let var = Self::var_ident(fold.var);
-        let mut err = None;
-        let code = self.expr(&fold.init, input, &mut |g, vi| {
+        self.expr(&fold.init, input, &mut |g, vi| {
             let upd = g.fresh("upd");
             let update = g.expr(
                 &fold.update,
                 &quote!(&#state),
                 &mut |_, v| quote!(#upd.push(#v);),
             );
-            let update = match update {
-                Ok(u) => u,
-                Err(e) => return stash(&mut err, e),
-            };
             let source_loop = if fold.is_foreach {
                 let u = g.fresh("u");
                 let each = match &fold.extract {
                     None => k(g, quote!(#u.clone())),
-                    Some(x) => match g.expr(x, &quote!(&#u), k) {
-                        Ok(c) => c,
-                        Err(e) => stash(&mut err, e),
-                    },
+                    Some(x) => g.expr(x, &quote!(&#u), k),
                 };
                 g.expr(&fold.source, input, &mut |_, vs| {
                     quote! {
@@ -112,10 +103,6 @@ impl FnGen<'_> {
                     }
                 })
             };
-            let source_loop = match source_loop {
-                Ok(c) => c,
-                Err(e) => return stash(&mut err, e),
-            };
             let finish = if fold.is_foreach {
                 TokenStream::new()
             } else {
@@ -126,8 +113,7 @@ impl FnGen<'_> {
                 #source_loop
                 #finish
             }
-        })?;
-        finish(err, code)
+        })
     }
 
     pub(super) fn regex(
@@ -138,7 +124,7 @@ impl FnGen<'_> {
         replacement: Option<&Expr>,
         input: &TokenStream,
         k: &mut Cont<'_>,
-    ) -> Result<TokenStream, CodegenError> {
+    ) -> TokenStream {
         let rt = self.rt();
         let global_by_op = matches!(
             op,
@@ -156,7 +142,7 @@ impl FnGen<'_> {
         };
         let re = self.fresh("re");
         let global = self.fresh("global");
-        let apply = |g: &mut FnGen<'_>, k: &mut Cont<'_>| -> Result<TokenStream, CodegenError> {
+        let apply = |g: &mut FnGen<'_>, k: &mut Cont<'_>| -> TokenStream {
             let rt = g.rt();
             let many = |g: &mut FnGen<'_>, call: TokenStream, k: &mut Cont<'_>| {
                 let item = g.fresh("item");
@@ -167,7 +153,7 @@ impl FnGen<'_> {
                     }
                 }
             };
-            Ok(match op {
+            match op {
                 RegexOp::Test => g.bind_then(quote!(#rt::test(#input, #re)?), k),
                 RegexOp::Match => many(g, quote!(#rt::regex_match(#input, #re, #global)?), k),
                 RegexOp::Capture => many(g, quote!(#rt::capture(#input, #re, #global)?), k),
@@ -181,7 +167,6 @@ impl FnGen<'_> {
                     g.closure_depth += 1;
                     let body = g.expr(repl, &quote!(&#caps), &mut |_, v| quote!(#outs.push(#v);));
                     g.closure_depth -= 1;
-                    let body = body?;
                     let call = quote! {
                         #rt::regex_sub(#input, #re, #global, &mut |#caps: #rt::Value| -> #rt::R<::std::vec::Vec<#rt::Value>> {
                             let mut #outs: ::std::vec::Vec<#rt::Value> = ::std::vec::Vec::new();
@@ -191,7 +176,7 @@ impl FnGen<'_> {
                     };
                     many(g, call, k)
                 }
-            })
+            }
         };
         let is_gsub = matches!(op, RegexOp::Gsub);
         match constant {
@@ -201,22 +186,22 @@ impl FnGen<'_> {
                     flags_text.push('g');
                 }
                 let st = self.m.regex_static(&p, &flags_text);
-                let body = apply(self, k)?;
+                let body = apply(self, k);
                 let g_val = global_by_op || flags_text.contains('g');
-                Ok(quote! {
+                quote! {
                     let #re: &#rt::Regex = match &*#st {
                         ::core::result::Result::Ok(r) => r,
                         ::core::result::Result::Err(e) => return ::core::result::Result::Err(e.clone()),
                     };
                     let #global: bool = #g_val;
                     #body
-                })
+                }
             }
             None => {
                 let pv = self.fresh("pat");
                 let fv = self.fresh("flg");
                 let re_owned = format_ident!("{}_owned", re);
-                let body = apply(self, k)?;
+                let body = apply(self, k);
                 let inner = quote! {
                     let #re_owned = #rt::regex_dynamic(&#pv, &#fv, #is_gsub)?;
                     let #re: &#rt::Regex = &#re_owned.0;
@@ -237,7 +222,7 @@ impl FnGen<'_> {
         mode: UpdateMode,
         input: &TokenStream,
         k: &mut Cont<'_>,
-    ) -> Result<TokenStream, CodegenError> {
+    ) -> TokenStream {
         let rt = self.rt();
         // Evaluate the path's key expressions on the input (all outputs: several keys = several paths).
         let mut setup = Vec::new();
@@ -247,7 +232,7 @@ impl FnGen<'_> {
                 PathStep::Iterate => steps.push(quote!(#rt::PathKey::Iterate)),
                 PathStep::Index(e) => {
                     let keys = self.fresh("keys");
-                    let fill = self.expr(e, input, &mut |_, v| quote!(#keys.push(#v);))?;
+                    let fill = self.expr(e, input, &mut |_, v| quote!(#keys.push(#v);));
                     setup.push(quote! {
                         let mut #keys: ::std::vec::Vec<#rt::Value> = ::std::vec::Vec::new();
                         #fill
@@ -256,8 +241,8 @@ impl FnGen<'_> {
                 }
                 PathStep::Slice(a, b) => {
                     let (ka, kb) = (self.fresh("from"), self.fresh("to"));
-                    let fa = self.expr(a, input, &mut |_, v| quote!(#ka = #v;))?;
-                    let fb = self.expr(b, input, &mut |_, v| quote!(#kb = #v;))?;
+                    let fa = self.expr(a, input, &mut |_, v| quote!(#ka = #v;));
+                    let fb = self.expr(b, input, &mut |_, v| quote!(#kb = #v;));
                     setup.push(quote! {
                         let mut #ka = #rt::Value::Null;
                         #fa
@@ -277,7 +262,7 @@ impl FnGen<'_> {
         let result = match mode {
             UpdateMode::Modify => {
                 self.closure_depth += 1;
-                let body = self.expr(rhs, &quote!(&#old), &mut |_, v| quote!(#outs.push(#v); ))?;
+                let body = self.expr(rhs, &quote!(&#old), &mut |_, v| quote!(#outs.push(#v); ));
                 self.closure_depth -= 1;
                 self.bind_then(
                     quote! {
@@ -308,7 +293,7 @@ impl FnGen<'_> {
                     },
                     UpdateMode::Modify => unreachable!(),
                 };
-                let code = self.expr(rhs, input, &mut |g, v| {
+                self.expr(rhs, input, &mut |g, v| {
                     let rest = g.bind_then(
                         quote! {
                             #rt::update_path((#input).clone(), &#steps_id, &mut |#old: #rt::Value| -> #rt::R<::core::option::Option<#rt::Value>> {
@@ -321,14 +306,13 @@ impl FnGen<'_> {
                         let #rhs_value = #v;
                         #rest
                     }
-                });
-                code?
+                })
             }
         };
-        Ok(quote! {
+        quote! {
             #(#setup)*
             let #steps_id = [#(#steps),*];
             #result
-        })
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! function that builds the runtime's `Mapping` around them (the same structure the runtime
 //! builds around interpreted leaves for a mapping read at run time).
 
-use super::{CodegenError, ModuleGen};
+use super::ModuleGen;
 use crate::check::{Leaf, Plan, ResourcePlan, RulePlan, SearchPlan, ValuePlan};
 use opsgenie_port_jq::Projection;
 use proc_macro2::TokenStream;
@@ -14,16 +14,19 @@ pub struct Embedded<'a> {
     pub source: &'a str,
     pub blueprints_json: &'a str,
     pub app_config_json: &'a str,
+    /// `(kind, JSON text)` of the Opsgenie schemas the mapping was checked against, for
+    /// checking a mapping read at run time the same way.
+    pub sources: &'a [(&'a str, &'a str)],
 }
 
 /// Generates the module for a whole plan.
-pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> Result<TokenStream, CodegenError> {
+pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> TokenStream {
     let rt_jq = quote!(::opsgenie_port_runtime::__private);
     let mut module = ModuleGen::new(quote!(#rt_jq));
     let mut resource_mods = Vec::new();
     let mut entries = Vec::new();
     for r in &plan.resources {
-        let (m, entry) = resource(&mut module, r)?;
+        let (m, entry) = resource(&mut module, r);
         resource_mods.push(m);
         entries.push(entry);
     }
@@ -36,9 +39,14 @@ pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> Result<TokenStream, Cod
     let missing = plan.create_missing_related_entities;
     let threshold = plan.entity_deletion_threshold;
     let accessor = compiled_accessor();
-    Ok(quote! {
+    let source_kinds = embedded.sources.iter().map(|(kind, _)| kind);
+    let source_texts = embedded.sources.iter().map(|(_, text)| text);
+    quote! {
         #statics
         #(#resource_mods)*
+
+        /// The Opsgenie schemas `(kind, JSON)` this mapping was checked against.
+        pub static SOURCES: &[(&str, &str)] = &[#((#source_kinds, #source_texts)),*];
 
         #accessor
 
@@ -55,9 +63,10 @@ pub fn generate(plan: &Plan, embedded: &Embedded<'_>) -> Result<TokenStream, Cod
                 resources: ::std::vec![#(#entries),*],
                 blueprints_json: ::std::string::String::from(#blueprints),
                 app_config_json: ::std::string::String::from(#app_config),
+                schemas: SOURCES,
             }
         }
-    })
+    }
 }
 
 /// What `include_mappings!` expands to when the mapping has errors (reported separately), so
@@ -66,6 +75,8 @@ pub fn empty_mapping() -> TokenStream {
     let accessor = compiled_accessor();
     quote! {
         #accessor
+
+        pub static SOURCES: &[(&str, &str)] = &[];
 
         pub fn mapping() -> ::opsgenie_port_runtime::mapping::Mapping {
             use ::opsgenie_port_runtime::mapping as m;
@@ -78,6 +89,7 @@ pub fn empty_mapping() -> TokenStream {
                 resources: ::std::vec::Vec::new(),
                 blueprints_json: ::std::string::String::from("[]"),
                 app_config_json: ::std::string::String::from("{}"),
+                schemas: SOURCES,
             }
         }
     }
@@ -96,10 +108,7 @@ fn compiled_accessor() -> TokenStream {
     }
 }
 
-fn resource(
-    module: &mut ModuleGen,
-    r: &ResourcePlan,
-) -> Result<(TokenStream, TokenStream), CodegenError> {
+fn resource(module: &mut ModuleGen, r: &ResourcePlan) -> (TokenStream, TokenStream) {
     let mod_name = format_ident!("r{}", r.index);
     let mut g = ResGen {
         module,
@@ -107,31 +116,31 @@ fn resource(
         fns: Vec::new(),
         next: 0,
     };
-    let selector = g.leaf(&r.selector)?;
-    let identifier = g.value(&r.identifier)?;
-    let blueprint = g.leaf(&r.blueprint)?;
-    let title = g.opt(r.title.as_ref())?;
-    let icon = g.opt(r.icon.as_ref())?;
+    let selector = g.leaf(&r.selector);
+    let identifier = g.value(&r.identifier);
+    let blueprint = g.leaf(&r.blueprint);
+    let title = g.opt(r.title.as_ref());
+    let icon = g.opt(r.icon.as_ref());
     let team = match &r.team {
         Some(t) => {
-            let code = g.value(t)?;
+            let code = g.value(t);
             quote!(::core::option::Option::Some(#code))
         }
         None => quote!(::core::option::Option::None),
     };
     let mut properties = Vec::new();
     for (name, leaf) in &r.properties {
-        let code = g.leaf(leaf)?;
+        let code = g.leaf(leaf);
         properties.push(quote!((::std::sync::Arc::from(#name), #code)));
     }
     let mut relations = Vec::new();
     for (name, v) in &r.relations {
-        let code = g.value(v)?;
+        let code = g.value(v);
         relations.push(quote!((::std::sync::Arc::from(#name), #code)));
     }
     let items_to_parse = match &r.items_to_parse {
         Some((leaf, name, remove)) => {
-            let items = g.leaf(leaf)?;
+            let items = g.leaf(leaf);
             let remove = match remove {
                 Some(path) => quote!(::core::option::Option::Some(
                     ::std::vec![#(::std::string::String::from(#path)),*]
@@ -206,7 +215,7 @@ fn resource(
             },
         }
     };
-    Ok((module_tokens, entry))
+    (module_tokens, entry)
 }
 
 /// Generates the functions of one resource module.
@@ -219,10 +228,10 @@ struct ResGen<'m> {
 
 impl ResGen<'_> {
     /// A function for one leaf; returns the `m::Leaf` expression that names it.
-    fn leaf(&mut self, leaf: &Leaf) -> Result<TokenStream, CodegenError> {
+    fn leaf(&mut self, leaf: &Leaf) -> TokenStream {
         let name = format_ident!("f{}", self.next);
         self.next += 1;
-        let f = self.module.first_fn(&name, &leaf.expr)?;
+        let f = self.module.first_fn(&name, &leaf.expr);
         let doc = format!(" `{}`", leaf.field);
         self.fns.push(quote! {
             #[doc = #doc]
@@ -230,34 +239,34 @@ impl ResGen<'_> {
         });
         let field = &leaf.field;
         let mod_name = &self.mod_name;
-        Ok(quote!(m::Leaf::compiled(#field, #mod_name::#name)))
+        quote!(m::Leaf::compiled(#field, #mod_name::#name))
     }
 
-    fn opt(&mut self, leaf: Option<&Leaf>) -> Result<TokenStream, CodegenError> {
-        Ok(match leaf {
+    fn opt(&mut self, leaf: Option<&Leaf>) -> TokenStream {
+        match leaf {
             Some(l) => {
-                let code = self.leaf(l)?;
+                let code = self.leaf(l);
                 quote!(::core::option::Option::Some(#code))
             }
             None => quote!(::core::option::Option::None),
-        })
+        }
     }
 
-    fn value(&mut self, v: &ValuePlan) -> Result<TokenStream, CodegenError> {
-        Ok(match v {
+    fn value(&mut self, v: &ValuePlan) -> TokenStream {
+        match v {
             ValuePlan::Jq(leaf) => {
-                let code = self.leaf(leaf)?;
+                let code = self.leaf(leaf);
                 quote!(m::FieldValue::Jq(#code))
             }
             ValuePlan::Search(s) => {
-                let code = self.search(s)?;
+                let code = self.search(s);
                 quote!(m::FieldValue::Search(#code))
             }
-        })
+        }
     }
 
-    fn search(&mut self, s: &SearchPlan) -> Result<TokenStream, CodegenError> {
-        let combinator = self.leaf(&s.combinator)?;
+    fn search(&mut self, s: &SearchPlan) -> TokenStream {
+        let combinator = self.leaf(&s.combinator);
         let mut rules = Vec::new();
         for rule in &s.rules {
             rules.push(match rule {
@@ -266,23 +275,23 @@ impl ResGen<'_> {
                     operator,
                     value,
                 } => {
-                    let p = self.leaf(property)?;
-                    let o = self.leaf(operator)?;
-                    let v = self.leaf(value)?;
+                    let p = self.leaf(property);
+                    let o = self.leaf(operator);
+                    let v = self.leaf(value);
                     quote!(m::SearchRule::Rule { property: #p, operator: #o, value: #v })
                 }
                 RulePlan::Query(inner) => {
-                    let q = self.search(inner)?;
+                    let q = self.search(inner);
                     quote!(m::SearchRule::Query(#q))
                 }
             });
         }
-        Ok(quote! {
+        quote! {
             m::SearchQuery {
                 combinator: #combinator,
                 rules: ::std::vec![#(#rules),*],
             }
-        })
+        }
     }
 }
 

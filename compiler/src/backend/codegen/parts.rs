@@ -1,6 +1,6 @@
 //! Values and operators: literals, indexing, strings, objects, builtin calls.
 
-use super::{finish, stash, CodegenError, Cont, FnGen};
+use super::{Cont, FnGen};
 use crate::jq::builtins::Imp;
 use crate::jq::ir::*;
 use proc_macro2::{Ident, TokenStream};
@@ -41,9 +41,8 @@ impl FnGen<'_> {
         input: &TokenStream,
         k: &mut Cont<'_>,
         op: impl Fn(&TokenStream, &Ident, &Ident) -> TokenStream,
-    ) -> Result<TokenStream, CodegenError> {
-        let mut err = None;
-        let code = self.expr(b, input, &mut |g, vb| {
+    ) -> TokenStream {
+        self.expr(b, input, &mut |g, vb| {
             let tb = g.fresh("r");
             let inner = g.expr(a, input, &mut |g, va| {
                 let ta = g.fresh("l");
@@ -55,15 +54,11 @@ impl FnGen<'_> {
                     #rest
                 }
             });
-            match inner {
-                Ok(inner) => quote! {
-                    let #tb = #vb;
-                    #inner
-                },
-                Err(e) => stash(&mut err, e),
+            quote! {
+                let #tb = #vb;
+                #inner
             }
-        })?;
-        finish(err, code)
+        })
     }
 
     /// Runs the fallible step `value` (an `R<Value>` expression): its error raises, or with
@@ -88,14 +83,14 @@ impl FnGen<'_> {
         opt: bool,
         input: &TokenStream,
         k: &mut Cont<'_>,
-    ) -> Result<TokenStream, CodegenError> {
+    ) -> TokenStream {
         // `.key` and `.[n]` with literal keys: no key evaluation, and no clone of the base when
         // it is the input itself.
         if let ExprKind::Lit(lit) = &key.kind {
             let lit = lit.clone();
             if let ExprKind::Identity = base.kind {
                 let value = self.index_lit(input, &lit);
-                return Ok(self.step(value, opt, k));
+                return self.step(value, opt, k);
             }
             return self.expr(base, input, &mut |g, vb| {
                 let t = g.fresh("b");
@@ -107,22 +102,17 @@ impl FnGen<'_> {
                 }
             });
         }
-        let mut err = None;
-        let code = self.expr(key, input, &mut |g, vk| {
+        self.expr(key, input, &mut |g, vk| {
             let tk = g.fresh("k");
             let inner = g.expr(base, input, &mut |g, vb| {
                 let rt = g.rt();
                 g.step(quote!(#rt::index(&#vb, &#tk)), opt, k)
             });
-            match inner {
-                Ok(inner) => quote! {
-                    let #tk = #vk;
-                    #inner
-                },
-                Err(e) => stash(&mut err, e),
+            quote! {
+                let #tk = #vk;
+                #inner
             }
-        })?;
-        finish(err, code)
+        })
     }
 
     /// `R<Value>` expression indexing `base` (a `&Value` expression) with a literal key.
@@ -143,7 +133,7 @@ impl FnGen<'_> {
         parts: &[StrPart],
         input: &TokenStream,
         k: &mut Cont<'_>,
-    ) -> Result<TokenStream, CodegenError> {
+    ) -> TokenStream {
         // Interpolated parts are evaluated like `+` chains: the last part is the outermost loop.
         let interps: Vec<&Expr> = parts
             .iter()
@@ -198,22 +188,18 @@ impl FnGen<'_> {
         idents: &[Ident],
         input: &TokenStream,
         inner: &mut dyn FnMut(&mut FnGen<'_>) -> TokenStream,
-    ) -> Result<TokenStream, CodegenError> {
+    ) -> TokenStream {
         let Some((last, rest_exprs)) = exprs.split_last() else {
-            return Ok(inner(self));
+            return inner(self);
         };
         let (last_id, rest_ids) = idents.split_last().expect("same length");
-        let mut err = None;
-        let code = self.expr(last, input, &mut |g, v| match g
-            .nest_values(rest_exprs, rest_ids, input, inner)
-        {
-            Ok(rest) => quote! {
+        self.expr(last, input, &mut |g, v| {
+            let rest = g.nest_values(rest_exprs, rest_ids, input, inner);
+            quote! {
                 let #last_id = #v;
                 #rest
-            },
-            Err(e) => stash(&mut err, e),
-        })?;
-        finish(err, code)
+            }
+        })
     }
 
     pub(super) fn object(
@@ -221,7 +207,7 @@ impl FnGen<'_> {
         entries: &[(Expr, Expr)],
         input: &TokenStream,
         k: &mut Cont<'_>,
-    ) -> Result<TokenStream, CodegenError> {
+    ) -> TokenStream {
         // Entries in source order, first outermost; within an entry the key is the outer loop.
         let map = self.fresh("obj");
         let rt = self.rt();
@@ -258,7 +244,7 @@ impl FnGen<'_> {
         args: &[Expr],
         input: &TokenStream,
         k: &mut Cont<'_>,
-    ) -> Result<TokenStream, CodegenError> {
+    ) -> TokenStream {
         let rt = self.rt();
         let native = b.native();
         let f = syn::Ident::new(native.rust, proc_macro2::Span::call_site());

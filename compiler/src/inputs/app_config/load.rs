@@ -146,21 +146,19 @@ impl Cx<'_> {
         };
         let mut entries: Vec<(&'n str, &'n Node, &'n Node)> = Vec::new();
         let mut misspelt = Vec::new();
+        // Position in `entries` by canonical name: a wide mapping (every property a key) is
+        // checked for duplicates in linear time.
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for (key, value) in map {
             let Some(name) = key.as_scalar().map(|s| s.value.as_str()) else {
                 self.wrong_type(key, &format!("a key of {what}"), "a string");
                 continue;
             };
-            let canonical = |n: &str| {
-                same_field
-                    .iter()
-                    .find(|(a, b)| *a == n || *b == n)
-                    .map_or_else(|| n.to_string(), |(a, _)| a.to_string())
-            };
-            if let Some((first, first_key, _)) = entries
+            let canonical = same_field
                 .iter()
-                .find(|(n, _, _)| canonical(n) == canonical(name))
-            {
+                .find(|(a, b)| *a == name || *b == name)
+                .map_or(name, |(a, _)| *a);
+            if let Some((first, first_key, _)) = seen.get(canonical).map(|&i| &entries[i]) {
                 let message = if *first == name {
                     format!("duplicate key `{name}` in {what}")
                 } else {
@@ -184,6 +182,7 @@ impl Cx<'_> {
                     continue;
                 }
             }
+            seen.insert(canonical, entries.len());
             entries.push((name, key, value));
         }
         Some(Fields {

@@ -107,6 +107,9 @@ const NOT_COMPILED: &[(&str, &[usize])] = &[
     ("datesub", &[2]),
 ];
 
+/// Longest function name for which an unknown function gets a did-you-mean suggestion.
+const MAX_SUGGESTED_NAME: usize = 64;
+
 /// The arities under which jq knows `name` (empty when it is not a builtin at all).
 fn known_arities(name: &str) -> Vec<usize> {
     let natives = NATIVES
@@ -175,6 +178,12 @@ impl<'s, 't> Lowerer<'_> {
                 self.term(&args[$i], env, span.clone())
             };
         }
+        // An argument the generated code runs inside a closure (see `Lowerer::closure_depth`).
+        macro_rules! in_closure {
+            ($i:expr) => {
+                self.term_in_closure(&args[$i], env, span.clone())
+            };
+        }
         match (name, arity) {
             ("empty", 0) => return e(ExprKind::Empty),
             ("null", 0) => return lit(Lit::Null),
@@ -212,7 +221,7 @@ impl<'s, 't> Lowerer<'_> {
         if let Some((op, has_replacement)) = regex(name, arity) {
             let pattern = arg!(0);
             let (replacement, flags_at) = if has_replacement {
-                (Some(boxed(arg!(1))), 2)
+                (Some(boxed(in_closure!(1))), 2)
             } else {
                 (None, 1)
             };
@@ -249,7 +258,7 @@ impl<'s, 't> Lowerer<'_> {
             }
             ("map_values", 1) => {
                 // def map_values(f): .[] |= f;
-                let f = arg!(0);
+                let f = in_closure!(0);
                 e(ExprKind::Update {
                     path: vec![PathStep::Iterate],
                     rhs: boxed(f),
@@ -417,7 +426,7 @@ impl<'s, 't> Lowerer<'_> {
             }
             ("debug", 1) => e(ExprKind::Identity),
             ("walk", 1) => {
-                let f = arg!(0);
+                let f = in_closure!(0);
                 e(ExprKind::Walk(boxed(f)))
             }
             // The path builtins, for paths of literal keys (`.a`, `.a.b[0]`, `.a, .b`), whose
@@ -472,7 +481,11 @@ impl<'s, 't> Lowerer<'_> {
             let user = env.function_names();
             let mut candidates: Vec<&str> = known_names().collect();
             candidates.extend(user);
-            let help = crate::suggest::did_you_mean(name, candidates)
+            // Edit distances cost the product of the lengths; a name this long is no typo.
+            candidates.retain(|c| c.len() <= MAX_SUGGESTED_NAME);
+            let help = (name.len() <= MAX_SUGGESTED_NAME)
+                .then(|| crate::suggest::did_you_mean(name, candidates))
+                .flatten()
                 .map(|s| format!("did you mean `{s}`?"));
             (format!("unknown function `{key}`"), help)
         };

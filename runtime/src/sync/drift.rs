@@ -1,7 +1,5 @@
-//! Mapping drift: Port's UI lets users edit the integration's mapping, but this binary syncs with
-//! the mapping it was compiled (and checked) with. On start and before each resync the stored
-//! config is compared with the compiled one; differences are logged by resource and exposed as a
-//! gauge, and the compiled mapping stays in use.
+//! What differs between two port-app-configs, named for people: the mapping Port holds and the
+//! one built into the binary (which runs, and why, is decided in [`super::select`]).
 
 use serde_json::Value;
 
@@ -91,15 +89,6 @@ fn same_json(a: &Value, b: &Value) -> bool {
         }
         _ => a == b,
     }
-}
-
-/// The one-line warning for a non-empty comparison.
-pub fn warning(differing: &[String]) -> String {
-    format!(
-        "the mapping stored in Port differs from the compiled one in {}; syncing with the \
-         compiled mapping (rebuild with the edited mapping to use it)",
-        differing.join(", ")
-    )
 }
 
 #[cfg(test)]
