@@ -100,9 +100,11 @@ fn accepted_as_documented() {
     );
 }
 
-/// What a rejection is about: the construct an `E0102` names, or the error's first clause.
+/// What a rejection is about: the construct an `E0102` names, or the error's first clause
+/// (without an `E0106` estimate's number).
 fn construct(error: &str) -> String {
     let first = error.split("; ").next().unwrap_or(error);
+    let first = first.split(" (about").next().unwrap_or(first);
     match first.find(" is not supported") {
         Some(end) => first[..end].trim_start_matches("E0102: ").to_string(),
         None => first.to_string(),
