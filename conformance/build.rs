@@ -3,6 +3,20 @@
 //! function with
 //! opsgenie-port-compiler's untyped front end. Programs the compiler rejects are recorded with
 //! their diagnostic, so the test can report them as unsupported.
+//!
+//! Then the same for generated programs (`build/programs.rs`): every builtin with every argument
+//! shape it accepts, the other constructs, and random programs of a small grammar. Their Rust
+//! goes to `generated_programs.rs`, so a program the compiler accepts but whose Rust rustc
+//! rejects fails this crate's build.
+
+#[path = "build/constructs.rs"]
+mod constructs;
+#[path = "build/matrix.rs"]
+mod matrix;
+#[path = "build/programs.rs"]
+mod programs;
+#[path = "build/random.rs"]
+mod random;
 
 use opsgenie_port_compiler::{backend::codegen::ModuleGen, jq};
 use quote::{format_ident, quote};
@@ -66,8 +80,10 @@ fn main() {
         /// Every distinct program of the fixture files, in order of first appearance.
         pub static PROGRAMS: &[Entry] = &[#(#entries),*];
     };
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("programs.rs");
-    std::fs::write(&out, code.to_string()).expect("OUT_DIR is writable");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
+    std::fs::write(out_dir.join("programs.rs"), code.to_string()).expect("OUT_DIR is writable");
+
+    programs::generate(&manifest, &out_dir);
 }
 
 /// Appends the distinct programs of one fixture file, in order of first appearance.

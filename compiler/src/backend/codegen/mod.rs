@@ -116,7 +116,7 @@ impl ModuleGen {
             }
         });
         quote! {
-            #[allow(unused_variables, unused_mut, unused_labels, unreachable_code, clippy::all)]
+            #[allow(unused_variables, unused_mut, unused_assignments, unused_labels, unreachable_code, clippy::all)]
             pub fn #name(
                 input: &#rt::Value,
                 sink: &mut dyn ::core::ops::FnMut(#rt::Value) -> bool,
@@ -141,7 +141,7 @@ impl ModuleGen {
             quote! { return ::core::result::Result::Ok(::core::option::Option::Some(#v)); }
         });
         quote! {
-            #[allow(unused_variables, unused_mut, unused_labels, unreachable_code, clippy::all)]
+            #[allow(unused_variables, unused_mut, unused_assignments, unused_labels, unreachable_code, clippy::all)]
             pub fn #name(input: &#rt::Value) -> #rt::R<::core::option::Option<#rt::Value>> {
                 #body
                 ::core::result::Result::Ok(::core::option::Option::None)
@@ -620,7 +620,8 @@ impl FnGen<'_> {
         let keys = self.fresh("keys");
         let elem = self.fresh("elem");
         let key = self.fresh("key");
-        let compute = self.expr(f, &quote!(&#elem), &mut |_, v| quote!(#key.push(#v);));
+        // `#elem` is already a `&Value` (from `.iter()`), as every input expression is.
+        let compute = self.expr(f, &quote!(#elem), &mut |_, v| quote!(#key.push(#v);));
         let func = match op {
             KeyedOp::SortBy => quote!(sort_by_keys),
             KeyedOp::GroupBy => quote!(group_by_keys),
