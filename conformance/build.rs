@@ -83,7 +83,7 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo"));
     std::fs::write(out_dir.join("programs.rs"), code.to_string()).expect("OUT_DIR is writable");
 
-    programs::generate(&manifest, &out_dir);
+    programs::generate(&out_dir);
 }
 
 /// Appends the distinct programs of one fixture file, in order of first appearance.

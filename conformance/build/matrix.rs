@@ -3,8 +3,7 @@
 //!
 //! Builtins come from the compiler's own tables, so a builtin added there is covered without
 //! touching this file: native ones from `NATIVES`, jq-defined ones from `EXPANDED` and
-//! `NOT_COMPILED`, which are private to the front end and therefore read from its source with
-//! `syn` (a change of their shape fails this build with a message saying so).
+//! `NOT_COMPILED`.
 //!
 //! Shapes (see [`SHAPES`]): `.`, paths, a literal of each JSON type, a variable, generators of
 //! zero or several outputs, and filters (closures). Builtin-specific literals that make the call
@@ -13,8 +12,7 @@
 //! [`crate::constructs`].
 
 use crate::programs::{Case, Expect};
-use opsgenie_port_compiler::jq::builtins::NATIVES;
-use std::path::Path;
+use opsgenie_port_compiler::jq::builtins::{EXPANDED, NATIVES, NOT_COMPILED};
 
 /// An argument shape: the argument's text, the binding its variable needs (prefixed to the
 /// program), and whether its value comes from the input (so it may hold any input value).
@@ -66,16 +64,16 @@ const LATER_SHAPES: &[Shape] = &[
 /// closure over a borrowed element), as an object value (nested value loops).
 const CONTEXTS: &[&str] = &["F", "[.[]? | F]", "sort_by(F)", "{k: F}"];
 
-/// `(name, arities)` as the front end's `EXPANDED` and `NOT_COMPILED` tables hold them.
-type Table = Vec<(String, Vec<usize>)>;
+/// `(name, arities)`, as the front end's `EXPANDED` and `NOT_COMPILED` tables hold them.
+type Table = [(&'static str, &'static [usize])];
 
-pub fn cases(builtins_src: &Path) -> Vec<Case> {
-    let (expanded, not_compiled) = tables(builtins_src);
+pub fn cases() -> Vec<Case> {
+    let (expanded, not_compiled) = (EXPANDED, NOT_COMPILED);
     let mut out = Vec::new();
     natives(&mut out);
-    expanded_calls(&expanded, &mut out);
-    for (name, arities) in &not_compiled {
-        for &arity in arities {
+    expanded_calls(expanded, &mut out);
+    for (name, arities) in not_compiled {
+        for &arity in arities.iter() {
             let args = vec!["."; arity];
             out.push(Case {
                 program: call(name, &args),
@@ -190,7 +188,7 @@ fn native_specifics(name: &str, arity: usize) -> &'static [&'static [&'static st
 /// shape in each position (the first position with every shape).
 fn expanded_calls(expanded: &Table, out: &mut Vec<Case>) {
     for (name, arities) in expanded {
-        for &arity in arities {
+        for &arity in arities.iter() {
             let group = format!("builtin {name}/{arity}");
             let mut push = |program: String, expect: Expect| {
                 out.push(Case {
@@ -324,68 +322,4 @@ fn expanded_specifics(name: &str, arity: usize) -> &'static [&'static [&'static 
         ("path" | "del" | "pick", 1) => &[&[".a.b"], &[".[0]"], &[".a, .b[1]"], &[".[]"]],
         _ => &[],
     }
-}
-
-/// `EXPANDED` and `NOT_COMPILED` as written in the front end's source.
-fn tables(path: &Path) -> (Table, Table) {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let file = syn::parse_file(&text).expect("the builtins module parses");
-    let find = |name: &str| -> Table {
-        let item = file.items.iter().find_map(|item| match item {
-            syn::Item::Const(c) if c.ident == name => Some(c),
-            _ => None,
-        });
-        let item = item.unwrap_or_else(|| panic!("no `const {name}` in {}", path.display()));
-        table(&item.expr).unwrap_or_else(|| {
-            panic!(
-                "`{name}` in {} is no longer `&[(\"name\", &[arities])]`; update \
-                 conformance/build/matrix.rs",
-                path.display()
-            )
-        })
-    };
-    (find("EXPANDED"), find("NOT_COMPILED"))
-}
-
-/// `&[("name", &[0, 1]), …]`.
-fn table(expr: &syn::Expr) -> Option<Table> {
-    let rows = array(expr)?;
-    rows.iter()
-        .map(|row| {
-            let syn::Expr::Tuple(t) = row else {
-                return None;
-            };
-            let [name, arities] = [t.elems.first()?, t.elems.get(1)?];
-            let syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(name),
-                ..
-            }) = name
-            else {
-                return None;
-            };
-            let arities = array(arities)?
-                .iter()
-                .map(|a| match a {
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Int(n),
-                        ..
-                    }) => n.base10_parse().ok(),
-                    _ => None,
-                })
-                .collect::<Option<Vec<usize>>>()?;
-            Some((name.value(), arities))
-        })
-        .collect()
-}
-
-/// The elements of `&[…]`.
-fn array(expr: &syn::Expr) -> Option<Vec<syn::Expr>> {
-    let syn::Expr::Reference(r) = expr else {
-        return None;
-    };
-    let syn::Expr::Array(a) = &*r.expr else {
-        return None;
-    };
-    Some(a.elems.iter().cloned().collect())
 }

@@ -17,7 +17,7 @@ pub use table::{Builtin, Imp, Native, NATIVES};
 /// Builtins jq defines in jq (`builtin.jq`) that lowering expands into core IR, or that have
 /// their own IR node, with their arities. With [`NATIVES`] and [`NOT_COMPILED`] they are every
 /// name this compiler knows (for arity errors and did-you-mean).
-const EXPANDED: &[(&str, &[usize])] = &[
+pub const EXPANDED: &[(&str, &[usize])] = &[
     ("empty", &[0]),
     ("null", &[0]),
     ("true", &[0]),
@@ -81,7 +81,7 @@ const EXPANDED: &[(&str, &[usize])] = &[
 ];
 
 /// Builtins that exist in jq 1.8.2 but are not compiled natively (named in the diagnostic).
-const NOT_COMPILED: &[(&str, &[usize])] = &[
+pub const NOT_COMPILED: &[(&str, &[usize])] = &[
     ("tostream", &[0]),
     ("paths", &[0, 1]),
     ("leaf_paths", &[0]),
