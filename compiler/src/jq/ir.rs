@@ -31,6 +31,19 @@ pub enum Lit {
     Str(String),
 }
 
+impl Lit {
+    /// The value of a number literal that both back ends compute instead of keeping its text:
+    /// a plain small integer prints the same either way (jq 1.8 keeps other literals' text).
+    pub fn plain_int(&self) -> Option<f64> {
+        let Lit::Num(text) = self else { return None };
+        let plain = !text.is_empty()
+            && text.len() <= 15
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && (text == "0" || !text.starts_with('0'));
+        plain.then(|| text.parse().ok()).flatten()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MathOp {
     Add,

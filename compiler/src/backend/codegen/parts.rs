@@ -12,20 +12,13 @@ impl FnGen<'_> {
         match lit {
             Lit::Null => quote!(#rt::Value::Null),
             Lit::Bool(b) => quote!(#rt::Value::Bool(#b)),
-            Lit::Num(text) => {
-                // Small integers print the same whether or not the literal is kept.
-                let plain_int = !text.is_empty()
-                    && text.len() <= 15
-                    && text.bytes().all(|b| b.is_ascii_digit())
-                    && (text == "0" || !text.starts_with('0'));
-                if plain_int {
-                    let n: f64 = text.parse().unwrap_or(0.0);
-                    quote!(#rt::Value::number(#n))
-                } else {
+            Lit::Num(text) => match lit.plain_int() {
+                Some(n) => quote!(#rt::Value::number(#n)),
+                None => {
                     let id = self.m.number_static(text);
                     quote!(#id.clone())
                 }
-            }
+            },
             Lit::Str(s) => {
                 let id = self.m.string_static(s);
                 quote!(#id.clone())

@@ -540,20 +540,13 @@ fn lit_value(lit: &Lit) -> R<Value> {
     Ok(match lit {
         Lit::Null => Value::Null,
         Lit::Bool(b) => Value::Bool(*b),
-        Lit::Num(text) => {
-            let plain_int = !text.is_empty()
-                && text.len() <= 15
-                && text.bytes().all(|b| b.is_ascii_digit())
-                && (text == "0" || !text.starts_with('0'));
-            if plain_int {
-                Value::number(text.parse().unwrap_or(0.0))
-            } else {
-                match Number::from_literal(text) {
-                    Some(n) => Value::Number(n),
-                    None => return Err(Error::msg(format!("not a number literal: {text:?}"))),
-                }
-            }
-        }
+        Lit::Num(text) => match lit.plain_int() {
+            Some(n) => Value::number(n),
+            None => match Number::from_literal(text) {
+                Some(n) => Value::Number(n),
+                None => return Err(Error::msg(format!("not a number literal: {text:?}"))),
+            },
+        },
         Lit::Str(s) => Value::from(s.as_str()),
     })
 }
