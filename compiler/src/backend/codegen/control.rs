@@ -255,21 +255,22 @@ impl FnGen<'_> {
         }
         let steps_id = self.fresh("steps");
         let old = self.fresh("old");
-        let outs = self.fresh("outs");
         let rhs_value = self.fresh("rhs");
         // For `|=` the rhs runs on each old value (first output; none deletes); the other modes
         // evaluate rhs on the input first and update with each of its outputs.
         let result = match mode {
             UpdateMode::Modify => {
+                // jq 1.8's `_modify` keeps the first output and evaluates no further.
                 self.closure_depth += 1;
-                let body = self.expr(rhs, &quote!(&#old), &mut |_, v| quote!(#outs.push(#v); ));
+                let body = self.expr(rhs, &quote!(&#old), &mut |_, v| {
+                    quote!(return ::core::result::Result::Ok(::core::option::Option::Some(#v));)
+                });
                 self.closure_depth -= 1;
                 self.bind_then(
                     quote! {
                         #rt::update_path((#input).clone(), &#steps_id, &mut |#old: #rt::Value| -> #rt::R<::core::option::Option<#rt::Value>> {
-                            let mut #outs: ::std::vec::Vec<#rt::Value> = ::std::vec::Vec::new();
                             #body
-                            ::core::result::Result::Ok(#outs.into_iter().next())
+                            ::core::result::Result::Ok(::core::option::Option::None)
                         })?
                     },
                     k,

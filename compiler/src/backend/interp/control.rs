@@ -310,7 +310,8 @@ fn path_keys<'u>(
     Ok(Cow::Owned(keys))
 }
 
-/// `path |= f`: the first output of `f` on each old value (all are evaluated); none deletes.
+/// `path |= f`: the first output of `f` on each old value, later ones not evaluated (jq 1.8's
+/// `_modify`: `label $out | (setpath(…; … | f) | ., break $out), delpaths(…)`); none deletes.
 fn modify(u: &UpdateNode, steps: &[PathKey], input: &Value, env: &mut Env) -> R<Value> {
     rt::update_path(input.clone(), steps, &mut |old| {
         let mut first = None;
@@ -318,12 +319,12 @@ fn modify(u: &UpdateNode, steps: &[PathKey], input: &Value, env: &mut Env) -> R<
             u.rhs.one(&old, env).map(|v| first = Some(v))
         } else {
             u.rhs.run(&old, env, &mut |_, v| {
-                first.get_or_insert(v);
-                Ok(())
+                first = Some(v);
+                Err(Jump::Break(super::HALT))
             })
         };
         match flow {
-            Ok(()) => Ok(first),
+            Ok(()) | Err(Jump::Break(super::HALT)) => Ok(first),
             Err(Jump::Error(e)) => Err(e),
             Err(Jump::Break(_)) => Err(break_out_of_closure()),
         }

@@ -244,10 +244,10 @@ fn updates() {
             None,
         ),
         (".a |= empty", r#"{"a":1,"b":2}"#, &[r#"{"b":2}"#], None),
-        // `|=` takes the first output but, like codegen, evaluates them all (jq 1.8's `_modify`
-        // stops at the first: a difference of both back ends from libjq).
+        // `|=` takes the first output and evaluates no further (jq 1.8's `_modify`).
         (".a |= (., 5)", r#"{"a":1}"#, &[r#"{"a":1}"#], None),
-        (r#".a |= (1, error("x"))"#, "{}", &[], Some("x")),
+        (r#".a |= (1, error("x"))"#, "{}", &[r#"{"a":1}"#], None),
+        (r#".[] |= (error("x"), 1)"#, "[0]", &[], Some("x")),
         (".[] |= . * 2", "[1,2]", &["[2,4]"], None),
         (".[0] -= 1", "[5]", &["[4]"], None),
         (".a.b |= 7", "null", &[r#"{"a":{"b":7}}"#], None),
