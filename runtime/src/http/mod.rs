@@ -544,6 +544,51 @@ mod tests {
     }
 
     #[test]
+    fn a_password_in_the_url_is_in_no_retry_warning_and_no_error() {
+        use crate::logging::{subscriber, CaptureWriter, LogFormat, LogOptions};
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("free port")
+            .port();
+        let client = HttpClient::new(HttpOptions {
+            timeout: Duration::from_secs(5),
+            concurrency: 1,
+            retry: RetryPolicy::fast(3),
+            user_agent: "test".into(),
+        })
+        .expect("client");
+        let capture = CaptureWriter::new();
+        let options = LogOptions {
+            level: "DEBUG".into(),
+            format: LogFormat::Json,
+        };
+        // Never registered as a secret: only its place in the URL gives it away.
+        let url = format!("https://deploy:userinfo-pass-7272@127.0.0.1:{port}/v1/integration/x");
+        let request = Request::json(Method::PATCH, url, &serde_json::json!({})).retryable(true);
+        let error =
+            tracing::subscriber::with_default(subscriber(&options, capture.clone()), || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(client.send(&request))
+            })
+            .expect_err("nothing listens");
+        let logs = capture.contents();
+        assert!(logs.contains("request still failing, retrying"), "{logs}");
+        for text in [logs.as_str(), &error.to_string(), &format!("{request:?}")] {
+            assert!(!text.contains("userinfo-pass-7272"), "{text}");
+            assert!(!text.contains("deploy:"), "{text}");
+            assert!(
+                text.contains(&format!(
+                    "https://[REDACTED]@127.0.0.1:{port}/v1/integration/x"
+                )),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn only_post_and_patch_default_to_not_retryable() {
         assert!(Request::get("http://x").retryable);
         assert!(Request::new(Method::DELETE, "http://x").retryable);
