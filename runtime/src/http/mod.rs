@@ -149,6 +149,9 @@ pub struct HttpError {
     pub url: String,
     pub detail: String,
     pub attempts: u32,
+    /// The wait the last answer asked for (`Retry-After`, or on a 429 the rate-limit reset),
+    /// for a caller that repeats the request itself ([`HttpClient::pause_before_retry`]).
+    pub server_wait: Option<Duration>,
 }
 
 impl fmt::Display for HttpError {
@@ -225,6 +228,7 @@ impl HttpClient {
                 url: String::new(),
                 detail: format!("cannot build HTTP client: {error}"),
                 attempts: 0,
+                server_wait: None,
             })?;
         Ok(HttpClient {
             client,
@@ -293,25 +297,57 @@ impl HttpClient {
                     url: secret::mask(&request.url),
                     detail: one_line(&secret::mask(&detail), 300),
                     attempts: attempt,
+                    server_wait,
                 });
             }
-            // A reset instant already past (whole-second headers) must not turn into a busy loop.
-            let wait = server_wait
-                .filter(|wait| !wait.is_zero())
-                .unwrap_or_else(|| self.retry.backoff(attempt, unit_random()));
-            self.counters.retries.fetch_add(1, Ordering::Relaxed);
-            log_retry(request, attempt, max_attempts, wait, &detail);
-            if kind == HttpErrorKind::Status(429) {
-                self.counters
-                    .rate_limit_waits
-                    .fetch_add(1, Ordering::Relaxed);
-                let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
-                self.counters
-                    .rate_limit_wait_micros
-                    .fetch_add(micros, Ordering::Relaxed);
-            }
-            tokio::time::sleep(wait).await;
+            self.pause(request, attempt, max_attempts, &kind, server_wait, &detail)
+                .await;
         }
+    }
+
+    /// For a call that is not repeated blindly (a create: see `PortClient`'s verified
+    /// creates): after `error`, its `attempt`-th failure, waits as the retry loop would — the
+    /// server's wait, else the policy's backoff — counted and logged like any retry. The one
+    /// place besides the loop where a retry waits, so both follow the same policy.
+    pub async fn pause_before_retry(&self, request: &Request, attempt: u32, error: &HttpError) {
+        let max_attempts = self.retry.max_attempts.max(1);
+        self.pause(
+            request,
+            attempt,
+            max_attempts,
+            &error.kind,
+            error.server_wait,
+            &error.detail,
+        )
+        .await;
+    }
+
+    /// The wait before retry number `attempt`: counted, logged, slept.
+    async fn pause(
+        &self,
+        request: &Request,
+        attempt: u32,
+        max_attempts: u32,
+        kind: &HttpErrorKind,
+        server_wait: Option<Duration>,
+        detail: &str,
+    ) {
+        // A reset instant already past (whole-second headers) must not turn into a busy loop.
+        let wait = server_wait
+            .filter(|wait| !wait.is_zero())
+            .unwrap_or_else(|| self.retry.backoff(attempt, unit_random()));
+        self.counters.retries.fetch_add(1, Ordering::Relaxed);
+        log_retry(request, attempt, max_attempts, wait, detail);
+        if *kind == HttpErrorKind::Status(429) {
+            self.counters
+                .rate_limit_waits
+                .fetch_add(1, Ordering::Relaxed);
+            let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
+            self.counters
+                .rate_limit_wait_micros
+                .fetch_add(micros, Ordering::Relaxed);
+        }
+        tokio::time::sleep(wait).await;
     }
 
     async fn attempt(&self, request: &Request, raw: bool) -> Attempt {

@@ -180,14 +180,18 @@ impl ResyncControl {
         let started = log::iso_millis(now_millis());
         log::info(&format!("resync started ({trigger})"));
         self.metrics.resync_started();
-        self.report(json!({
-            "status": "running",
-            "lastResyncStart": started,
-            "lastResyncEnd": null,
-            "intervalInMinuets": self.interval_minutes,
-            "nextResync": self.next_resync(),
-        }))
-        .await;
+        // Bookkeeping: a report Port keeps refusing is logged and the resync runs anyway.
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => {}
+            _ = self.report(json!({
+                "status": "running",
+                "lastResyncStart": started,
+                "lastResyncEnd": null,
+                "intervalInMinuets": self.interval_minutes,
+                "nextResync": self.next_resync(),
+            })) => {}
+        }
         let run = self.resyncer.resync(cancel).await;
         for (kind, figures) in run.kinds {
             self.metrics.kind_figures(&kind, figures);
@@ -202,15 +206,20 @@ impl ResyncControl {
             ResyncOutcome::Failed(why) => log::error(&format!("resync failed ({trigger}): {why}")),
             ResyncOutcome::Aborted => log::warn(&format!("resync aborted ({trigger})")),
         }
-        // A superseded run reports `aborted` before its successor reports `running`.
-        self.report(json!({
+        // A superseded run reports `aborted` before its successor reports `running`; its
+        // successor (or shutdown) waits for that, so the report's retries are bounded then.
+        let report = self.report(json!({
             "status": outcome.label(),
             "lastResyncStart": started,
             "lastResyncEnd": log::iso_millis(now_millis()),
             "intervalInMinuets": self.interval_minutes,
             "nextResync": self.next_resync(),
-        }))
-        .await;
+        }));
+        if outcome == ResyncOutcome::Aborted {
+            let _ = tokio::time::timeout(Duration::from_secs(5), report).await;
+        } else {
+            report.await;
+        }
         outcome
     }
 
@@ -220,7 +229,10 @@ impl ResyncControl {
         Some(log::iso_millis(now_millis() + minutes * 60_000))
     }
 
-    async fn report(&self, state: Value) {
+    /// PATCHes the resync state (retried by the client); a failure is logged, never returned:
+    /// the state is bookkeeping and no resync depends on it. Returns the `updatedAt` Port
+    /// stored.
+    async fn report(&self, state: Value) -> Option<i64> {
         match self
             .port
             .update_resync_state(&self.identifier, &state)
@@ -234,8 +246,16 @@ impl ResyncControl {
                 if let Some(at) = at {
                     self.last_state_at.fetch_max(at, Ordering::AcqRel);
                 }
+                at
             }
-            Err(error) => log::warn(&format!("could not report the resync state: {error}")),
+            Err(error) => {
+                log::warn(&format!(
+                    "could not report the resync state {:?} (bookkeeping only: the resync does \
+                     not depend on it): {error}",
+                    state.get("status").and_then(Value::as_str).unwrap_or("?")
+                ));
+                None
+            }
         }
     }
 
@@ -269,11 +289,12 @@ impl ResyncControl {
         if tokio::time::timeout(limit, wait_done(done)).await.is_err() {
             // The resync did not stop in time: report it aborted ourselves.
             log::warn("the resync did not stop in time; reporting it aborted");
-            self.report(json!({
+            // Shutdown has a deadline: Port gets one more second, retries included.
+            let report = self.report(json!({
                 "status": "aborted",
                 "lastResyncEnd": log::iso_millis(now_millis()),
-            }))
-            .await;
+            }));
+            let _ = tokio::time::timeout(Duration::from_secs(1), report).await;
         }
         true
     }
