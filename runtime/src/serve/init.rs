@@ -95,6 +95,9 @@ pub struct InitReport {
     /// (`opsGenieAlert.schema.properties.status`).
     pub kept_differing: Vec<String>,
     pub marked_initialized: bool,
+    /// Port has no resync state for the integration: it has never been resynced (it was just
+    /// created, or its first start stopped before resyncing).
+    pub never_resynced: bool,
 }
 
 #[derive(Debug)]
@@ -177,6 +180,11 @@ pub async fn initialize(port: &PortClient, plan: &InitPlan) -> Result<InitReport
             created
         }
     };
+    report.never_resynced = integration
+        .get("resyncState")
+        .and_then(|state| state.get("status"))
+        .is_none_or(Value::is_null);
+
     let wanted = [
         ("installationAppType", json!(plan.integration_type)),
         ("version", json!(plan.version)),
