@@ -284,8 +284,9 @@ impl ResyncControl {
         self.current().is_some()
     }
 
-    /// Shutdown: no new resyncs; cancels the running one and waits up to `limit` for it to
-    /// report `aborted`. Returns whether one was running.
+    /// Shutdown: no new resyncs; cancels the running one and waits for it to report
+    /// `aborted`, reporting it itself when the run does not end in time — all within `limit`.
+    /// Returns whether one was running.
     pub async fn stop(&self, limit: Duration) -> bool {
         self.stopping.store(true, Ordering::Release);
         let running = self
@@ -296,15 +297,19 @@ impl ResyncControl {
             return false;
         };
         cancel.cancel();
-        if tokio::time::timeout(limit, wait_done(done)).await.is_err() {
+        // The last part of the limit is kept for our own report (retries included).
+        let own_report = (limit / 8).min(Duration::from_secs(1));
+        if tokio::time::timeout(limit - own_report, wait_done(done))
+            .await
+            .is_err()
+        {
             // The resync did not stop in time: report it aborted ourselves.
             log::warn("the resync did not stop in time; reporting it aborted");
-            // Shutdown has a deadline: Port gets one more second, retries included.
             let report = self.report(json!({
                 "status": "aborted",
                 "lastResyncEnd": log::iso_millis(now_millis()),
             }));
-            let _ = tokio::time::timeout(Duration::from_secs(1), report).await;
+            let _ = tokio::time::timeout(own_report, report).await;
         }
         true
     }
