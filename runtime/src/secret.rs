@@ -3,7 +3,9 @@
 //! Tokens travel inside [`Secret`] so that a stray `{:?}` or `{}` cannot leak them; the only way
 //! to read the value is [`Secret::expose`], which makes every use site greppable. Log lines and
 //! error texts that may have picked up a secret some other way (a server echoing a header, a URL
-//! with a key in it) go through a [`Masker`] before they are shown.
+//! with a key in it) go through a [`Masker`] before they are shown. A masker also hides the
+//! user-info of every URL in the text (`https://user:password@host` → `https://[REDACTED]@host`),
+//! registered or not: `OCEAN__PORT__BASE_URL` may carry credentials that way.
 
 use std::fmt;
 use std::sync::{OnceLock, RwLock};
@@ -95,9 +97,10 @@ impl Masker {
             .sort_by_key(|value| std::cmp::Reverse(value.len()));
     }
 
-    /// `text` with every secret value replaced by `[REDACTED]`.
+    /// `text` with every secret value, and the user-info of every URL, replaced by
+    /// `[REDACTED]`.
     pub fn mask(&self, text: &str) -> String {
-        let mut masked = text.to_owned();
+        let mut masked = mask_url_userinfo(text);
         for value in &self.values {
             if masked.contains(value.as_str()) {
                 masked = masked.replace(value.as_str(), REDACTED);
@@ -109,6 +112,35 @@ impl Masker {
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
+}
+
+/// `text` with the user-info of every `scheme://user:password@host` replaced by `[REDACTED]`.
+/// The authority runs from `://` to the first `/`, `?`, `#`, whitespace, quote or bracket; its
+/// part before the last `@` is the user-info.
+pub fn mask_url_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        let end = after
+            .find(|c: char| {
+                c.is_whitespace()
+                    || matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '\\' | '`')
+            })
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        match authority.rfind('@') {
+            Some(user_end) if user_end > 0 && !authority[..user_end].starts_with(REDACTED) => {
+                out.push_str(REDACTED);
+                out.push_str(&authority[user_end..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn global_masker() -> &'static RwLock<Masker> {
@@ -166,6 +198,30 @@ mod tests {
         let masker = Masker::with([&Secret::new("")]);
         assert!(masker.is_empty());
         assert_eq!(masker.mask("nothing to hide"), "nothing to hide");
+    }
+
+    #[test]
+    fn url_userinfo_is_masked_without_registration() {
+        let masker = Masker::new();
+        assert_eq!(
+            masker.mask("PATCH https://user:s3cret@port.example.com/v1/x?a=b failed"),
+            "PATCH https://[REDACTED]@port.example.com/v1/x?a=b failed"
+        );
+        assert_eq!(
+            mask(r#"{"url":"http://only-user@127.0.0.1:8080","n":1}"#),
+            r#"{"url":"http://[REDACTED]@127.0.0.1:8080","n":1}"#
+        );
+        // An `@` after the authority (a path, a query) is not user-info; plain text is kept.
+        let kept = "https://api.getport.io/v1/users/a@b.c?x=y@z and mail me@example.com";
+        assert_eq!(mask_url_userinfo(kept), kept);
+        assert_eq!(
+            mask_url_userinfo("a=https://u:p@h1/ b=http://v:q@h2"),
+            "a=https://[REDACTED]@h1/ b=http://[REDACTED]@h2"
+        );
+        // Masking twice changes nothing more; a password with `@` is hidden whole.
+        let once = mask_url_userinfo("https://u:p@ss@host/v1");
+        assert_eq!(once, "https://[REDACTED]@host/v1");
+        assert_eq!(mask_url_userinfo(&once), once);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use opsgenie_port_runtime::port::{
     plan_batches, user_agent, PortClient, PortError, PortOptions, UpsertOptions, UpsertStatus,
 };
 use opsgenie_port_runtime::secret::Secret;
-use opsgenie_port_sim::faults::{FaultConfig, FaultKind};
+use opsgenie_port_sim::faults::{FaultConfig, FaultKind, RouteFault};
 use opsgenie_port_sim::port::{self, PortSim, PortSimConfig, RateLimit};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -471,7 +471,8 @@ async fn integration_and_blueprint_endpoints() {
         "{error}"
     );
 
-    // Ocean's policy: PATCH is not retried, GET is.
+    // A Port failing every request: idempotent calls go through every attempt, the kind
+    // examples (not repeated, as in Ocean) through one.
     sim.faults().set(FaultConfig {
         rate: 1.0,
         seed: 3,
@@ -482,8 +483,242 @@ async fn integration_and_blueprint_endpoints() {
         .patch_integration("itest", &json!({"version": "0.1.2"}))
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("after 1 attempt"), "{error}");
+    assert!(error.to_string().contains("after 11 attempts"), "{error}");
     let error = client.get_integration("itest").await.unwrap_err();
     assert!(error.to_string().contains("after 11 attempts"), "{error}");
+    let error = client
+        .upload_kind_examples("itest", "alert", &examples)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("after 1 attempt"), "{error}");
+    sim.shutdown().await;
+}
+
+/// Sends of `route` the simulator saw.
+fn sends(sim: &PortSim, route: &str) -> u64 {
+    sim.counters().by_route.get(route).copied().unwrap_or(0)
+}
+
+const RESYNC_STATE: &str = "PATCH /v1/integration/{id}/resync-state";
+const PATCH_INTEGRATION: &str = "PATCH /v1/integration/{id}";
+const PATCH_CONFIG: &str = "PATCH /v1/integration/{id}/config";
+const PATCH_BLUEPRINT: &str = "PATCH /v1/blueprints/{blueprint}";
+const POST_BLUEPRINT: &str = "POST /v1/blueprints";
+const GET_BLUEPRINT: &str = "GET /v1/blueprints/{blueprint}";
+const POST_INTEGRATION: &str = "POST /v1/integration";
+const GET_INTEGRATION: &str = "GET /v1/integration/{id}";
+const TOKEN: &str = "POST /v1/auth/access_token";
+const BULK_DELETE: &str = "POST /v1/blueprints/{blueprint}/bulk/entities/delete";
+const SEARCH: &str = "POST /v1/entities/search";
+const DATASOURCE: &str = "POST /v1/blueprints/entities/datasource-entities";
+
+#[tokio::test]
+async fn throttled_and_failing_writes_that_are_safe_to_repeat_are_retried() {
+    let sim = sim(FaultConfig::none()).await;
+    let client = client_as(&sim, "itest", options());
+    // The token request: throttled twice, then issued.
+    sim.faults().on_route(TOKEN, RouteFault::throttled(0), 2);
+    client
+        .create_integration(&json!({"installationId": "itest", "installationAppType": "opsgenie"}))
+        .await
+        .unwrap();
+    assert_eq!(sends(&sim, TOKEN), 3);
+
+    // Every idempotent write: a 429, a 503 and a 502, then the real answer.
+    let faults = [
+        RouteFault::throttled(0),
+        RouteFault::server_error(503),
+        RouteFault::server_error(502),
+    ];
+    for route in [
+        RESYNC_STATE,
+        PATCH_INTEGRATION,
+        PATCH_CONFIG,
+        PATCH_BLUEPRINT,
+        BULK_ROUTE,
+        BULK_DELETE,
+        SEARCH,
+        DATASOURCE,
+    ] {
+        for fault in &faults {
+            sim.faults().on_route(route, fault.clone(), 1);
+        }
+    }
+    client
+        .update_resync_state("itest", &json!({"status": "running"}))
+        .await
+        .unwrap();
+    client
+        .patch_integration("itest", &json!({"arePortResourcesInitialized": true}))
+        .await
+        .unwrap();
+    client
+        .patch_integration_config("itest", &json!({"resources": []}), true)
+        .await
+        .unwrap();
+    client
+        .patch_blueprint(BP, &json!({"description": "patched"}))
+        .await
+        .unwrap();
+    let results = client
+        .upsert_entities(BP, &[entity(1, 5), entity(2, 5)], &UpsertOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(count_status(&results, "created"), 2);
+    let found = client
+        .search_entities(
+            &json!({"combinator": "and", "rules": [
+                {"property": "$blueprint", "operator": "=", "value": BP}]}),
+            &["identifier"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    let mut pager = client.datasource_entities("port-ocean/opsgenie/", "/itest/exporter", None);
+    assert_eq!(pager.next_page().await.unwrap().unwrap().len(), 2);
+    let deleted = client
+        .delete_entities(BP, &["svc-0001".to_owned()], true)
+        .await
+        .unwrap();
+    assert_eq!(deleted.deleted, ["svc-0001"]);
+
+    for route in [
+        RESYNC_STATE,
+        PATCH_INTEGRATION,
+        PATCH_CONFIG,
+        PATCH_BLUEPRINT,
+        BULK_ROUTE,
+        BULK_DELETE,
+        SEARCH,
+        DATASOURCE,
+    ] {
+        assert_eq!(
+            sends(&sim, route),
+            4,
+            "{route}: three failures, then the answer"
+        );
+    }
+    let stored = sim.integration("itest").unwrap();
+    assert_eq!(stored["arePortResourcesInitialized"], true);
+    assert_eq!(stored["config"], json!({"resources": []}));
+    assert_eq!(sim.resync_states("itest").len(), 1);
+    assert_eq!(sim.entities(BP).len(), 1);
+    assert_eq!(client.counters().retries, 2 + 8 * 3);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_retry_waits_as_long_as_retry_after_asks() {
+    let sim = sim(FaultConfig::none()).await;
+    let client = client_as(
+        &sim,
+        "itest",
+        PortOptions {
+            retry: RetryPolicy {
+                max_rate_limit_wait: Duration::from_secs(5),
+                ..RetryPolicy::fast(11)
+            },
+            ..options()
+        },
+    );
+    client
+        .create_integration(&json!({"installationId": "itest"}))
+        .await
+        .unwrap();
+    sim.faults()
+        .on_route(RESYNC_STATE, RouteFault::throttled(1), 1);
+    sim.faults().on_route(
+        BULK_DELETE,
+        RouteFault::Status {
+            status: 503,
+            retry_after: Some("1".into()),
+        },
+        1,
+    );
+    let started = std::time::Instant::now();
+    client
+        .update_resync_state("itest", &json!({"status": "completed"}))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    let started = std::time::Instant::now();
+    client
+        .delete_entities(BP, &["nothing".to_owned()], true)
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(client.counters().rate_limit_waits, 1);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn creates_are_repeated_only_after_port_says_they_did_not_happen() {
+    let sim = sim(FaultConfig::none()).await;
+    let client = client_as(&sim, "itest", options());
+    let blueprint = |id: &str| json!({"identifier": id, "title": id, "schema": {"properties": {}}});
+
+    // Throttled before anything was written: Port holds no blueprint, so the POST is sent again.
+    sim.faults()
+        .on_route(POST_BLUEPRINT, RouteFault::throttled(0), 2);
+    let created = client.create_blueprint(&blueprint("first")).await.unwrap();
+    assert_eq!(created["identifier"], "first");
+    assert_eq!(sends(&sim, POST_BLUEPRINT), 3);
+    assert_eq!(
+        sends(&sim, GET_BLUEPRINT),
+        2,
+        "looked up after each failure"
+    );
+
+    // Written, but the answer was lost: the lookup finds it and no second POST is sent (it
+    // would be refused as a duplicate).
+    sim.reset_counters();
+    sim.faults()
+        .on_route(POST_BLUEPRINT, RouteFault::LostAnswer { status: 502 }, 1);
+    let created = client.create_blueprint(&blueprint("second")).await.unwrap();
+    assert_eq!(created["identifier"], "second");
+    assert_eq!(sends(&sim, POST_BLUEPRINT), 1);
+    assert_eq!(sim.counters().by_status.get(&409), None);
+
+    sim.faults()
+        .on_route(POST_INTEGRATION, RouteFault::LostAnswer { status: 504 }, 1);
+    let integration = client
+        .create_integration(&json!({"installationId": "itest", "installationAppType": "opsgenie"}))
+        .await
+        .unwrap();
+    assert_eq!(integration["installationId"], "itest");
+    assert_eq!(sends(&sim, POST_INTEGRATION), 1);
+    assert_eq!(sends(&sim, GET_INTEGRATION), 1);
+
+    // A refusal is not transient: no lookup, no repeat.
+    sim.reset_counters();
+    let error = client
+        .create_blueprint(&blueprint("first"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, PortError::Api { status: 409, .. }),
+        "{error}"
+    );
+    assert_eq!(sends(&sim, POST_BLUEPRINT), 1);
+    assert_eq!(sends(&sim, GET_BLUEPRINT), 0);
+
+    // Failing for good: every attempt is looked up, and the error counts them all.
+    sim.faults()
+        .on_route(POST_BLUEPRINT, RouteFault::server_error(503), u64::MAX);
+    let error = client
+        .create_blueprint(&blueprint("third"))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("after 11 attempts"), "{error}");
+    assert_eq!(sends(&sim, POST_BLUEPRINT), 1 + 11);
+    assert_eq!(client.get_blueprint("third").await.unwrap(), None);
     sim.shutdown().await;
 }

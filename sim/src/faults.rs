@@ -2,8 +2,15 @@
 //!
 //! A [`FaultPlan`] decides, per request number, whether to fail and how. The decision is a pure
 //! function of `(seed, request number)`, so a failing test can be replayed exactly.
+//!
+//! Besides those random faults, a plan holds scripted ones: "the next N requests to this route
+//! get that answer" ([`FaultPlan::on_route`]), for tests that fail one call precisely. The Port
+//! simulator applies them (routes named as its router names them, e.g.
+//! `PATCH /v1/integration/{id}/resync-state`); the Opsgenie simulator has no use for them yet.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
 
 /// What a simulator does instead of answering normally.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,12 +77,54 @@ impl FaultConfig {
     }
 }
 
-/// Counts requests and decides faults from a [`FaultConfig`].
+/// A scripted answer for requests to one route (see [`FaultPlan::on_route`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteFault {
+    /// Answer `status` without handling the request (nothing is written). A 429 carries the
+    /// rate-limit headers; `retry_after`, when given, is sent as `Retry-After`.
+    Status {
+        status: u16,
+        retry_after: Option<String>,
+    },
+    /// Handle the request (its write happens), then answer `status` instead: the client does
+    /// not learn that it succeeded.
+    LostAnswer { status: u16 },
+    /// Handle the request, then wait this long before answering.
+    Delay(Duration),
+}
+
+impl RouteFault {
+    /// A throttled answer asking the client to wait `seconds` (`Retry-After`).
+    pub fn throttled(seconds: u64) -> Self {
+        RouteFault::Status {
+            status: 429,
+            retry_after: Some(seconds.to_string()),
+        }
+    }
+
+    /// A server error without any wait hint.
+    pub fn server_error(status: u16) -> Self {
+        RouteFault::Status {
+            status,
+            retry_after: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct RouteRule {
+    route: String,
+    fault: RouteFault,
+    remaining: u64,
+}
+
+/// Counts requests and decides faults from a [`FaultConfig`] and the scripted route faults.
 #[derive(Debug)]
 pub struct FaultPlan {
     config: std::sync::RwLock<FaultConfig>,
     requests: AtomicU64,
     injected: AtomicU64,
+    routes: Mutex<Vec<RouteRule>>,
 }
 
 impl FaultPlan {
@@ -84,7 +133,47 @@ impl FaultPlan {
             config: std::sync::RwLock::new(config),
             requests: AtomicU64::new(0),
             injected: AtomicU64::new(0),
+            routes: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The next `times` requests to `route` (`"METHOD /path/{pattern}"`; `u64::MAX`: all of
+    /// them) get `fault` instead of the random draw. Rules for one route apply in the order
+    /// they were added.
+    pub fn on_route(&self, route: &str, fault: RouteFault, times: u64) {
+        if times == 0 {
+            return;
+        }
+        self.routes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(RouteRule {
+                route: route.to_owned(),
+                fault,
+                remaining: times,
+            });
+    }
+
+    /// Forgets every scripted route fault.
+    pub fn clear_routes(&self) {
+        self.routes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Called once per request to `route`: the scripted fault for it, if one is left.
+    pub fn route_fault(&self, route: &str) -> Option<RouteFault> {
+        let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
+        let index = routes.iter().position(|rule| rule.route == route)?;
+        let rule = &mut routes[index];
+        let fault = rule.fault.clone();
+        rule.remaining = rule.remaining.saturating_sub(1);
+        if rule.remaining == 0 {
+            routes.remove(index);
+        }
+        self.injected.fetch_add(1, Ordering::Relaxed);
+        Some(fault)
     }
 
     /// Replace the configuration (tests turn faults on and off between phases).
@@ -156,6 +245,31 @@ mod tests {
         assert_eq!(fa, fb);
         let injected = fa.iter().filter(|f| f.is_some()).count();
         assert!((2_700..3_300).contains(&injected), "{injected}");
+    }
+
+    #[test]
+    fn route_faults_apply_to_their_route_in_order_and_run_out() {
+        let p = FaultPlan::new(FaultConfig::none());
+        p.on_route("PATCH /v1/x", RouteFault::throttled(1), 2);
+        p.on_route("PATCH /v1/x", RouteFault::LostAnswer { status: 502 }, 1);
+        p.on_route("POST /v1/y", RouteFault::server_error(503), u64::MAX);
+        assert_eq!(p.route_fault("GET /v1/x"), None);
+        assert_eq!(p.route_fault("PATCH /v1/x"), Some(RouteFault::throttled(1)));
+        assert_eq!(p.route_fault("PATCH /v1/x"), Some(RouteFault::throttled(1)));
+        assert_eq!(
+            p.route_fault("PATCH /v1/x"),
+            Some(RouteFault::LostAnswer { status: 502 })
+        );
+        assert_eq!(p.route_fault("PATCH /v1/x"), None);
+        for _ in 0..100 {
+            assert_eq!(
+                p.route_fault("POST /v1/y"),
+                Some(RouteFault::server_error(503))
+            );
+        }
+        assert_eq!(p.injected(), 103);
+        p.clear_routes();
+        assert_eq!(p.route_fault("POST /v1/y"), None);
     }
 
     #[test]

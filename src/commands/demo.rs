@@ -176,10 +176,11 @@ fn demo_config(opsgenie: &OpsgenieSim, port: &PortSim) -> Result<Config, String>
             opsgenie.api_key().to_string(),
         ),
         ("OCEAN__INTEGRATION__CONFIG__API_URL", opsgenie.base_url()),
-        // Polling every second, so a resync requested in Port (step 5) runs at once.
+        // Polling every second, so a resync requested in Port (step 5) runs at once; no
+        // resync at start: the demo shows the plan first and runs the first resync itself.
         (
             "OCEAN__EVENT_LISTENER",
-            r#"{"type": "POLLING", "interval": 1}"#.to_string(),
+            r#"{"type": "POLLING", "interval": 1, "resyncOnStart": false}"#.to_string(),
         ),
         ("OCEAN__INITIALIZE_PORT_RESOURCES", "true".to_string()),
         ("APPLICATION__PORT", "0".to_string()),

@@ -56,6 +56,12 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
                     resources.blueprints_to_create.join(", ")
                 );
             }
+            if !resources.blueprints_to_complete.is_empty() {
+                println!(
+                    "Port: would add to the blueprints {}",
+                    resources.blueprints_to_complete.join("; ")
+                );
+            }
             print!("{}", report.render(args.show));
         }
         PlanFormat::Json => {
@@ -63,6 +69,7 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
             json["portResources"] = serde_json::json!({
                 "createIntegration": resources.integration_missing,
                 "createBlueprints": resources.blueprints_to_create,
+                "completeBlueprints": resources.blueprints_to_complete,
             });
             println!("{json}");
         }

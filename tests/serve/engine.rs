@@ -16,6 +16,8 @@ async fn a_polling_resync_then_webhooks_keep_the_catalog_current() {
         &[
             ("OCEAN__EVENT_LISTENER__TYPE", "POLLING"),
             ("OCEAN__EVENT_LISTENER__INTERVAL", "0.05"),
+            // This test is about the resync Port requests, not the one at a first start.
+            ("OCEAN__EVENT_LISTENER__RESYNC_ON_START", "false"),
         ],
     );
     let service = serve::start(engine_parts(config)).await.expect("starts");

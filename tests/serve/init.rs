@@ -91,19 +91,99 @@ async fn first_start_creates_everything_and_a_second_start_changes_nothing() {
 }
 
 #[tokio::test]
-async fn existing_blueprints_are_left_alone() {
+async fn blueprints_port_holds_are_completed_never_changed() {
     let sims = sims(Account::empty()).await;
+    // A blueprint of the same name made by hand before the first start.
     sims.port
         .create_blueprint(json!({
             "identifier": "opsGenieAlert",
             "title": "Mine",
-            "schema": {"properties": {}}
+            "schema": {"properties": {
+                "status": {"type": "string", "title": "My status"},
+                "mine": {"type": "number"}
+            }}
         }))
         .unwrap();
     let service = start(&sims, &[], Arc::new(CountingResync::default())).await;
-    assert!(service.init_report.skipped.is_some());
-    assert_eq!(blueprint_ids(&sims), vec!["opsGenieAlert".to_owned()]);
-    assert!(service.init_report.marked_initialized);
+    let report = &service.init_report;
+    assert!(report.marked_initialized);
+    assert_eq!(
+        report.blueprints_created.len(),
+        compiled_blueprint_ids().len() - 1
+    );
+    assert!(!report
+        .blueprints_created
+        .contains(&"opsGenieAlert".to_owned()));
+    assert_eq!(report.blueprints_completed.len(), 1, "{report:?}");
+    assert!(report.blueprints_completed[0].starts_with("opsGenieAlert ("));
+    assert_eq!(
+        report.kept_differing,
+        ["opsGenieAlert.schema.properties.status"]
+    );
+    assert_eq!(blueprint_ids(&sims), compiled_blueprint_ids());
+    let alert = sims
+        .port
+        .blueprints()
+        .into_iter()
+        .find(|b| b["identifier"] == "opsGenieAlert")
+        .unwrap();
+    // What was there is as it was; what the mapping needs was added.
+    assert_eq!(alert["title"], "Mine");
+    assert_eq!(
+        alert["schema"]["properties"]["status"],
+        json!({"type": "string", "title": "My status"})
+    );
+    assert_eq!(
+        alert["schema"]["properties"]["mine"],
+        json!({"type": "number"})
+    );
+    let full: Vec<Value> = serde_json::from_str(&compiled().blueprints_json).unwrap();
+    let wanted = full
+        .iter()
+        .find(|b| b["identifier"] == "opsGenieAlert")
+        .unwrap();
+    assert_eq!(alert["relations"], wanted["relations"]);
+    assert_eq!(
+        alert["schema"]["properties"]["acknowledged"],
+        wanted["schema"]["properties"]["acknowledged"]
+    );
+    service.shutdown();
+    service.wait().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_initialised_integration_is_not_completed() {
+    let sims = sims(Account::empty()).await;
+    // Marked initialised (by whoever), with a blueprint lacking its relations: a start after
+    // initialisation leaves the blueprints alone, as Ocean does.
+    sims.port
+        .create_integration(json!({
+            "installationId": IDENTIFIER,
+            "installationAppType": "opsgenie",
+            "version": "0.1.0-test",
+            "changelogDestination": {},
+            "config": serde_json::from_str::<Value>(&compiled().app_config_json).unwrap(),
+        }))
+        .unwrap();
+    sims.port
+        .create_blueprint(json!({
+            "identifier": "opsGenieIncident",
+            "title": "Incident",
+            "schema": {"properties": {}}
+        }))
+        .unwrap();
+    client(&sims)
+        .patch_integration(IDENTIFIER, &json!({"arePortResourcesInitialized": true}))
+        .await
+        .unwrap();
+    let before = sims.port.blueprints();
+    sims.port.reset_counters();
+    let service = start(&sims, &[], Arc::new(CountingResync::default())).await;
+    let report = &service.init_report;
+    assert!(!report.marked_initialized && !report.integration_created);
+    assert!(report.blueprints_created.is_empty() && report.blueprints_completed.is_empty());
+    assert_eq!(writes(&sims), Vec::<(String, u64)>::new());
+    assert_eq!(sims.port.blueprints(), before);
     service.shutdown();
     service.wait().await.unwrap();
 }

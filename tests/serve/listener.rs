@@ -51,20 +51,84 @@ async fn polling_resyncs_only_when_the_resync_request_changes() {
     let resync = Arc::new(CountingResync::default());
     let service = start(&sims, &POLLING, resync.clone()).await;
 
+    // The integration was just created: one resync at start, then only on requests.
     wait_for_polls(&sims, 3).await;
-    assert_eq!(resync.runs(), 0, "no resync request yet");
-
-    assert!(sims.port.request_resync(IDENTIFIER));
-    assert!(eventually(10, || resync.runs() == 1).await);
-    wait_for_polls(&sims, 3).await;
-    assert_eq!(resync.runs(), 1, "the same request does not trigger again");
+    assert_eq!(resync.runs(), 1, "the start resync, no resync request yet");
     assert_eq!(statuses(&sims), vec!["running", "completed"]);
 
-    tokio::time::sleep(Duration::from_millis(5)).await;
     assert!(sims.port.request_resync(IDENTIFIER));
     assert!(eventually(10, || resync.runs() == 2).await);
     wait_for_polls(&sims, 3).await;
-    assert_eq!(resync.runs(), 2);
+    assert_eq!(resync.runs(), 2, "the same request does not trigger again");
+    assert_eq!(
+        statuses(&sims),
+        vec!["running", "completed", "running", "completed"]
+    );
+
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert!(sims.port.request_resync(IDENTIFIER));
+    assert!(eventually(10, || resync.runs() == 3).await);
+    wait_for_polls(&sims, 3).await;
+    assert_eq!(resync.runs(), 3);
+    let metrics = service.metrics().render();
+    assert!(
+        metrics.contains("opsgenie_port_resyncs_total{trigger=\"start\",outcome=\"completed\"} 1"),
+        "{metrics}"
+    );
+    service.shutdown();
+    service.wait().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_fresh_install_fills_the_catalog_at_start_and_a_restart_waits_for_a_request() {
+    use opsgenie_port_sim::generate::GenSpec;
+    let account = Account::generate(&GenSpec::typical(17, 30));
+    let alerts = account.alerts().len();
+    let sims = sims(account).await;
+    let service = serve::start(engine_parts(config(&sims, &POLLING)))
+        .await
+        .expect("starts");
+    assert!(service.init_report.integration_created);
+    assert!(
+        eventually(30, || statuses(&sims) == ["running", "completed"]).await,
+        "{:?}",
+        statuses(&sims)
+    );
+    assert_eq!(sims.port.entities("opsGenieAlert").len(), alerts);
+    assert_eq!(
+        sims.port.state_json()["integrations"][IDENTIFIER]["resyncRequest"],
+        serde_json::Value::Null,
+        "no resync request was needed"
+    );
+    service.shutdown();
+    service.wait().await.unwrap();
+
+    // A restart: Port has seen a resync of this integration, so none at start; polling still
+    // serves a request.
+    let again = serve::start(engine_parts(config(&sims, &POLLING)))
+        .await
+        .expect("restarts");
+    wait_for_polls(&sims, 5).await;
+    assert_eq!(statuses(&sims), ["running", "completed"]);
+    assert!(sims.port.request_resync(IDENTIFIER));
+    assert!(
+        eventually(30, || statuses(&sims).len() == 4).await,
+        "{:?}",
+        statuses(&sims)
+    );
+    again.shutdown();
+    again.wait().await.unwrap();
+}
+
+#[tokio::test]
+async fn resync_on_start_false_waits_for_a_request_even_on_a_fresh_install() {
+    let sims = sims(Account::empty()).await;
+    let resync = Arc::new(CountingResync::default());
+    let mut vars = POLLING.to_vec();
+    vars.push(("OCEAN__EVENT_LISTENER__RESYNC_ON_START", "false"));
+    let service = start(&sims, &vars, resync.clone()).await;
+    wait_for_polls(&sims, 3).await;
+    assert_eq!(resync.runs(), 0);
     service.shutdown();
     service.wait().await.unwrap();
 }

@@ -57,6 +57,8 @@ async fn an_edit_saved_in_port_is_resynced_and_used_by_webhook_events() {
         &[
             ("OCEAN__EVENT_LISTENER__TYPE", "POLLING"),
             ("OCEAN__EVENT_LISTENER__INTERVAL", "0.05"),
+            // This test is about the resync Port requests, not the one at a first start.
+            ("OCEAN__EVENT_LISTENER__RESYNC_ON_START", "false"),
         ],
     );
     let service = serve::start(engine_parts(config)).await.expect("starts");

@@ -149,6 +149,9 @@ pub struct HttpError {
     pub url: String,
     pub detail: String,
     pub attempts: u32,
+    /// The wait the last answer asked for (`Retry-After`, or on a 429 the rate-limit reset),
+    /// for a caller that repeats the request itself ([`HttpClient::pause_before_retry`]).
+    pub server_wait: Option<Duration>,
 }
 
 impl fmt::Display for HttpError {
@@ -225,6 +228,7 @@ impl HttpClient {
                 url: String::new(),
                 detail: format!("cannot build HTTP client: {error}"),
                 attempts: 0,
+                server_wait: None,
             })?;
         Ok(HttpClient {
             client,
@@ -293,25 +297,57 @@ impl HttpClient {
                     url: secret::mask(&request.url),
                     detail: one_line(&secret::mask(&detail), 300),
                     attempts: attempt,
+                    server_wait,
                 });
             }
-            // A reset instant already past (whole-second headers) must not turn into a busy loop.
-            let wait = server_wait
-                .filter(|wait| !wait.is_zero())
-                .unwrap_or_else(|| self.retry.backoff(attempt, unit_random()));
-            self.counters.retries.fetch_add(1, Ordering::Relaxed);
-            log_retry(request, attempt, max_attempts, wait, &detail);
-            if kind == HttpErrorKind::Status(429) {
-                self.counters
-                    .rate_limit_waits
-                    .fetch_add(1, Ordering::Relaxed);
-                let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
-                self.counters
-                    .rate_limit_wait_micros
-                    .fetch_add(micros, Ordering::Relaxed);
-            }
-            tokio::time::sleep(wait).await;
+            self.pause(request, attempt, max_attempts, &kind, server_wait, &detail)
+                .await;
         }
+    }
+
+    /// For a call that is not repeated blindly (a create: see `PortClient`'s verified
+    /// creates): after `error`, its `attempt`-th failure, waits as the retry loop would — the
+    /// server's wait, else the policy's backoff — counted and logged like any retry. The one
+    /// place besides the loop where a retry waits, so both follow the same policy.
+    pub async fn pause_before_retry(&self, request: &Request, attempt: u32, error: &HttpError) {
+        let max_attempts = self.retry.max_attempts.max(1);
+        self.pause(
+            request,
+            attempt,
+            max_attempts,
+            &error.kind,
+            error.server_wait,
+            &error.detail,
+        )
+        .await;
+    }
+
+    /// The wait before retry number `attempt`: counted, logged, slept.
+    async fn pause(
+        &self,
+        request: &Request,
+        attempt: u32,
+        max_attempts: u32,
+        kind: &HttpErrorKind,
+        server_wait: Option<Duration>,
+        detail: &str,
+    ) {
+        // A reset instant already past (whole-second headers) must not turn into a busy loop.
+        let wait = server_wait
+            .filter(|wait| !wait.is_zero())
+            .unwrap_or_else(|| self.retry.backoff(attempt, unit_random()));
+        self.counters.retries.fetch_add(1, Ordering::Relaxed);
+        log_retry(request, attempt, max_attempts, wait, detail);
+        if *kind == HttpErrorKind::Status(429) {
+            self.counters
+                .rate_limit_waits
+                .fetch_add(1, Ordering::Relaxed);
+            let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
+            self.counters
+                .rate_limit_wait_micros
+                .fetch_add(micros, Ordering::Relaxed);
+        }
+        tokio::time::sleep(wait).await;
     }
 
     async fn attempt(&self, request: &Request, raw: bool) -> Attempt {
@@ -541,6 +577,51 @@ mod tests {
         let text = capture.contents();
         assert!(!text.contains("retry-log-secret-5151"), "{text}");
         assert!(text.contains(&format!("127.0.0.1:{port}/v1/x")), "{text}");
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_in_no_retry_warning_and_no_error() {
+        use crate::logging::{subscriber, CaptureWriter, LogFormat, LogOptions};
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("free port")
+            .port();
+        let client = HttpClient::new(HttpOptions {
+            timeout: Duration::from_secs(5),
+            concurrency: 1,
+            retry: RetryPolicy::fast(3),
+            user_agent: "test".into(),
+        })
+        .expect("client");
+        let capture = CaptureWriter::new();
+        let options = LogOptions {
+            level: "DEBUG".into(),
+            format: LogFormat::Json,
+        };
+        // Never registered as a secret: only its place in the URL gives it away.
+        let url = format!("https://deploy:userinfo-pass-7272@127.0.0.1:{port}/v1/integration/x");
+        let request = Request::json(Method::PATCH, url, &serde_json::json!({})).retryable(true);
+        let error =
+            tracing::subscriber::with_default(subscriber(&options, capture.clone()), || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(client.send(&request))
+            })
+            .expect_err("nothing listens");
+        let logs = capture.contents();
+        assert!(logs.contains("request still failing, retrying"), "{logs}");
+        for text in [logs.as_str(), &error.to_string(), &format!("{request:?}")] {
+            assert!(!text.contains("userinfo-pass-7272"), "{text}");
+            assert!(!text.contains("deploy:"), "{text}");
+            assert!(
+                text.contains(&format!(
+                    "https://[REDACTED]@127.0.0.1:{port}/v1/integration/x"
+                )),
+                "{text}"
+            );
+        }
     }
 
     #[test]

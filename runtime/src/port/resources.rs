@@ -1,10 +1,25 @@
-//! Blueprints and the integration object. Per Ocean, PATCHes and creating POSTs are not retried
-//! (they are not known to be idempotent); GETs and DELETEs are.
+//! Blueprints and the integration object.
+//!
+//! Which calls are repeated after a transient failure (429, 408, 5xx, a dropped connection, a
+//! timeout), and why — the README's retry table lists the same:
+//! - GETs and DELETEs: always (reading twice changes nothing; deleting a deleted blueprint is
+//!   a 404, which counts as deleted).
+//! - PATCHes of the integration, its config and its resync state, and of blueprints: always.
+//!   Ocean does not retry PATCH at all, but each of these sets the fields it carries to the
+//!   values it carries (Port replaces the top-level keys a PATCH names), so sending it again
+//!   leaves Port as one success would. A lost resync-state PATCH must not end a resync.
+//! - POSTs that create (a blueprint, the integration): never blindly. A second POST after a
+//!   lost answer would be refused as a duplicate (409), so after a transient failure a GET asks
+//!   Port whether the first one took effect: if it did, that object is the result; if not, the
+//!   POST is sent again after the same wait a retry would take.
+//! - POST of raw kind examples: not repeated (Ocean does not either); it only feeds the mapping
+//!   editor's preview, a failure is logged and the next resync sends them again.
 
 use super::{malformed, PortClient, PortError};
 use crate::http::Request;
 use reqwest::Method;
 use serde_json::{json, Value};
+use std::future::Future;
 
 impl PortClient {
     /// `GET /v1/blueprints/{id}`; `None` when it does not exist.
@@ -18,21 +33,34 @@ impl PortClient {
         .await
     }
 
-    /// `POST /v1/blueprints?create_catalog_page=true`; returns the created blueprint.
+    /// `POST /v1/blueprints?create_catalog_page=true`; returns the created blueprint. After a
+    /// transient failure the blueprint is looked up before the POST is repeated (see the
+    /// module documentation): a blueprint found then is returned as created.
     pub async fn create_blueprint(&self, blueprint: &Value) -> Result<Value, PortError> {
         let url = self.url(&["blueprints"], &[("create_catalog_page", "true")]);
         let request = Request::json(Method::POST, url.as_str(), blueprint);
-        self.take(request, "POST /v1/blueprints", "blueprint").await
+        let identifier = blueprint
+            .get("identifier")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        self.create_verified(
+            request,
+            "POST /v1/blueprints",
+            "blueprint",
+            identifier,
+            || async move { self.get_blueprint(identifier).await },
+        )
+        .await
     }
 
-    /// `PATCH /v1/blueprints/{id}` with a partial blueprint.
+    /// `PATCH /v1/blueprints/{id}` with a partial blueprint (retried: it sets what it carries).
     pub async fn patch_blueprint(
         &self,
         identifier: &str,
         patch: &Value,
     ) -> Result<Value, PortError> {
         let url = self.url(&["blueprints", identifier], &[]);
-        let request = Request::json(Method::PATCH, url.as_str(), patch);
+        let request = Request::json(Method::PATCH, url.as_str(), patch).retryable(true);
         self.take(request, "PATCH /v1/blueprints/{id}", "blueprint")
             .await
     }
@@ -62,22 +90,33 @@ impl PortClient {
         .await
     }
 
-    /// `POST /v1/integration` with Ocean's creation body.
+    /// `POST /v1/integration` with Ocean's creation body. After a transient failure the
+    /// integration (`installationId`) is looked up before the POST is repeated.
     pub async fn create_integration(&self, body: &Value) -> Result<Value, PortError> {
         let url = self.url(&["integration"], &[]);
         let request = Request::json(Method::POST, url.as_str(), body);
-        self.take(request, "POST /v1/integration", "integration")
-            .await
+        let identifier = body
+            .get("installationId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        self.create_verified(
+            request,
+            "POST /v1/integration",
+            "integration",
+            identifier,
+            || async move { self.get_integration(identifier).await },
+        )
+        .await
     }
 
-    /// `PATCH /v1/integration/{id}`.
+    /// `PATCH /v1/integration/{id}` (retried: it sets what it carries).
     pub async fn patch_integration(
         &self,
         identifier: &str,
         patch: &Value,
     ) -> Result<Value, PortError> {
         let url = self.url(&["integration", identifier], &[]);
-        let request = Request::json(Method::PATCH, url.as_str(), patch);
+        let request = Request::json(Method::PATCH, url.as_str(), patch).retryable(true);
         self.take(request, "PATCH /v1/integration/{id}", "integration")
             .await
     }
@@ -90,7 +129,8 @@ impl PortClient {
         skip_resync: bool,
     ) -> Result<Value, PortError> {
         let url = self.url(&["integration", identifier, "config"], &[]);
-        let mut request = Request::json(Method::PATCH, url.as_str(), &json!({ "config": config }));
+        let mut request = Request::json(Method::PATCH, url.as_str(), &json!({ "config": config }))
+            .retryable(true);
         if skip_resync {
             request = request.header("x-skip-resync", "true");
         }
@@ -98,14 +138,15 @@ impl PortClient {
             .await
     }
 
-    /// `PATCH /v1/integration/{id}/resync-state` with `{status, lastResyncStart, ...}`.
+    /// `PATCH /v1/integration/{id}/resync-state` with `{status, lastResyncStart, ...}`
+    /// (retried: it sets what it carries).
     pub async fn update_resync_state(
         &self,
         identifier: &str,
         state: &Value,
     ) -> Result<Value, PortError> {
         let url = self.url(&["integration", identifier, "resync-state"], &[]);
-        let request = Request::json(Method::PATCH, url.as_str(), state);
+        let request = Request::json(Method::PATCH, url.as_str(), state).retryable(true);
         self.take(
             request,
             "PATCH /v1/integration/{id}/resync-state",
@@ -137,6 +178,56 @@ impl PortClient {
         self.call_ok(request, "POST /v1/integration/{id}/kinds/{kind}/examples")
             .await
             .map(drop)
+    }
+
+    /// A create (POST, sent once per attempt) repeated only when `exists` says it did not
+    /// take effect: after a transient failure (the answer may have been lost after Port
+    /// applied it), `exists` looks the object up; found, it is the result; absent, the POST is
+    /// sent again after the retry policy's wait, up to its attempts. Refusals (4xx) are not
+    /// transient and end at once. Without an identifier to look up, one attempt.
+    async fn create_verified<F, Fut>(
+        &self,
+        request: Request,
+        what: &str,
+        field: &str,
+        identifier: &str,
+        exists: F,
+    ) -> Result<Value, PortError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Option<Value>, PortError>>,
+    {
+        let request = request.retryable(false);
+        let max_attempts = if !identifier.is_empty() {
+            self.inner.http.retry_policy().max_attempts.max(1)
+        } else {
+            1
+        };
+        let mut attempt = 1;
+        loop {
+            match self.take(request.clone(), what, field).await {
+                Err(PortError::Http(mut error)) => {
+                    if attempt >= max_attempts {
+                        error.attempts = attempt;
+                        return Err(PortError::Http(error));
+                    }
+                    if let Some(existing) = exists().await? {
+                        tracing::info!(
+                            call = what,
+                            attempt,
+                            "the answer was lost, but Port holds the object: it was created"
+                        );
+                        return Ok(existing);
+                    }
+                    self.inner
+                        .http
+                        .pause_before_retry(&request, attempt, &error)
+                        .await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// A GET whose 404 means "absent"; returns `body[field]` (null → `None`).

@@ -1,22 +1,35 @@
 //! `initializePortResources` (ocean-core.md §5): create the integration in Port if it is missing,
 //! with the compiled mapping as its config, and the compiled blueprints in three stages — bare
 //! (no relations or derived properties), then relations, then full definitions — so blueprints
-//! that point at each other can be created in any order. A failing stage deletes what was
-//! created. Idempotent: a second start only reads.
+//! that point at each other can be created in any order; then mark the integration initialised
+//! (`arePortResourcesInitialized`). Once it is, a start only reads.
 //!
-//! Differences from Ocean: a failed blueprint creation does not mark the resources initialised
-//! (Ocean does, so a fixed configuration would never be applied); a rollback that meets
-//! blueprints referencing each other strips their relations first instead of leaving them.
+//! Resumable: until the integration is marked initialised, every start compares the built
+//! blueprints with what Port holds and adds what is missing ([`completion`]): blueprints not
+//! there are created, blueprints there get the schema properties, relations and derived
+//! properties they lack — only ever adding, never removing or changing what Port holds. So a
+//! start killed half-way (some blueprints created bare, others missing, the flag unset) is
+//! completed by the next one.
+//!
+//! Differences from Ocean: Ocean leaves every blueprint alone as soon as one of them exists,
+//! which turns an interrupted first start into blueprints without relations for good; and it
+//! marks the resources initialised even when creating them failed, so a fixed configuration
+//! would never be applied. A failing stage deletes the blueprints this start created (not
+//! those it found), stripping relations first when they point at each other.
+
+pub mod completion;
 
 use super::log;
 use crate::port::{PortClient, PortError};
+use completion::{Completion, Stage};
 use serde_json::{json, Map, Value};
 use std::fmt;
 
-/// Blueprint keys left out of stage 1 (they may name blueprints not created yet).
-const RELATION_KEYS: [&str; 3] = ["relations", "teamInheritance", "ownership"];
-/// Blueprint keys added in stage 3 (they read relations).
-const DERIVED_KEYS: [&str; 3] = [
+/// Blueprint keys a rollback clears before deleting blueprints that point at each other.
+const LATER_KEYS: [&str; 6] = [
+    "relations",
+    "teamInheritance",
+    "ownership",
     "mirrorProperties",
     "calculationProperties",
     "aggregationProperties",
@@ -75,9 +88,16 @@ pub struct InitReport {
     pub integration_patched: Vec<String>,
     pub config_written: bool,
     pub blueprints_created: Vec<String>,
-    /// Why blueprint creation was skipped, if it was.
-    pub skipped: Option<String>,
+    /// Blueprints Port held that were given what they lacked, with what was added
+    /// (`opsGenieService (relations.ownerTeam, …)`).
+    pub blueprints_completed: Vec<String>,
+    /// Members Port holds with another definition than the built one, left as they are
+    /// (`opsGenieAlert.schema.properties.status`).
+    pub kept_differing: Vec<String>,
     pub marked_initialized: bool,
+    /// Port has no resync state for the integration: it has never been resynced (it was just
+    /// created, or its first start stopped before resyncing).
+    pub never_resynced: bool,
 }
 
 #[derive(Debug)]
@@ -106,11 +126,13 @@ impl fmt::Display for InitError {
             } => {
                 write!(
                     f,
-                    "creating blueprints failed at {stage} ({blueprint}): {error}; rolled back"
+                    "creating blueprints failed at {stage} ({blueprint}): {error}; the blueprints \
+                     this start created were deleted"
                 )?;
                 if !leftover.is_empty() {
                     write!(f, " except {} (delete them by hand)", leftover.join(", "))?;
                 }
+                write!(f, "; the next start completes the rest")?;
                 Ok(())
             }
             InitError::Compiled(detail) => write!(f, "compiled resources unreadable: {detail}"),
@@ -126,7 +148,8 @@ impl From<PortError> for InitError {
     }
 }
 
-/// Makes Port hold the integration and (when asked) the compiled blueprints.
+/// Makes Port hold the integration and (when asked) the compiled blueprints, completing what
+/// an earlier, interrupted start began.
 pub async fn initialize(port: &PortClient, plan: &InitPlan) -> Result<InitReport, InitError> {
     let mut report = InitReport::default();
     let integration = match port.get_integration(&plan.identifier).await? {
@@ -157,6 +180,10 @@ pub async fn initialize(port: &PortClient, plan: &InitPlan) -> Result<InitReport
             created
         }
     };
+    report.never_resynced = integration
+        .get("resyncState")
+        .and_then(|state| state.get("status"))
+        .is_none_or(Value::is_null);
 
     let wanted = [
         ("installationAppType", json!(plan.integration_type)),
@@ -175,11 +202,7 @@ pub async fn initialize(port: &PortClient, plan: &InitPlan) -> Result<InitReport
             .await?;
     }
 
-    let initialized = integration
-        .get("arePortResourcesInitialized")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    if initialized || !plan.initialize_port_resources {
+    if is_initialized(Some(&integration)) || !plan.initialize_port_resources {
         return Ok(report);
     }
 
@@ -192,26 +215,38 @@ pub async fn initialize(port: &PortClient, plan: &InitPlan) -> Result<InitReport
         report.config_written = true;
     }
 
-    let mut existing = Vec::new();
-    for blueprint in &plan.blueprints {
-        let id = blueprint_id(blueprint);
-        if port.get_blueprint(&id).await?.is_some() {
-            existing.push(id);
+    let completions = completions(port, plan).await?;
+    for completion in &completions {
+        for member in &completion.differing {
+            report
+                .kept_differing
+                .push(format!("{}.{member}", completion.identifier));
         }
     }
-    if existing.is_empty() {
-        report.blueprints_created = create_blueprints(port, &plan.blueprints).await?;
+    if !report.kept_differing.is_empty() {
+        log::warn(&format!(
+            "kept as Port holds them, though they differ from the built blueprints: {}",
+            report.kept_differing.join(", ")
+        ));
+    }
+    report.blueprints_created = complete_blueprints(port, &completions).await?;
+    report.blueprints_completed = completions
+        .iter()
+        .filter(|c| c.create.is_none() && !c.is_complete())
+        .map(Completion::describe)
+        .collect();
+    if !report.blueprints_created.is_empty() {
         log::info(&format!(
             "created blueprints {}",
             report.blueprints_created.join(", ")
         ));
-    } else {
-        let reason = format!(
-            "blueprints already exist ({}); leaving all blueprints as they are",
-            existing.join(", ")
-        );
-        log::info(&reason);
-        report.skipped = Some(reason);
+    }
+    if !report.blueprints_completed.is_empty() {
+        log::info(&format!(
+            "completed blueprints Port held (an earlier start was interrupted, or they were \
+             made elsewhere): {}",
+            report.blueprints_completed.join("; ")
+        ));
     }
 
     port.patch_integration(
@@ -223,105 +258,100 @@ pub async fn initialize(port: &PortClient, plan: &InitPlan) -> Result<InitReport
     Ok(report)
 }
 
+fn is_initialized(integration: Option<&Value>) -> bool {
+    integration
+        .and_then(|i| i.get("arePortResourcesInitialized"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// What completes each built blueprint, from what Port holds now (one GET each).
+async fn completions(port: &PortClient, plan: &InitPlan) -> Result<Vec<Completion>, InitError> {
+    let mut completions = Vec::with_capacity(plan.blueprints.len());
+    for blueprint in &plan.blueprints {
+        let held = port
+            .get_blueprint(&completion::identifier(blueprint))
+            .await?;
+        completions.push(Completion::of(blueprint, held.as_ref()));
+    }
+    Ok(completions)
+}
+
 /// What [`initialize`] would do, found with reads only (for `plan`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InitPreview {
     pub integration_missing: bool,
     pub blueprints_to_create: Vec<String>,
+    /// Blueprints Port holds that would be given what they lack, with what
+    /// (`opsGenieService (relations.ownerTeam)`).
+    pub blueprints_to_complete: Vec<String>,
 }
 
 impl InitPreview {
     pub fn is_empty(&self) -> bool {
-        !self.integration_missing && self.blueprints_to_create.is_empty()
+        !self.integration_missing
+            && self.blueprints_to_create.is_empty()
+            && self.blueprints_to_complete.is_empty()
     }
 }
 
-/// What [`initialize`] would create, without writing anything.
+/// What [`initialize`] would create or add, without writing anything.
 pub async fn preview(port: &PortClient, plan: &InitPlan) -> Result<InitPreview, InitError> {
     let integration = port.get_integration(&plan.identifier).await?;
     let mut preview = InitPreview {
         integration_missing: integration.is_none(),
         ..InitPreview::default()
     };
-    let initialized = integration
-        .as_ref()
-        .and_then(|i| i.get("arePortResourcesInitialized"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    if initialized || !plan.initialize_port_resources {
+    if is_initialized(integration.as_ref()) || !plan.initialize_port_resources {
         return Ok(preview);
     }
-    let mut missing = Vec::new();
-    for blueprint in &plan.blueprints {
-        let id = blueprint_id(blueprint);
-        if port.get_blueprint(&id).await?.is_some() {
-            // As `initialize`: one existing blueprint leaves all of them alone.
-            return Ok(preview);
+    for completion in completions(port, plan).await? {
+        if completion.create.is_some() {
+            preview.blueprints_to_create.push(completion.identifier);
+        } else if !completion.is_complete() {
+            preview.blueprints_to_complete.push(completion.describe());
         }
-        missing.push(id);
     }
-    preview.blueprints_to_create = missing;
     Ok(preview)
 }
 
-fn blueprint_id(blueprint: &Value) -> String {
-    blueprint
-        .get("identifier")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// A copy of `blueprint` with only the given keys (plus `identifier`), or without them.
-fn pick(blueprint: &Value, keys: &[&str], keep: bool) -> Map<String, Value> {
-    let mut out = Map::new();
-    if let Some(fields) = blueprint.as_object() {
-        for (key, value) in fields {
-            if keys.contains(&key.as_str()) == keep {
-                out.insert(key.clone(), value.clone());
-            }
-        }
-    }
-    out
-}
-
-/// The three stages; on failure deletes what was created and returns the error.
-async fn create_blueprints(
+/// Applies the completions stage by stage (every blueprint's stage 1, then every stage 2, then
+/// every stage 3); returns the blueprints created. On failure deletes those and returns the
+/// error; what was added to blueprints Port already held stays (it is only additions, and the
+/// next start finds it there).
+async fn complete_blueprints(
     port: &PortClient,
-    blueprints: &[Value],
+    completions: &[Completion],
 ) -> Result<Vec<String>, InitError> {
     let mut created: Vec<String> = Vec::new();
-    let all_later_keys: Vec<&str> = RELATION_KEYS.iter().chain(&DERIVED_KEYS).copied().collect();
-
-    for blueprint in blueprints {
-        let id = blueprint_id(blueprint);
-        let bare = Value::Object(pick(blueprint, &all_later_keys, false));
-        if let Err(error) = port.create_blueprint(&bare).await {
-            return Err(rollback(port, created, "stage 1 (create)", id, error).await);
+    for completion in completions {
+        let Some(body) = &completion.create else {
+            continue;
+        };
+        let id = completion.identifier.clone();
+        if let Err(error) = port.create_blueprint(body).await {
+            return Err(rollback(port, created, Stage::Create.label(), id, error).await);
         }
         created.push(id);
     }
-    for (stage, keys) in [
-        ("stage 2 (relations)", &RELATION_KEYS),
-        ("stage 3 (full definitions)", &DERIVED_KEYS),
-    ] {
-        for blueprint in blueprints {
-            let patch = pick(blueprint, keys, true);
-            if patch.is_empty() {
+    for stage in Stage::ALL {
+        for completion in completions {
+            let Some(patch) = completion.patch(stage) else {
                 continue;
-            }
-            let id = blueprint_id(blueprint);
-            if let Err(error) = port.patch_blueprint(&id, &Value::Object(patch)).await {
-                return Err(rollback(port, created, stage, id, error).await);
+            };
+            let id = completion.identifier.clone();
+            if let Err(error) = port.patch_blueprint(&id, patch).await {
+                return Err(rollback(port, created, stage.label(), id, error).await);
             }
         }
     }
     Ok(created)
 }
 
-/// Deletes `created`. Port refuses to delete a relation target while relations point at it, so
-/// deletion repeats while it makes progress; blueprints still stuck (relations in a cycle) get
-/// their relations and derived properties removed first.
+/// Deletes `created` (what this start created, nothing it found). Port refuses to delete a
+/// relation target while relations point at it, so deletion repeats while it makes progress;
+/// blueprints still stuck (relations in a cycle) get their relations and derived properties
+/// removed first.
 async fn rollback(
     port: &PortClient,
     mut created: Vec<String>,
@@ -330,18 +360,16 @@ async fn rollback(
     error: PortError,
 ) -> InitError {
     log::error(&format!(
-        "creating blueprints failed at {stage} ({blueprint}): {error}; deleting the {} created",
+        "creating blueprints failed at {stage} ({blueprint}): {error}; deleting the {} this \
+         start created",
         created.len()
     ));
     for strip_relations in [false, true] {
         if strip_relations {
-            let mut cleared = Map::new();
-            for key in DERIVED_KEYS {
-                cleared.insert(key.to_owned(), json!({}));
-            }
-            for key in RELATION_KEYS {
-                cleared.insert(key.to_owned(), json!({}));
-            }
+            let cleared: Map<String, Value> = LATER_KEYS
+                .iter()
+                .map(|key| ((*key).to_owned(), json!({})))
+                .collect();
             for id in &created {
                 let _ = port
                     .patch_blueprint(id, &Value::Object(cleared.clone()))

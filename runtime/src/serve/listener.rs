@@ -87,6 +87,8 @@ pub struct ResyncControl {
     /// `updatedAt` of the latest state Port stored (epoch ms; 0 = none): the polling baseline
     /// before any resync request was processed.
     last_state_at: AtomicI64,
+    /// `updatedAt` Port gave the `running` state of the latest resync (epoch ms; 0 = none).
+    last_start_at: AtomicI64,
     stopping: AtomicBool,
 }
 
@@ -117,6 +119,7 @@ impl ResyncControl {
             gate: tokio::sync::Mutex::new(()),
             serial: AtomicU64::new(0),
             last_state_at: AtomicI64::new(0),
+            last_start_at: AtomicI64::new(0),
             stopping: AtomicBool::new(false),
         })
     }
@@ -128,6 +131,11 @@ impl ResyncControl {
     /// `updatedAt` of the latest resync state Port stored, if any.
     pub fn last_state_at(&self) -> Option<i64> {
         Some(self.last_state_at.load(Ordering::Acquire)).filter(|at| *at > 0)
+    }
+
+    /// `updatedAt` (Port's clock) of the `running` state of the latest resync, if Port took it.
+    pub fn last_start_at(&self) -> Option<i64> {
+        Some(self.last_start_at.load(Ordering::Acquire)).filter(|at| *at > 0)
     }
 
     /// Runs a resync to its end, first cancelling (and awaiting) one in progress. `trigger`
@@ -180,14 +188,20 @@ impl ResyncControl {
         let started = log::iso_millis(now_millis());
         log::info(&format!("resync started ({trigger})"));
         self.metrics.resync_started();
-        self.report(json!({
-            "status": "running",
-            "lastResyncStart": started,
-            "lastResyncEnd": null,
-            "intervalInMinuets": self.interval_minutes,
-            "nextResync": self.next_resync(),
-        }))
-        .await;
+        // Bookkeeping: a report Port keeps refusing is logged and the resync runs anyway.
+        let running = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => None,
+            at = self.report(json!({
+                "status": "running",
+                "lastResyncStart": started,
+                "lastResyncEnd": null,
+                "intervalInMinuets": self.interval_minutes,
+                "nextResync": self.next_resync(),
+            })) => at,
+        };
+        self.last_start_at
+            .store(running.unwrap_or(0), Ordering::Release);
         let run = self.resyncer.resync(cancel).await;
         for (kind, figures) in run.kinds {
             self.metrics.kind_figures(&kind, figures);
@@ -202,15 +216,20 @@ impl ResyncControl {
             ResyncOutcome::Failed(why) => log::error(&format!("resync failed ({trigger}): {why}")),
             ResyncOutcome::Aborted => log::warn(&format!("resync aborted ({trigger})")),
         }
-        // A superseded run reports `aborted` before its successor reports `running`.
-        self.report(json!({
+        // A superseded run reports `aborted` before its successor reports `running`; its
+        // successor (or shutdown) waits for that, so the report's retries are bounded then.
+        let report = self.report(json!({
             "status": outcome.label(),
             "lastResyncStart": started,
             "lastResyncEnd": log::iso_millis(now_millis()),
             "intervalInMinuets": self.interval_minutes,
             "nextResync": self.next_resync(),
-        }))
-        .await;
+        }));
+        if outcome == ResyncOutcome::Aborted {
+            let _ = tokio::time::timeout(Duration::from_secs(5), report).await;
+        } else {
+            report.await;
+        }
         outcome
     }
 
@@ -220,7 +239,10 @@ impl ResyncControl {
         Some(log::iso_millis(now_millis() + minutes * 60_000))
     }
 
-    async fn report(&self, state: Value) {
+    /// PATCHes the resync state (retried by the client); a failure is logged, never returned:
+    /// the state is bookkeeping and no resync depends on it. Returns the `updatedAt` Port
+    /// stored.
+    async fn report(&self, state: Value) -> Option<i64> {
         match self
             .port
             .update_resync_state(&self.identifier, &state)
@@ -234,8 +256,16 @@ impl ResyncControl {
                 if let Some(at) = at {
                     self.last_state_at.fetch_max(at, Ordering::AcqRel);
                 }
+                at
             }
-            Err(error) => log::warn(&format!("could not report the resync state: {error}")),
+            Err(error) => {
+                log::warn(&format!(
+                    "could not report the resync state {:?} (bookkeeping only: the resync does \
+                     not depend on it): {error}",
+                    state.get("status").and_then(Value::as_str).unwrap_or("?")
+                ));
+                None
+            }
         }
     }
 
@@ -254,8 +284,9 @@ impl ResyncControl {
         self.current().is_some()
     }
 
-    /// Shutdown: no new resyncs; cancels the running one and waits up to `limit` for it to
-    /// report `aborted`. Returns whether one was running.
+    /// Shutdown: no new resyncs; cancels the running one and waits for it to report
+    /// `aborted`, reporting it itself when the run does not end in time — all within `limit`.
+    /// Returns whether one was running.
     pub async fn stop(&self, limit: Duration) -> bool {
         self.stopping.store(true, Ordering::Release);
         let running = self
@@ -266,14 +297,19 @@ impl ResyncControl {
             return false;
         };
         cancel.cancel();
-        if tokio::time::timeout(limit, wait_done(done)).await.is_err() {
+        // The last part of the limit is kept for our own report (retries included).
+        let own_report = (limit / 8).min(Duration::from_secs(1));
+        if tokio::time::timeout(limit - own_report, wait_done(done))
+            .await
+            .is_err()
+        {
             // The resync did not stop in time: report it aborted ourselves.
             log::warn("the resync did not stop in time; reporting it aborted");
-            self.report(json!({
+            let report = self.report(json!({
                 "status": "aborted",
                 "lastResyncEnd": log::iso_millis(now_millis()),
-            }))
-            .await;
+            }));
+            let _ = tokio::time::timeout(own_report, report).await;
         }
         true
     }
@@ -321,16 +357,27 @@ impl PollState {
 
 /// The polling loop: every `interval`, ask Port for the resync request and resync (inline)
 /// when it is new, else re-select the mapping when Port's changed (so webhook events follow an
-/// edit made without a resync). Runs until `stop` fires. As in Ocean (HEAD), `resync_on_start`
-/// has no effect: a fresh process resyncs at start exactly when Port holds a resync request.
+/// edit made without a resync). Runs until `stop` fires.
+///
+/// `resync_at_start` (see [`start_resync_wanted`]): one resync first, as the 2023 Ocean's
+/// `resyncOnStart` did for an integration without a resync state, so a fresh install fills the
+/// catalog without waiting for a resync request or the schedule. Its `running` state is then
+/// the baseline: a request made before it started is served by it, one made later triggers
+/// another. Otherwise, as in Ocean (HEAD), a fresh process resyncs at start exactly when Port
+/// holds a resync request.
 pub async fn poll(
     control: Arc<ResyncControl>,
     port: PortClient,
     identifier: String,
     interval: Duration,
     stop: Cancel,
+    resync_at_start: bool,
 ) {
     let mut state = PollState::default();
+    if resync_at_start && !stop.is_cancelled() {
+        control.run("start").await;
+        state.request_at = control.last_start_at();
+    }
     loop {
         match port.get_resync_request(&identifier).await {
             Ok(Some(request)) if state.should_resync(&request, control.last_state_at()) => {
@@ -344,6 +391,20 @@ pub async fn poll(
             _ = tokio::time::sleep(interval) => {}
         }
     }
+}
+
+/// Whether `serve` resyncs at start: with the `POLLING` listener and `resyncOnStart` (its
+/// default), when Port has never seen a resync of the integration — it was just created, or
+/// has no resync state (an install whose first start stopped before resyncing). A restart of
+/// an integration that has been resynced waits for a resync request or the schedule.
+pub fn start_resync_wanted(listener: &EventListener, never_resynced: bool) -> bool {
+    matches!(
+        listener,
+        EventListener::Polling {
+            resync_on_start: true,
+            ..
+        }
+    ) && never_resynced
 }
 
 /// The scheduled resync: every `interval` (the first after one interval), until `stop`.
@@ -409,6 +470,20 @@ mod tests {
         let mut state = PollState::default();
         assert!(!state.should_resync(&json!({"updatedAt": "yesterday"}), None));
         assert!(!state.should_resync(&json!({}), None));
+    }
+
+    #[test]
+    fn only_polling_with_resync_on_start_resyncs_a_never_resynced_integration_at_start() {
+        let polling = |resync_on_start| EventListener::Polling {
+            interval: Duration::from_secs(60),
+            resync_on_start,
+        };
+        assert!(start_resync_wanted(&polling(true), true));
+        assert!(!start_resync_wanted(&polling(true), false));
+        assert!(!start_resync_wanted(&polling(false), true));
+        // ONCE resyncs anyway; WEBHOOKS_ONLY never does.
+        assert!(!start_resync_wanted(&EventListener::Once, true));
+        assert!(!start_resync_wanted(&EventListener::WebhooksOnly, true));
     }
 
     #[test]

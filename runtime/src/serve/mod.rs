@@ -250,12 +250,15 @@ pub async fn start(parts: ServeParts) -> Result<Service, ServeError> {
             once_task = Some(tokio::spawn(async move { control.run("once").await }));
         }
         EventListener::Polling { interval, .. } => {
+            let at_start =
+                listener::start_resync_wanted(&config.event_listener, init_report.never_resynced);
             background.push(tokio::spawn(listener::poll(
                 control.clone(),
                 port.clone(),
                 identifier.clone(),
                 *interval,
                 stop_background.clone(),
+                at_start,
             )));
         }
         EventListener::WebhooksOnly | EventListener::Kafka { .. } => {}

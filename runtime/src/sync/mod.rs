@@ -40,6 +40,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// How long an aborted resync waits for Port to take its `aborted` state (retries included).
+const ABORTED_REPORT_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether a failed resync-state report ends the run: only when nothing else could succeed
+/// either (credentials refused, no connection to Port at all after every retry). A status
+/// Port keeps answering on that one route, or a timeout, does not.
+fn state_report_stops_the_run(error: &PortError) -> bool {
+    match error {
+        PortError::Auth { .. } => true,
+        PortError::Http(error) => error.kind == HttpErrorKind::Transport,
+        _ => false,
+    }
+}
+
 /// What a run needs besides the clients.
 #[derive(Clone, Debug)]
 pub struct SyncSettings {
@@ -501,12 +515,18 @@ impl Engine {
         let start_iso = format_iso_millis(start_ms);
         let mut errors: Vec<String> = Vec::new();
         let mut fatal = false;
-        if let Err(error) = self.report_state("running", Some(&start_iso)).await {
-            // Bad Port credentials, or a Port unreachable through every retry, make every later
-            // call fail: stop before touching Opsgenie.
-            let error = SyncError::from(error);
-            if error.stops_the_run() {
-                errors.push(error.to_string());
+        let reported = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => Ok(()),
+            reported = self.report_state("running", Some(&start_iso)) => reported,
+        };
+        if let Err(error) = reported {
+            // The state is bookkeeping: a report Port keeps refusing (429, 5xx, after every
+            // retry) is logged and the resync goes on. Only refused credentials or a Port that
+            // cannot be reached at all stop it here, before touching Opsgenie: every later
+            // call would fail the same way.
+            if state_report_stops_the_run(&error) {
+                errors.push(SyncError::from(error).to_string());
                 fatal = true;
             }
         }
@@ -571,7 +591,14 @@ impl Engine {
             ResyncStatus::Failed
         };
         if !fatal {
-            let _ = self.report_state(status.as_str(), None).await;
+            // Logged by `report_state` when it fails; the outcome stands either way. After a
+            // cancel it is bounded: the run has been asked to end now.
+            let report = self.report_state(status.as_str(), None);
+            if aborted {
+                let _ = tokio::time::timeout(ABORTED_REPORT_LIMIT, report).await;
+            } else {
+                let _ = report.await;
+            }
         }
         let report = ResyncReport {
             status,
@@ -710,7 +737,7 @@ impl Engine {
         {
             Ok(_) => Ok(()),
             Err(error) => {
-                tracing::warn!(error = %error, "cannot report the resync state");
+                tracing::warn!(status, error = %error, "cannot report the resync state to Port (bookkeeping only: the resync does not depend on it)");
                 Err(error)
             }
         }

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use super::http::ApiError;
 use super::time::now_millis;
 use super::{auth, App};
-use crate::faults::Fault;
+use crate::faults::{Fault, RouteFault};
 
 /// A fixed-window request budget, like Port's per-organisation limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,10 +146,14 @@ pub(crate) async fn gate(
     {
         let mut store = app.store();
         store.counters.requests += 1;
-        *store.counters.by_route.entry(route).or_default() += 1;
+        *store.counters.by_route.entry(route.clone()).or_default() += 1;
     }
     let trace_id = format!("sim-{:016x}", app.faults.requests());
 
+    if let Some(scripted) = app.faults.route_fault(&route) {
+        app.store().counters.faults_injected += 1;
+        return scripted_answer(&app, &path, request, next, scripted, &trace_id).await;
+    }
     let fault = app.faults.next();
     if fault.is_some() {
         app.store().counters.faults_injected += 1;
@@ -207,6 +211,66 @@ pub(crate) async fn gate(
         response = Response::from_parts(parts, Body::from(bytes.slice(..bytes.len() / 2)));
     }
     finish(&app, response, &trace_id)
+}
+
+/// A scripted route fault: an error instead of the handler, the handler's work with its
+/// answer replaced, or its answer late.
+async fn scripted_answer(
+    app: &App,
+    path: &str,
+    mut request: Request,
+    next: Next,
+    fault: RouteFault,
+    trace_id: &str,
+) -> Response {
+    let failure = |status: u16| {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        match status {
+            StatusCode::TOO_MANY_REQUESTS => {
+                let mut response = rate_limited();
+                let budget = Budget {
+                    period: Duration::from_secs(1),
+                    limit: 0,
+                    remaining: 0,
+                    reset_epoch_seconds: now_millis() / 1000 + 1,
+                };
+                put_budget(response.headers_mut(), &budget);
+                response
+            }
+            StatusCode::REQUEST_TIMEOUT => {
+                ApiError::new(status, "request_timeout", "Simulated request timeout")
+                    .into_response()
+            }
+            _ => ApiError::new(status, "internal_error", "Simulated server error").into_response(),
+        }
+    };
+    let response = match fault {
+        RouteFault::Status {
+            status,
+            retry_after,
+        } => {
+            let mut response = failure(status);
+            if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        RouteFault::LostAnswer { status } => {
+            if admit(app, path, &mut request).is_ok() {
+                let _ = next.run(request).await;
+            }
+            failure(status)
+        }
+        RouteFault::Delay(delay) => {
+            let response = match admit(app, path, &mut request) {
+                Ok(()) => next.run(request).await,
+                Err(error) => error.into_response(),
+            };
+            tokio::time::sleep(delay).await;
+            response
+        }
+    };
+    finish(app, response, trace_id)
 }
 
 /// Authenticates `/v1` calls (all but the token route) and checks the body's media type.
