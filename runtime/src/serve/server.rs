@@ -1,22 +1,21 @@
 //! The HTTP surface (axum): `POST {prefix}/integration/webhook`, `GET {prefix}/health/live`,
-//! `GET {prefix}/health/ready`, `GET {prefix}/metrics`.
+//! `GET {prefix}/health/ready`, `GET {prefix}/metrics`, with the body limits of [`Limits`].
 
+use super::limits::Limits;
 use super::metrics::Metrics;
-use super::webhook::{self, BadPayload, Parsed, WebhookQueue, SECRET_HEADER};
+use super::webhook::{self, BadPayload, Parsed, Rejected, WebhookQueue, SECRET_HEADER};
 use crate::secret::Secret;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// Largest webhook body accepted (Opsgenie truncates descriptions to 1,000 characters; real
-/// payloads are a few KiB).
-pub const MAX_BODY_BYTES: usize = 1 << 20;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// What the handlers share.
 pub struct AppState {
@@ -26,6 +25,28 @@ pub struct AppState {
     pub secret: Option<Secret>,
     pub metrics: Arc<Metrics>,
     pub version: String,
+    pub limits: Limits,
+    /// Bytes of request bodies that may be held at once ([`Limits::body_budget_bytes`]).
+    body_budget: Semaphore,
+}
+
+impl AppState {
+    pub fn new(
+        queue: Option<WebhookQueue>,
+        secret: Option<Secret>,
+        metrics: Arc<Metrics>,
+        version: String,
+        limits: Limits,
+    ) -> Self {
+        AppState {
+            queue,
+            secret,
+            metrics,
+            version,
+            body_budget: Semaphore::new(limits.body_budget_bytes.max(1)),
+            limits,
+        }
+    }
 }
 
 /// `OCEAN__PATH_PREFIX` as a route prefix: `""` or `/something` without a trailing `/`.
@@ -108,6 +129,22 @@ fn refuse(
     json_response(status, json!({"error": error, "message": message}))
 }
 
+/// A 503 the sender should retry: `Retry-After` set.
+fn unavailable(state: &AppState, mut response: Response) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&state.limits.retry_after_seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Answered before the body was read: the connection cannot carry another request.
+fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 async fn webhook_route(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -121,49 +158,50 @@ async fn webhook_route(
 
 async fn handle_webhook(state: &AppState, headers: &HeaderMap, body: Body) -> Response {
     let Some(queue) = &state.queue else {
-        return refuse(
+        return closing(refuse(
             state,
             StatusCode::SERVICE_UNAVAILABLE,
             "rejected",
             "webhooks_disabled",
             "this event listener does not process webhooks".into(),
-        );
+        ));
     };
+    let shutting_down = |state: &AppState| {
+        unavailable(
+            state,
+            refuse(
+                state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "rejected",
+                "shutting_down",
+                "the integration is shutting down; Opsgenie may retry".into(),
+            ),
+        )
+    };
+    if !queue.is_accepting() {
+        return closing(shutting_down(state));
+    }
     if let Some(secret) = &state.secret {
         let given = headers
             .get(SECRET_HEADER)
             .map(|value| value.as_bytes())
             .unwrap_or_default();
         if !same_secret(given, secret.expose().as_bytes()) {
-            return refuse(
+            return closing(refuse(
                 state,
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "unauthorized",
                 "missing or wrong X-Opsgenie-Port-Secret header".into(),
-            );
+            ));
         }
     }
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    let too_large = || {
-        refuse(
-            state,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            "payload_too_large",
-            format!("the body exceeds {MAX_BODY_BYTES} bytes"),
-        )
+    let parsed = match read_body(state, headers, body).await {
+        // The body and its share of the budget are released as soon as it is parsed.
+        Ok((bytes, _held)) => webhook::parse(&bytes),
+        Err(refused) => return closing(refused),
     };
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-        return too_large();
-    }
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        return too_large();
-    };
-    match webhook::parse(&bytes) {
+    match parsed {
         Err(BadPayload(message)) => refuse(
             state,
             StatusCode::BAD_REQUEST,
@@ -181,22 +219,121 @@ async fn handle_webhook(state: &AppState, headers: &HeaderMap, body: Body) -> Re
             )
         }
         Ok(Parsed::Event(event)) => {
-            let (action, alert_id) = (event.action.clone(), event.alert_id.clone());
+            let (action, alert_id) = (event.action, event.alert_id.clone());
             match queue.submit(event) {
                 Ok(()) => json_response(
                     StatusCode::ACCEPTED,
                     json!({"status": "accepted", "action": action, "alertId": alert_id}),
                 ),
-                Err(_) => refuse(
-                    state,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "rejected",
-                    "shutting_down",
-                    "the integration is shutting down; Opsgenie may retry".into(),
-                ),
+                Err(Rejected::Full) => {
+                    state.metrics.webhook_event(action, "queue_full");
+                    unavailable(
+                        state,
+                        json_response(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            json!({
+                                "error": "queue_full",
+                                "message": format!(
+                                    "{} webhook events are waiting to be applied; try again later",
+                                    state.limits.queue_capacity
+                                ),
+                            }),
+                        ),
+                    )
+                }
+                Err(Rejected::ShuttingDown) => shutting_down(state),
             }
         }
     }
+}
+
+/// Reads the body within [`Limits::body_timeout`] (counting the wait for room in the body
+/// budget), refusing more than [`Limits::max_body_bytes`]. Returns the bytes with their share of
+/// the budget, released when dropped.
+async fn read_body<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Vec<u8>, SemaphorePermit<'a>), Response> {
+    let limits = &state.limits;
+    let too_large = || {
+        refuse(
+            state,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "payload_too_large",
+            format!("the body exceeds {} bytes", limits.max_body_bytes),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limits.max_body_bytes as u64) {
+        return Err(too_large());
+    }
+    let deadline = tokio::time::Instant::now() + limits.body_timeout;
+    let size = declared.map_or(limits.max_body_bytes, |length| length as usize);
+    let share = u32::try_from(size.min(limits.body_budget_bytes.max(1))).unwrap_or(u32::MAX);
+    let Ok(Ok(held)) =
+        tokio::time::timeout_at(deadline, state.body_budget.acquire_many(share)).await
+    else {
+        return Err(unavailable(
+            state,
+            refuse(
+                state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "busy",
+                "too many webhook bodies are being received; try again later".into(),
+            ),
+        ));
+    };
+    match tokio::time::timeout_at(deadline, collect(body, size, limits.max_body_bytes)).await {
+        Ok(Ok(bytes)) => Ok((bytes, held)),
+        Ok(Err(BodyError::TooLarge)) => Err(too_large()),
+        Ok(Err(BodyError::Broken(detail))) => Err(refuse(
+            state,
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "invalid_body",
+            format!("the body could not be read: {detail}"),
+        )),
+        Err(_) => {
+            state.metrics.http_timeout("body");
+            Err(refuse(
+                state,
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "body_timeout",
+                format!(
+                    "the body did not arrive within {} s",
+                    limits.body_timeout.as_secs_f64()
+                ),
+            ))
+        }
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Broken(String),
+}
+
+/// The body's bytes, allocated once for a declared length.
+async fn collect(mut body: Body, expected: usize, max: usize) -> Result<Vec<u8>, BodyError> {
+    use http_body::Body as _;
+    let mut bytes = Vec::with_capacity(expected.min(max));
+    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame.map_err(|error| BodyError::Broken(error.to_string()))?;
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > max {
+                return Err(BodyError::TooLarge);
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
