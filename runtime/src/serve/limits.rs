@@ -5,7 +5,8 @@
 //! [`BODY_BUDGET_BYTES`] (32 MiB) whatever the number of connections; the queue holds no body,
 //! only alert ids (≤ [`MAX_ALERT_ID_BYTES`] each) and an action — under 1 KiB per queued alert
 //! with its task (the future is 376 bytes) and map entry, so under 10 MiB for a full queue of
-//! [`QUEUE_CAPACITY`] events.
+//! [`QUEUE_CAPACITY`] events; [`MAX_CONNECTIONS`] idle connections cost hyper's
+//! buffers (a few KiB each).
 
 use std::time::Duration;
 
@@ -36,9 +37,19 @@ pub const QUEUE_CAPACITY: usize = 10_000;
 /// service is stopping (a restarted pod is back in well under a minute).
 pub const RETRY_AFTER_SECONDS: u64 = 30;
 
+/// Time for a client to send a request's headers, from the moment the server waits for them
+/// (connection accepted, or the previous response written on a keep-alive connection): the
+/// connection is closed after it. Bounds both slowloris headers and idle keep-alive connections.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Time for a client to send a webhook body once its headers arrived: HTTP 408 and the
 /// connection closed after it. 1 MiB needs only ~1 Mbit/s to arrive in time.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Open connections at once; further ones wait in the listen backlog until one closes (each
+/// one is bounded by the timeouts above). Probes, metrics scrapes and Opsgenie's webhook calls
+/// need a handful.
+pub const MAX_CONNECTIONS: usize = 256;
 
 /// Events applied at once. Each costs a few Opsgenie and Port round trips and the clients cap
 /// their own concurrency, so more workers would only queue inside the clients.
@@ -56,7 +67,9 @@ pub struct Limits {
     pub body_budget_bytes: usize,
     pub queue_capacity: usize,
     pub retry_after_seconds: u64,
+    pub header_timeout: Duration,
     pub body_timeout: Duration,
+    pub max_connections: usize,
     pub workers: usize,
     pub retry_base: Duration,
     pub retry_max: Duration,
@@ -69,7 +82,9 @@ impl Default for Limits {
             body_budget_bytes: BODY_BUDGET_BYTES,
             queue_capacity: QUEUE_CAPACITY,
             retry_after_seconds: RETRY_AFTER_SECONDS,
+            header_timeout: HEADER_TIMEOUT,
             body_timeout: BODY_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
             workers: WORKERS,
             retry_base: RETRY_BASE,
             retry_max: RETRY_MAX,

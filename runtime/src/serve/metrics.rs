@@ -41,6 +41,7 @@ pub struct Metrics {
     webhook_queue_capacity: AtomicU64,
     webhook_retries: AtomicU64,
     webhook_delete_checks: Mutex<BTreeMap<&'static str, u64>>,
+    http_connections: AtomicU64,
     http_timeouts: Mutex<BTreeMap<&'static str, u64>>,
     resyncs: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     resync_running: AtomicBool,
@@ -120,7 +121,15 @@ impl Metrics {
         *lock(&self.webhook_delete_checks).entry(result).or_default() += 1;
     }
 
-    /// A client too slow to send its request's `body`: the connection was closed.
+    pub fn http_connection_opened(&self) {
+        self.http_connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn http_connection_closed(&self) {
+        self.http_connections.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A client too slow to send its request's `header`s or `body`: the connection was closed.
     pub fn http_timeout(&self, phase: &'static str) {
         *lock(&self.http_timeouts).entry(phase).or_default() += 1;
     }
@@ -285,9 +294,20 @@ impl Metrics {
         }
         header(
             out,
+            "opsgenie_port_http_connections",
+            "gauge",
+            "Open HTTP connections.",
+        );
+        let _ = writeln!(
+            out,
+            "opsgenie_port_http_connections {}",
+            self.http_connections.load(Ordering::Relaxed)
+        );
+        header(
+            out,
             "opsgenie_port_http_timeouts_total",
             "counter",
-            "Requests refused because the client was too slow to send their body.",
+            "Connections closed because the client was too slow to send its request's headers or body.",
         );
         for (phase, count) in lock(&self.http_timeouts).iter() {
             let _ = writeln!(

@@ -213,13 +213,9 @@ pub async fn start(parts: ServeParts) -> Result<Service, ServeError> {
     let server = {
         let router = server::router(state, &prefix);
         let stopped = stop_background.clone();
+        let metrics = metrics.clone();
         tokio::spawn(async move {
-            let result = axum::serve(listener, router)
-                .with_graceful_shutdown(async move { stopped.cancelled().await })
-                .await;
-            if let Err(error) = result {
-                log::error(&format!("HTTP server: {error}"));
-            }
+            server::serve(listener, router, &limits, metrics, stopped.cancelled()).await;
         })
     };
     log::info(&format!(

@@ -1,7 +1,9 @@
-//! The HTTP surface (axum): `POST {prefix}/integration/webhook`, `GET {prefix}/health/live`,
-//! `GET {prefix}/health/ready`, `GET {prefix}/metrics`, with the body limits of [`Limits`].
+//! The HTTP surface (axum routes served by hyper): `POST {prefix}/integration/webhook`,
+//! `GET {prefix}/health/live`, `GET {prefix}/health/ready`, `GET {prefix}/metrics`, with the
+//! connection bound and read timeouts of [`Limits`].
 
 use super::limits::Limits;
+use super::log;
 use super::metrics::Metrics;
 use super::webhook::{self, BadPayload, Parsed, Rejected, WebhookQueue, SECRET_HEADER};
 use crate::secret::Secret;
@@ -11,11 +13,17 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use serde_json::{json, Value};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore, SemaphorePermit};
+use tokio::task::JoinSet;
 
 /// What the handlers share.
 pub struct AppState {
@@ -47,6 +55,91 @@ impl AppState {
             limits,
         }
     }
+}
+
+/// Serves `router` on `listener` until `stop` completes. HTTP/1.1 by hyper; each connection
+/// holds one of [`Limits::max_connections`] slots (further ones wait in the listen backlog
+/// until a slot frees), and a client gets [`Limits::header_timeout`] to send a request's head —
+/// on a new connection and between requests on a kept-alive one — before the connection is
+/// closed. (Bodies are timed by the webhook handler, the only route that reads one.) On `stop`
+/// it accepts no more, lets requests in progress finish and closes idle connections.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: &Limits,
+    metrics: Arc<Metrics>,
+    stop: impl Future<Output = ()>,
+) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let (closing, closing_rx) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    tokio::pin!(stop);
+    loop {
+        let slot = tokio::select! {
+            biased;
+            _ = &mut stop => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
+        let stream = tokio::select! {
+            biased;
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Per-connection failures (reset before accept) need nothing; running out of
+                    // file descriptors does: pause instead of spinning.
+                    if !matches!(
+                        error.kind(),
+                        std::io::ErrorKind::ConnectionAborted
+                            | std::io::ErrorKind::ConnectionReset
+                            | std::io::ErrorKind::ConnectionRefused
+                    ) {
+                        log::warn(&format!("HTTP server: accept failed: {error}"));
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = builder.serve_connection(
+            TokioIo::new(stream),
+            TowerToHyperService::new(router.clone()),
+        );
+        let mut closing = closing_rx.clone();
+        let metrics = metrics.clone();
+        metrics.http_connection_opened();
+        connections.spawn(async move {
+            let _slot = slot;
+            tokio::pin!(connection);
+            let closed = async move {
+                // The guard `wait_for` returns is not `Send`: drop it at once.
+                let _ = closing.wait_for(|closing| *closing).await.is_ok();
+            };
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                _ = closed => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if result.as_ref().is_err_and(hyper::Error::is_timeout) {
+                metrics.http_timeout("header");
+            }
+            metrics.http_connection_closed();
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    while connections.join_next().await.is_some() {}
 }
 
 /// `OCEAN__PATH_PREFIX` as a route prefix: `""` or `/something` without a trailing `/`.
