@@ -100,6 +100,10 @@ async fn shutdown_says_how_many_accepted_events_were_not_applied() {
     };
     // The test's runtime is single-threaded: the service's tasks log through this subscriber.
     let _logs = tracing::subscriber::set_default(subscriber(&options, capture.clone()));
+    // With a single dispatcher registered, tracing decides a callsite's interest with the
+    // default of whichever thread hits it first — another test's thread (no subscriber: never).
+    // A second dispatcher makes it ask every registered one, so this thread's sees its events.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let sims = sims(Account::empty()).await;
     let service = start_limited(&sims, quick_retries()).await;
     for id in ["s-1", "s-2", "s-3"] {
