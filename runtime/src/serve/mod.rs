@@ -379,8 +379,8 @@ impl Service {
         if unapplied > 0 {
             log::warn(&format!(
                 "{unapplied} accepted webhook events were not applied before the shutdown limit \
-                 (Opsgenie or Port did not answer in time); the next resync brings their alerts \
-                 up to date"
+                 (Opsgenie or Port did not answer in time); a later resync brings their \
+                 alerts up to date"
             ));
         }
         self.stop_background.cancel();
