@@ -3,6 +3,7 @@
 //! owns them) entities of alerts Opsgenie answers 404 for or that no longer pass. A `Delete`
 //! event is applied the same way: only Opsgenie's 404 deletes.
 
+use crate::http::HttpErrorKind;
 use crate::jq;
 use crate::mapping::{Current, Mapping, Outcome, Resource};
 use crate::opsgenie::{OpsgenieClient, OpsgenieError};
@@ -68,8 +69,8 @@ impl From<OpsgenieError> for ApplyError {
     fn from(error: OpsgenieError) -> Self {
         let transient = match &error {
             // No usable answer after the client's retries: connection, timeout, a retryable
-            // status that persisted, a truncated body.
-            OpsgenieError::Http(_) => true,
+            // status that persisted, a truncated body — but not a request that cannot be sent.
+            OpsgenieError::Http(e) => e.kind != HttpErrorKind::Request,
             OpsgenieError::Api { status, .. } => transient_status(*status),
             OpsgenieError::Auth { .. }
             | OpsgenieError::Malformed { .. }
@@ -87,8 +88,8 @@ impl From<PortError> for ApplyError {
     fn from(error: PortError) -> Self {
         let transient = match &error {
             // No usable answer after the client's retries: connection, timeout, a retryable
-            // status that persisted, a truncated body.
-            PortError::Http(_) => true,
+            // status that persisted, a truncated body — but not a request that cannot be sent.
+            PortError::Http(e) => e.kind != HttpErrorKind::Request,
             PortError::Api { status, .. } => transient_status(*status),
             PortError::Auth { .. }
             | PortError::Malformed { .. }
