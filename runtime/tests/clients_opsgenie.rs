@@ -455,3 +455,31 @@ async fn detail_calls() {
 async fn collect_first_page(mut pager: Pager) -> Vec<Value> {
     pager.next_page().await.unwrap().unwrap_or_default()
 }
+
+/// A 404 is "absent" only when it is Opsgenie's answer: one from anything else in between (a
+/// proxy, a wrong base URL) is an error, never "the alert is gone" — a webhook Delete acts on it.
+#[tokio::test]
+async fn a_404_that_is_not_opsgenies_is_not_absence() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let body = "<html>Not Found</html>";
+            let answer = format!(
+                "HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    let client =
+        OpsgenieClient::new(&format!("http://{addr}"), Secret::new("key"), options()).unwrap();
+    let error = client
+        .get_alert("some-alert")
+        .await
+        .expect_err("a proxy's 404 is not Opsgenie saying the alert is gone");
+    assert!(error.to_string().contains("404"), "{error}");
+}

@@ -371,7 +371,16 @@ impl OpsgenieClient {
         let what = describe(segments);
         let reply = self.send(&url, &what).await?;
         if reply.status == 404 {
-            return Ok(None);
+            // Absent only when Opsgenie says so: a 404 from anything in between (a proxy, a
+            // wrong base URL) must not read as "gone" — a webhook `Delete` acts on it.
+            return if is_opsgenie_error(&reply.body) {
+                Ok(None)
+            } else {
+                Err(malformed(
+                    &what,
+                    "a 404 that is not Opsgenie's error answer",
+                ))
+            };
         }
         match reply.body {
             Value::Object(mut body) => match body.remove("data") {
@@ -437,6 +446,13 @@ impl OpsgenieClient {
             }),
         }
     }
+}
+
+/// Opsgenie's error body: `{"message": …, "took": …, "requestId": …}` (the documented
+/// `ErrorResponse`; `requestId` is always there).
+fn is_opsgenie_error(body: &Value) -> bool {
+    body.get("message").is_some_and(Value::is_string)
+        && body.get("requestId").is_some_and(Value::is_string)
 }
 
 /// `GET /v2/alerts/{id}` style text for errors: ids are left out (they add noise, not meaning).
