@@ -68,8 +68,10 @@ async fn serve_sims(spec: GenSpec) -> Result<(), String> {
     // Port holds the built mapping, as initialisation leaves it: the compiled code runs.
     let config: Value =
         serde_json::from_str(&compiled().app_config_json).map_err(|e| e.to_string())?;
-    port.create_integration(json!({"installationId": IDENTIFIER, "installationAppType": "opsgenie",
-                                   "version": "0.1.0", "config": config}))?;
+    port.create_integration(
+        json!({"installationId": IDENTIFIER, "installationAppType": "opsgenie",
+                                   "version": "0.1.0", "config": config}),
+    )?;
     let opsgenie = opsgenie::start(account, OpsgenieSimConfig::default())
         .await
         .map_err(|e| e.to_string())?;
