@@ -67,10 +67,12 @@ pub enum Command {
     /// Map raw Opsgenie objects (JSON lines) to Port entities with the compiled mapping.
     ///
     /// Reads Opsgenie objects from FILE (or stdin with `-` or no FILE) — JSON lines, a JSON
-    /// array, or one JSON document — writes one entity per line (Port's entity JSON), and prints
-    /// a summary of skipped items and fields that produced no value to stderr. With --mapping
-    /// DIR, maps with that mapping directory, compiled now and interpreted (no rebuild needed;
-    /// the output is the same as a binary built with DIR would print).
+    /// array, or JSON documents — one at a time, so memory stays bounded whatever the input
+    /// size (one object may take up to 16 MiB). Writes one entity per line (Port's entity
+    /// JSON) as it goes, then a summary to stderr: invalid and skipped items, fields that
+    /// produced no value. Exit status 1 when an item is not valid JSON or its selector fails.
+    /// With --mapping DIR, maps with that mapping directory, compiled now and interpreted (no
+    /// rebuild needed; the output is the same as a binary built with DIR would print).
     ///
     /// Examples:
     ///   opsgenie-port map --kind alert alerts.jsonl
@@ -89,7 +91,7 @@ pub enum Command {
         /// the kind).
         #[arg(long)]
         resource: Option<usize>,
-        /// Input file of JSON lines; `-` or nothing reads stdin.
+        /// Input file (JSON lines, a JSON array or JSON documents); `-` or nothing reads stdin.
         file: Option<PathBuf>,
     },
     /// Run one full resync from Opsgenie into Port (Port Ocean's ONCE mode), then exit.
