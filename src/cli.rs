@@ -9,7 +9,8 @@ Exit status (every subcommand):
   0    success (validate: no errors; sync: resync completed; plan: plan complete)
   1    the operation ran and failed: mapping errors (validate), a failed resync (sync, serve
        with ONCE; nothing is deleted then), an incomplete plan, start-up failure (serve)
-  2    unusable input: a wrong flag, missing or invalid OCEAN__* configuration, no such file
+  2    unusable input: a wrong flag, missing or invalid OCEAN__* configuration, no such file,
+       a mapping file missing or unreadable (E0008)
   3    plan --detailed-exitcode only: the plan is complete and a resync would change something
   130  sync or plan interrupted by Ctrl-C or SIGTERM (nothing deleted; serve exits 0 instead)";
 
@@ -39,7 +40,8 @@ pub enum Command {
     /// OCEAN__* credentials, as `sync`) and checks them as a resync would: diagnostics are
     /// located by field path, and errors are those that would stop a resource at run time.
     /// Exit status: 0 when clean (warnings allowed), 1 when errors were found, 2 when the input
-    /// cannot be used at all (no such directory, no configuration, Port unreachable).
+    /// cannot be used at all (no such directory, a mapping file missing or unreadable, no
+    /// configuration, Port unreachable).
     ///
     /// Examples:
     ///   opsgenie-port validate mappings/

@@ -12,7 +12,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 /// The mapping directory `dir`, checked now and interpreted. `Err`: unusable input (exit
-/// status 2); `Ok(Err(status))`: the mapping has errors, printed (exit status 1).
+/// status 2); `Ok(Err(status))`: the mapping has errors, printed (exit status 1, or 2 when a
+/// file of it could not be read).
 pub fn load(dir: &Path) -> Result<Result<Mapping, ExitCode>, String> {
     if !dir.is_dir() {
         return Err(format!("`{}` is not a directory", dir.display()));
@@ -20,6 +21,9 @@ pub fn load(dir: &Path) -> Result<Result<Mapping, ExitCode>, String> {
     let checked = opsgenie_port_compiler::check_dir_builtin(dir);
     if !checked.diagnostics.is_empty() {
         eprint!("{}", checked.render_human());
+    }
+    if checked.has_unreadable_input() {
+        return Ok(Err(ExitCode::from(super::EXIT_USAGE)));
     }
     let Some(plan) = checked.plan else {
         return Ok(Err(ExitCode::from(super::EXIT_FAILED)));
