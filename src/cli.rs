@@ -71,8 +71,10 @@ pub enum Command {
     /// Reads Opsgenie objects from FILE (or stdin with `-` or no FILE) — JSON lines, a JSON
     /// array, or JSON documents — one at a time, so memory stays bounded whatever the input
     /// size (one object may take up to 16 MiB). Writes one entity per line (Port's entity
-    /// JSON) as it goes, then a summary to stderr: invalid and skipped items, fields that
-    /// produced no value. Exit status 1 when an item is not valid JSON or its selector fails.
+    /// JSON) as it goes, then a summary to stderr: invalid, refused and skipped items, fields
+    /// that produced no value. Exit status 1 when an item is not valid JSON, its selector
+    /// fails, or Port would refuse its entity (an identifier that is not a string of Port's
+    /// pattern), as a resync fails such items.
     /// With --mapping DIR, maps with that mapping directory, compiled now and interpreted (no
     /// rebuild needed; the output is the same as a binary built with DIR would print).
     ///

@@ -310,3 +310,49 @@ fn input_shapes_give_the_same_entities() {
     assert_eq!(stdout.lines().count(), 2, "{stderr}");
     assert!(stderr.contains("invalid JSON, item 2:"), "{stderr}");
 }
+
+/// Port requires an entity identifier to be a string of its pattern: an item mapped to a number,
+/// an array or a string with a space fails with Port's reason, as in a resync (nothing printed
+/// for it, exit status 1), from both back ends.
+#[test]
+fn identifiers_port_refuses_fail_the_item() {
+    let golden = include_str!("../conformance/fixtures/seed-golden.jsonl");
+    let alert = golden
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("row"))
+        .find(|r| r["kind"] == "alert")
+        .expect("alert row")["raw"]
+        .clone();
+    let with_id = |id: Value| {
+        let mut raw = alert.clone();
+        raw["id"] = id;
+        raw.to_string()
+    };
+    let input = [
+        with_id(json!("fine-1700000000000")),
+        with_id(json!(42)),
+        with_id(json!(["a", "b"])),
+        with_id(json!("has space")),
+    ]
+    .join("\n");
+    for extra in [&[][..], &["--mapping", "mappings"][..]] {
+        let (stdout, stderr) = map_run(extra, "alert", &input, Some(1));
+        let ids: Vec<Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["identifier"].clone())
+            .collect();
+        assert_eq!(ids, [json!("fine-1700000000000")], "{stderr}");
+        for (item, reason) in [
+            (2, "body/identifier must be string"),
+            (3, "body/identifier must be string"),
+            (4, "body/identifier must match pattern"),
+        ] {
+            let line = format!("  refused by Port, item {item}: {reason}");
+            assert!(stderr.contains(&line), "{extra:?} {line}: {stderr}");
+        }
+    }
+    assert_eq!(
+        map_run(&[], "alert", &input, Some(1)),
+        map_run(&["--mapping", "mappings"], "alert", &input, Some(1))
+    );
+}

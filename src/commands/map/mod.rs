@@ -95,7 +95,10 @@ pub fn run(
     out.flush().map_err(|e| format!("cannot write: {e}"))?;
     summary.print();
     Ok(
-        if summary.invalid.is_empty() && summary.selector_errors.is_empty() {
+        if summary.invalid.is_empty()
+            && summary.selector_errors.is_empty()
+            && summary.refused.is_empty()
+        {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(super::EXIT_FAILED)
@@ -126,13 +129,17 @@ fn map_item(
                 summary.note(resource.index, &note.field, &note.error);
             }
             match mapped.outcome {
-                Outcome::Entity(entity) => {
-                    summary.entities += 1;
-                    let mut bytes = entity.to_port_json();
-                    bytes.push(b'\n');
-                    out.write_all(&bytes)
-                        .map_err(|e| format!("cannot write: {e}"))?;
-                }
+                // Port refuses such an entity (a resync fails the item with this reason).
+                Outcome::Entity(entity) => match entity.identifier_refusal() {
+                    Some(reason) => summary.refused.push(format!("item {n}: {reason}")),
+                    None => {
+                        summary.entities += 1;
+                        let mut bytes = entity.to_port_json();
+                        bytes.push(b'\n');
+                        out.write_all(&bytes)
+                            .map_err(|e| format!("cannot write: {e}"))?;
+                    }
+                },
                 Outcome::Filtered => summary.filtered += 1,
                 Outcome::Skipped(why) => *summary.skipped.entry(why).or_default() += 1,
                 Outcome::SelectorError(e) => summary.selector_error(format!("item {n}: {e}")),
@@ -155,6 +162,8 @@ struct Summary {
     skipped: BTreeMap<&'static str, usize>,
     invalid: Listed,
     selector_errors: Listed,
+    /// Entities Port would refuse (their identifier), not printed.
+    refused: Listed,
     notes: BTreeMap<(usize, Arc<str>, Option<String>), usize>,
     /// Notes not counted in `notes` because it holds [`MAX_LISTED`] distinct ones.
     other_notes: usize,
@@ -219,6 +228,7 @@ impl Summary {
         }
         self.invalid.print("invalid JSON");
         self.selector_errors.print("selector error");
+        self.refused.print("refused by Port");
         for ((index, field, error), n) in &self.notes {
             match error {
                 None => eprintln!("  null: resource {index} `{field}` produced no value ({n}×)"),
