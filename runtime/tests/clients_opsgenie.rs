@@ -381,83 +381,6 @@ async fn client_from_configuration() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
-async fn detail_calls() {
-    let account = Account::generate(&spec(40));
-    let alert_id = account.alerts().iter().next().unwrap().id.to_string();
-    let team = account.teams[0].clone();
-    let schedule_id = account.schedules[0].id.to_string();
-    let incident_id = account.incidents[0].id.to_string();
-    let sim_associated_before = account.incidents[0].associated_alert_ids.len();
-    let sim = sim(account, FaultConfig::none()).await;
-    let client = client(&sim, options());
-
-    let alert = client.get_alert(&alert_id).await.unwrap().expect("alert");
-    assert_eq!(alert["id"], Value::from(alert_id.clone()));
-    assert_eq!(Some(alert), sim.alert_json(&alert_id));
-    assert_eq!(client.get_alert("no-such-alert").await.unwrap(), None);
-
-    let fetched = client.get_team(&team.id).await.unwrap().expect("team");
-    let members = fetched["members"].as_array().expect("members");
-    assert_eq!(members.len(), team.members.len());
-
-    let on_calls = client
-        .schedule_on_calls(&schedule_id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(on_calls["onCallRecipients"].is_array(), "{on_calls}");
-
-    // 30 associated alerts: more than one page of 25.
-    let mut expected: Vec<String> = Vec::new();
-    for index in 0..30 {
-        let id = format!("assoc-{index:02}-1700000000000");
-        let created = "2023-11-14T22:13:20Z";
-        sim.upsert_alert(json!({
-            "id": id, "tinyId": format!("9{index}"), "alias": format!("{incident_id}_{index}"),
-            "message": "m", "status": "open", "acknowledged": false, "isSeen": false,
-            "tags": [], "snoozed": false, "count": 1, "lastOccurredAt": created,
-            "createdAt": created, "updatedAt": created, "source": "", "owner": "",
-            "priority": "P3", "teams": [], "responders": [], "ownerTeamId": ""
-        }))
-        .unwrap();
-        expected.push(id);
-    }
-    let listed = client
-        .incident_associated_alert_ids(&incident_id)
-        .await
-        .unwrap();
-    let ids: HashSet<String> = listed.iter().cloned().collect();
-    assert_eq!(ids.len(), listed.len(), "no id twice");
-    assert!(
-        expected.iter().all(|id| ids.contains(id)),
-        "missing associated alerts"
-    );
-    assert_eq!(
-        ids.len(),
-        expected.len() + sim_associated_before,
-        "every associated id exactly once"
-    );
-    // Only `paging.next` links are followed: one request per page of 25, none past the end.
-    let pages = (expected.len() + sim_associated_before).div_ceil(25) as u64;
-    assert_eq!(sim.counter("incidents.associated-alert-ids"), pages);
-
-    let with_rotations = collect_first_page(client.list_schedules(true)).await;
-    assert!(with_rotations
-        .iter()
-        .any(|s| !s["rotations"].as_array().unwrap().is_empty()));
-    let without = collect_first_page(client.list_schedules(false)).await;
-    assert!(without
-        .iter()
-        .all(|s| s["rotations"].as_array().is_none_or(Vec::is_empty)));
-    assert_eq!(Resource::for_kind("schedule"), Some(Resource::Schedules));
-    sim.shutdown().await;
-}
-
-async fn collect_first_page(mut pager: Pager) -> Vec<Value> {
-    pager.next_page().await.unwrap().unwrap_or_default()
-}
-
 /// A one-route HTTP server answering each request with `answer(path and query)`, recording what
 /// was asked.
 async fn canned_server(
@@ -547,4 +470,81 @@ async fn associated_alert_ids_follow_next_links_only() {
         .unwrap_err();
     assert!(error.to_string().contains("another host"), "{error}");
     assert_eq!(asked.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn detail_calls() {
+    let account = Account::generate(&spec(40));
+    let alert_id = account.alerts().iter().next().unwrap().id.to_string();
+    let team = account.teams[0].clone();
+    let schedule_id = account.schedules[0].id.to_string();
+    let incident_id = account.incidents[0].id.to_string();
+    let sim_associated_before = account.incidents[0].associated_alert_ids.len();
+    let sim = sim(account, FaultConfig::none()).await;
+    let client = client(&sim, options());
+
+    let alert = client.get_alert(&alert_id).await.unwrap().expect("alert");
+    assert_eq!(alert["id"], Value::from(alert_id.clone()));
+    assert_eq!(Some(alert), sim.alert_json(&alert_id));
+    assert_eq!(client.get_alert("no-such-alert").await.unwrap(), None);
+
+    let fetched = client.get_team(&team.id).await.unwrap().expect("team");
+    let members = fetched["members"].as_array().expect("members");
+    assert_eq!(members.len(), team.members.len());
+
+    let on_calls = client
+        .schedule_on_calls(&schedule_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(on_calls["onCallRecipients"].is_array(), "{on_calls}");
+
+    // 30 associated alerts: more than one page of 25.
+    let mut expected: Vec<String> = Vec::new();
+    for index in 0..30 {
+        let id = format!("assoc-{index:02}-1700000000000");
+        let created = "2023-11-14T22:13:20Z";
+        sim.upsert_alert(json!({
+            "id": id, "tinyId": format!("9{index}"), "alias": format!("{incident_id}_{index}"),
+            "message": "m", "status": "open", "acknowledged": false, "isSeen": false,
+            "tags": [], "snoozed": false, "count": 1, "lastOccurredAt": created,
+            "createdAt": created, "updatedAt": created, "source": "", "owner": "",
+            "priority": "P3", "teams": [], "responders": [], "ownerTeamId": ""
+        }))
+        .unwrap();
+        expected.push(id);
+    }
+    let listed = client
+        .incident_associated_alert_ids(&incident_id)
+        .await
+        .unwrap();
+    let ids: HashSet<String> = listed.iter().cloned().collect();
+    assert_eq!(ids.len(), listed.len(), "no id twice");
+    assert!(
+        expected.iter().all(|id| ids.contains(id)),
+        "missing associated alerts"
+    );
+    assert_eq!(
+        ids.len(),
+        expected.len() + sim_associated_before,
+        "every associated id exactly once"
+    );
+    // Only `paging.next` links are followed: one request per page of 25, none past the end.
+    let pages = (expected.len() + sim_associated_before).div_ceil(25) as u64;
+    assert_eq!(sim.counter("incidents.associated-alert-ids"), pages);
+
+    let with_rotations = collect_first_page(client.list_schedules(true)).await;
+    assert!(with_rotations
+        .iter()
+        .any(|s| !s["rotations"].as_array().unwrap().is_empty()));
+    let without = collect_first_page(client.list_schedules(false)).await;
+    assert!(without
+        .iter()
+        .all(|s| s["rotations"].as_array().is_none_or(Vec::is_empty)));
+    assert_eq!(Resource::for_kind("schedule"), Some(Resource::Schedules));
+    sim.shutdown().await;
+}
+
+async fn collect_first_page(mut pager: Pager) -> Vec<Value> {
+    pager.next_page().await.unwrap().unwrap_or_default()
 }
