@@ -1,7 +1,8 @@
 //! Opsgenie API simulator: the read endpoints the integration uses, on `127.0.0.1:0`.
 //!
 //! It enforces what Opsgenie enforces (GenieKey auth, `limit ≤ 100`, `offset + limit ≤ 20000`,
-//! query syntax, per-domain rate limits) and can inject deterministic faults. Tests mutate the
+//! associated-alert-ids' `limit ≤ 25` and `offset ≥ 1`, query syntax, per-domain rate limits)
+//! and can inject deterministic faults. Tests mutate the
 //! account between requests through [`OpsgenieSim`].
 //!
 //! Endpoints (counter name in brackets): `GET /v2/alerts` [alerts.list], `/v2/alerts/{id}`
