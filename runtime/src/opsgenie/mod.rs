@@ -341,7 +341,12 @@ impl OpsgenieClient {
             fetched.insert(url.as_str().to_owned());
             let reply = self.send(&url, WHAT).await?;
             if reply.status == 404 {
-                return Ok(ids);
+                // As for every read: absent only when Opsgenie says so.
+                return if is_opsgenie_error(&reply.body) {
+                    Ok(ids)
+                } else {
+                    Err(malformed(WHAT, "a 404 that is not Opsgenie's error answer"))
+                };
             }
             let Some(page) = reply.body.get("data").and_then(Value::as_array) else {
                 return Err(malformed(WHAT, "no `data` list"));
