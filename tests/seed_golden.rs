@@ -356,3 +356,44 @@ fn identifiers_port_refuses_fail_the_item() {
         map_run(&["--mapping", "mappings"], "alert", &input, Some(1))
     );
 }
+
+/// `map … | head`: a reader that stops early is not an error.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::{BufRead, BufReader};
+    let raw: Value = serde_json::from_str(include_str!("fixtures/opsgenie/alert/seed-alert.json"))
+        .expect("seed alert");
+    let input: String = (0..50_000)
+        .map(|i| {
+            let mut alert = raw.clone();
+            alert["id"] = json!(format!("alert-{i}"));
+            alert.to_string() + "\n"
+        })
+        .collect();
+    let path = std::env::temp_dir().join(format!(
+        "opsgenie-port-map-pipe-{}.jsonl",
+        std::process::id()
+    ));
+    std::fs::write(&path, input).expect("input written");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_opsgenie-port"))
+        .args(["map", "--kind", "alert"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("one line");
+    // The reader is gone (dropped above): the next writes find the pipe closed.
+    let out = child.wait_with_output().expect("binary finishes");
+    let _ = std::fs::remove_file(&path);
+    assert!(first.contains("\"identifier\":\"alert-0\""), "{first}");
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -189,6 +189,11 @@ impl AlertApplier {
                 let Outcome::Entity(entity) = resource.map(&item).outcome else {
                     continue;
                 };
+                // Port refuses such an entity; as in a resync, the item fails without a write.
+                if let Some(reason) = entity.identifier_refusal() {
+                    errors.push(format!("resources[{}]: {reason}", resource.index));
+                    continue;
+                }
                 let key = (entity.identifier_key(), entity.blueprint_name());
                 if selected {
                     let body = serde_json::from_slice(&entity.to_port_json())

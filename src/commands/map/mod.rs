@@ -36,7 +36,23 @@ pub fn load(dir: &Path) -> Result<Result<Mapping, ExitCode>, String> {
     )))
 }
 
+/// What a write into a closed pipe becomes inside [`run`]: the reader (`map … | head`) has what
+/// it wanted, which is not an error.
+const CLOSED: &str = "output closed";
+
 pub fn run(
+    mapping: &Mapping,
+    kind: &str,
+    index: Option<usize>,
+    file: Option<&Path>,
+) -> Result<ExitCode, String> {
+    match map_input(mapping, kind, index, file) {
+        Err(e) if e == CLOSED => Ok(ExitCode::SUCCESS),
+        other => other,
+    }
+}
+
+fn map_input(
     mapping: &Mapping,
     kind: &str,
     index: Option<usize>,
@@ -92,7 +108,13 @@ pub fn run(
             Item::Text { json, .. } => map_item(&json, &resources, &mut summary, &mut out)?,
         }
     }
-    out.flush().map_err(|e| format!("cannot write: {e}"))?;
+    out.flush().map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            CLOSED.to_owned()
+        } else {
+            format!("cannot write: {e}")
+        }
+    })?;
     summary.print();
     Ok(
         if summary.invalid.is_empty()
@@ -136,8 +158,13 @@ fn map_item(
                         summary.entities += 1;
                         let mut bytes = entity.to_port_json();
                         bytes.push(b'\n');
-                        out.write_all(&bytes)
-                            .map_err(|e| format!("cannot write: {e}"))?;
+                        out.write_all(&bytes).map_err(|e| {
+                            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                                CLOSED.to_owned()
+                            } else {
+                                format!("cannot write: {e}")
+                            }
+                        })?;
                     }
                 },
                 Outcome::Filtered => summary.filtered += 1,
