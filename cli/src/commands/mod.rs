@@ -9,7 +9,7 @@ mod sync;
 mod validate;
 
 use crate::cli::{Cli, Command};
-use opsgenie_port::generated;
+use crate::Built;
 use std::process::ExitCode;
 
 /// The operation ran and failed (mapping errors found, a resync or plan that failed, start-up
@@ -24,7 +24,7 @@ pub const EXIT_CHANGES: u8 = 3;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Runs a parsed command line. `Err` is an unusable-input error (exit status 2).
-pub fn run(cli: Cli) -> Result<ExitCode, String> {
+pub fn run(cli: Cli, built: Built) -> Result<ExitCode, String> {
     match cli.command {
         Command::Validate {
             dir,
@@ -34,7 +34,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             connection,
         } => match (explain, from_port) {
             (Some(code), _) => validate::explain(&code),
-            (None, true) => validate::from_port(&connection, format),
+            (None, true) => validate::from_port(&connection, format, built),
             (None, false) => validate::run(&dir, format),
         },
         Command::Map {
@@ -47,12 +47,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
                 Ok(mapping) => map::run(&mapping, &kind, resource, file.as_deref()),
                 Err(failed) => Ok(failed),
             },
-            None => map::run(&generated::compiled(), &kind, resource, file.as_deref()),
+            None => map::run(&(built.mapping)(), &kind, resource, file.as_deref()),
         },
         Command::Sync {
             connection,
             no_resync_state,
-        } => sync::run(&connection, no_resync_state),
+        } => sync::run(&connection, no_resync_state, built),
         Command::Plan {
             connection,
             format,
@@ -63,6 +63,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             format,
             show,
             detailed_exitcode,
+            built,
         }),
         Command::Serve {
             port,
@@ -71,19 +72,22 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             log_level,
             log_format,
             mapping_source,
-        } => serve::run(serve::ServeArgs {
-            port,
-            event_listener,
-            initialize_port_resources,
-            log_level,
-            log_format,
-            mapping_source,
-        }),
-        Command::Demo { alerts, output } => demo::run(alerts, &output),
+        } => serve::run(
+            serve::ServeArgs {
+                port,
+                event_listener,
+                initialize_port_resources,
+                log_level,
+                log_format,
+                mapping_source,
+            },
+            built,
+        ),
+        Command::Demo { alerts, output } => demo::run(alerts, &output, built),
         Command::Sim { alerts, seed } => sim::run(alerts, seed),
         Command::Expand => {
             use std::io::Write;
-            let written = std::io::stdout().write_all(generated::SOURCE.as_bytes());
+            let written = std::io::stdout().write_all(built.source.as_bytes());
             match written {
                 // `expand | head` closes the pipe early: not an error.
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

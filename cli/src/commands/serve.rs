@@ -1,7 +1,7 @@
 //! `opsgenie-port serve`: the always-on mode (webhooks, polling / scheduled resyncs); the work
 //! is in `opsgenie_port_runtime::serve`.
 
-use opsgenie_port::generated;
+use crate::Built;
 use opsgenie_port_runtime::config::Config;
 use opsgenie_port_runtime::logging::{self, LogFormat, LogOptions};
 use opsgenie_port_runtime::serve::{self, ServeError, ServeParts};
@@ -19,7 +19,7 @@ pub struct ServeArgs {
     pub mapping_source: Option<String>,
 }
 
-pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
+pub fn run(args: ServeArgs, built: Built) -> Result<ExitCode, String> {
     let mut overrides = HashMap::new();
     let mut set = |name: &str, value: Option<String>| {
         if let Some(value) = value {
@@ -45,7 +45,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         format,
     });
 
-    let parts = ServeParts::with_engine(config, generated::compiled(), env!("CARGO_PKG_VERSION"))
+    let parts = ServeParts::with_engine(config, (built.mapping)(), env!("CARGO_PKG_VERSION"))
         .map_err(|e| e.to_string())?;
     match serve::run_blocking(parts) {
         Ok(()) => Ok(ExitCode::SUCCESS),

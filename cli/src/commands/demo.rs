@@ -5,7 +5,7 @@
 //! mapping in Port as a user would in Port's UI (the service resyncs with the edited mapping),
 //! prints what changed per blueprint at each step, and writes the resulting catalog to a file.
 
-use opsgenie_port::generated;
+use crate::Built;
 use opsgenie_port_runtime::config::Config;
 use opsgenie_port_runtime::opsgenie::OpsgenieClient;
 use opsgenie_port_runtime::port::PortClient;
@@ -24,18 +24,18 @@ use std::time::{Duration, Instant};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-pub fn run(alerts: usize, output: &Path) -> Result<ExitCode, String> {
+pub fn run(alerts: usize, output: &Path, built: Built) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    runtime.block_on(demo(alerts, output))
+    runtime.block_on(demo(alerts, output, built))
 }
 
 /// Entities by (blueprint, identifier), without Port's timestamps, to tell what changed.
 type Catalog = BTreeMap<(String, String), Value>;
 
-async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
+async fn demo(alerts: usize, output: &Path, built: Built) -> Result<ExitCode, String> {
     let started = Instant::now();
     let account = Account::generate(&GenSpec::typical(20_261_128, alerts)).with_seed_sample();
     let counts = format!(
@@ -55,13 +55,13 @@ async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot start the Port simulator: {e}"))?;
     println!(
         "opsgenie-port demo — mapping `{}`",
-        generated::compiled().origin
+        (built.mapping)().origin
     );
     println!("  Opsgenie simulator at {} ({counts})", opsgenie.base_url());
     println!("  Port simulator at {}", port.base_url());
 
     let config = demo_config(&opsgenie, &port)?;
-    let mut parts = ServeParts::with_engine(config.clone(), generated::compiled(), VERSION)
+    let mut parts = ServeParts::with_engine(config.clone(), (built.mapping)(), VERSION)
         .map_err(|e| e.to_string())?;
     parts.bind = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
     let t = Instant::now();
@@ -74,7 +74,7 @@ async fn demo(alerts: usize, output: &Path) -> Result<ExitCode, String> {
     );
 
     let engine = Engine::new(
-        generated::compiled(),
+        (built.mapping)(),
         OpsgenieClient::from_config(&config).map_err(|e| e.to_string())?,
         PortClient::from_config(&config, VERSION).map_err(|e| e.to_string())?,
         SyncSettings::from_config(&config),

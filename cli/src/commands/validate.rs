@@ -3,7 +3,7 @@
 //! check them.
 
 use crate::cli::{Connection, Format};
-use opsgenie_port::generated;
+use crate::Built;
 use opsgenie_port_compiler::diag::{self, Diagnostic};
 use opsgenie_port_compiler::source::SourceMap;
 use opsgenie_port_runtime::config::Config;
@@ -36,7 +36,7 @@ pub fn run(dir: &Path, format: Format) -> Result<ExitCode, String> {
 
 /// `--from-port`: the integration's mapping as Port holds it, checked against Port's blueprints
 /// and the schemas this binary was built with.
-pub fn from_port(args: &Connection, format: Format) -> Result<ExitCode, String> {
+pub fn from_port(args: &Connection, format: Format, built: Built) -> Result<ExitCode, String> {
     let mut overrides = HashMap::new();
     if let Some(url) = &args.port_base_url {
         overrides.insert("OCEAN__PORT__BASE_URL".to_owned(), url.clone());
@@ -64,8 +64,7 @@ pub fn from_port(args: &Connection, format: Format) -> Result<ExitCode, String> 
         Ok(None) => return Err(format!("Port has no integration {identifier:?}")),
         Err(error) => return Err(format!("cannot read the mapping from Port: {error}")),
     };
-    let compiled =
-        opsgenie_port_compiler::compile_port(&app_config, &blueprints, generated::SOURCES);
+    let compiled = opsgenie_port_compiler::compile_port(&app_config, &blueprints, built.sources);
     print_diagnostics(&compiled.diagnostics, &compiled.sm, format, || {
         compiled.render_human()
     });

@@ -3,7 +3,7 @@
 use super::{EXIT_FAILED, EXIT_INTERRUPTED};
 use crate::cli::Connection;
 use crate::progress::Bars;
-use opsgenie_port::generated;
+use crate::Built;
 use opsgenie_port_runtime::config::Config;
 use opsgenie_port_runtime::logging::{self, LogFormat, LogOptions};
 use opsgenie_port_runtime::opsgenie::OpsgenieClient;
@@ -27,13 +27,14 @@ pub struct Prepared {
 
 /// What `initializePortResources` creates in Port for this configuration and the compiled
 /// mapping (the integration, the blueprints).
-pub fn init_plan(config: &Config) -> Result<InitPlan, String> {
+pub fn init_plan(config: &Config, built: Built) -> Result<InitPlan, String> {
+    let mapping = (built.mapping)();
     InitPlan::from_json(
         &config.integration.identifier,
         &config.integration.kind,
         env!("CARGO_PKG_VERSION"),
-        &generated::compiled().app_config_json,
-        &generated::compiled().blueprints_json,
+        &mapping.app_config_json,
+        &mapping.blueprints_json,
         config.initialize_port_resources,
     )
     .map_err(|e| e.to_string())
@@ -43,6 +44,7 @@ pub fn init_plan(config: &Config) -> Result<InitPlan, String> {
 /// terminal unless `--no-progress`) and builds the engine.
 pub fn prepare(
     args: &Connection,
+    built: Built,
     report_resync_state: bool,
     planning: bool,
 ) -> Result<Prepared, String> {
@@ -88,7 +90,7 @@ pub fn prepare(
         PortClient::from_config(&config, env!("CARGO_PKG_VERSION")).map_err(|e| e.to_string())?;
     let mut settings = SyncSettings::from_config(&config);
     settings.report_resync_state = report_resync_state;
-    let engine = Engine::new(generated::compiled(), opsgenie, port, settings);
+    let engine = Engine::new((built.mapping)(), opsgenie, port, settings);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -132,14 +134,18 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-pub fn run(connection: &Connection, no_resync_state: bool) -> Result<ExitCode, String> {
+pub fn run(
+    connection: &Connection,
+    no_resync_state: bool,
+    built: Built,
+) -> Result<ExitCode, String> {
     let Prepared {
         config,
         engine,
         runtime,
         bars,
-    } = prepare(connection, !no_resync_state, false)?;
-    let plan = init_plan(&config)?;
+    } = prepare(connection, built, !no_resync_state, false)?;
+    let plan = init_plan(&config, built)?;
     let report = runtime.block_on(async {
         // As Ocean does at every start: the integration, and with initializePortResources the
         // blueprints, exist in Port before the first resync writes to them.

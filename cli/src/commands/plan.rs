@@ -3,6 +3,7 @@
 use super::sync::{cancel_on_signal, prepare, Prepared};
 use super::{EXIT_CHANGES, EXIT_FAILED, EXIT_INTERRUPTED};
 use crate::cli::{Connection, PlanFormat};
+use crate::Built;
 use opsgenie_port_runtime::secret;
 use opsgenie_port_runtime::serve::init;
 use opsgenie_port_runtime::sync::{NoProgress, Progress};
@@ -15,6 +16,7 @@ pub struct PlanArgs {
     pub show: usize,
     /// Exit with [`EXIT_CHANGES`] when the plan is not empty.
     pub detailed_exitcode: bool,
+    pub built: Built,
 }
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
@@ -23,8 +25,8 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
         engine,
         runtime,
         bars,
-    } = prepare(&args.connection, false, true)?;
-    let init_plan = super::sync::init_plan(&config)?;
+    } = prepare(&args.connection, args.built, false, true)?;
+    let init_plan = super::sync::init_plan(&config, args.built)?;
     let (resources, report) = runtime.block_on(async {
         // What `sync` would create before its resync (read-only here).
         let resources = init::preview(engine.port(), &init_plan).await;
