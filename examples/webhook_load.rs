@@ -8,6 +8,9 @@
 //!
 //! Options (environment): `WEBHOOK_LOAD_RATE` (events/s, 1000), `WEBHOOK_LOAD_SECONDS` (10),
 //! `WEBHOOK_LOAD_ALERTS` (alerts in the account, 2000), `WEBHOOK_LOAD_CONNECTIONS` (32).
+//!
+//! `WEBHOOK_LOAD_SCENARIO=stall` runs the backlog bench instead (see [`stall`]): large events
+//! while Opsgenie does not answer, then Opsgenie recovers.
 
 use opsgenie_port::generated::compiled;
 use opsgenie_port::runtime::config::Config;
@@ -53,6 +56,10 @@ impl Draw {
 
 #[tokio::main]
 async fn main() {
+    if std::env::var("WEBHOOK_LOAD_SCENARIO").as_deref() == Ok("stall") {
+        stall::run().await;
+        return;
+    }
     let rate = setting("WEBHOOK_LOAD_RATE", 1000).max(1);
     let seconds = setting("WEBHOOK_LOAD_SECONDS", 10).max(1);
     let alerts = setting("WEBHOOK_LOAD_ALERTS", 2000).max(10) as usize;
@@ -472,4 +479,300 @@ fn histogram_p99(metrics: &str, name: &str) -> String {
         .find(|(_, count)| *count >= total * 0.99)
         .map(|(bound, _)| format!("{bound} s"))
         .unwrap_or_else(|| "n/a".into())
+}
+
+/// The backlog bench: `WEBHOOK_LOAD_SCENARIO=stall cargo run --release --example webhook_load`.
+///
+/// An empty catalog and an account of `WEBHOOK_LOAD_STALL_EVENTS` alerts (1500); Opsgenie stops
+/// answering (the simulator holds every request); one event per alert, each padded to
+/// `WEBHOOK_LOAD_EVENT_BYTES` (1,000,000) with a large `details` map, is posted over
+/// `WEBHOOK_LOAD_CONNECTIONS` (32) keep-alive connections, streamed so the sender holds no body.
+/// Refused events (503) are not sent again. Then Opsgenie answers again. It prints the peak RSS
+/// of the whole process — the service plus both simulators and the sender, so an upper bound of
+/// the service's — and checks that every accepted event was applied (its alert's entity matches
+/// Opsgenie), that no refused alert has an entity, and that every accepted event is counted in
+/// `/metrics`. `WEBHOOK_LOAD_QUEUE` overrides the queue capacity (default: the production one).
+mod stall {
+    use super::*;
+    use opsgenie_port::runtime::serve::limits::Limits;
+    use std::collections::BTreeSet;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    /// Resident set now (`VmRSS`) and at its peak (`VmHWM`), in bytes (Linux).
+    fn rss() -> (u64, u64) {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|line| line.starts_with(name))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<u64>().ok())
+                .map_or(0, |kib| kib * 1024)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    fn mib(bytes: u64) -> f64 {
+        bytes as f64 / f64::from(1 << 20)
+    }
+
+    pub async fn run() {
+        let events = setting("WEBHOOK_LOAD_STALL_EVENTS", 1500).max(1) as usize;
+        let event_bytes = setting("WEBHOOK_LOAD_EVENT_BYTES", 1_000_000).max(1024) as usize;
+        let connections = setting("WEBHOOK_LOAD_CONNECTIONS", 32).max(1) as usize;
+        let mut limits = Limits::default();
+        limits.queue_capacity =
+            setting("WEBHOOK_LOAD_QUEUE", limits.queue_capacity as u64) as usize;
+
+        let mut spec = GenSpec::typical(42, events);
+        spec.incidents = 5;
+        let og = opsgenie::start(Account::generate(&spec), OpsgenieSimConfig::default())
+            .await
+            .expect("opsgenie sim");
+        let port = port::start(PortSimConfig {
+            rate_limit: None,
+            ..PortSimConfig::default()
+        })
+        .await
+        .expect("port sim");
+        let mut parts =
+            ServeParts::with_engine(config(&og, &port), compiled(), "bench").expect("parts");
+        parts.bind = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        parts.limits = limits.clone();
+        let service = serve::start(parts).await.expect("serve starts");
+        let ids: Vec<String> =
+            og.with_account(|a| a.alerts().iter().map(|x| x.id.to_string()).collect());
+        let (rss_start, _) = rss();
+        println!(
+            "{events} events of {event_bytes} bytes over {connections} connections while \
+             Opsgenie stalls; queue capacity {}, body budget {} MiB; RSS at start {:.1} MiB",
+            limits.queue_capacity,
+            limits.body_budget_bytes >> 20,
+            mib(rss_start)
+        );
+
+        // Sample RSS while the events arrive (VmHWM gives the peak too; the samples show when).
+        let sampling = Arc::new(AtomicBool::new(true));
+        let peak_sampled = Arc::new(AtomicU64::new(0));
+        let sampler = {
+            let (sampling, peak) = (sampling.clone(), peak_sampled.clone());
+            tokio::spawn(async move {
+                while sampling.load(Ordering::Relaxed) {
+                    peak.fetch_max(rss().0, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            })
+        };
+
+        og.stall();
+        let started = Instant::now();
+        let bodies: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                let alert = og
+                    .with_account(|a| a.alerts().get(id).cloned())
+                    .expect("alert");
+                let mut body = webhook_payload("AddDetails", &alert);
+                body["alert"]["details"] = serde_json::json!({ "padding": "" });
+                body.to_string()
+            })
+            .collect();
+        let bodies = Arc::new(bodies);
+        let accepted = Arc::new(Mutex::new(BTreeSet::new()));
+        let refused = Arc::new(Mutex::new(BTreeSet::new()));
+        let failures = Arc::new(Mutex::new(Vec::new()));
+        let mut senders = Vec::new();
+        for connection in 0..connections {
+            let (bodies, accepted, refused, failures) = (
+                bodies.clone(),
+                accepted.clone(),
+                refused.clone(),
+                failures.clone(),
+            );
+            let addr = service.addr();
+            senders.push(tokio::spawn(async move {
+                let mut stream: Option<BufReader<TcpStream>> = None;
+                for index in (connection..bodies.len()).step_by(connections) {
+                    if stream.is_none() {
+                        match TcpStream::connect(addr).await {
+                            Ok(s) => stream = Some(BufReader::new(s)),
+                            Err(e) => {
+                                failures.lock().unwrap().push(format!("connect: {e}"));
+                                continue;
+                            }
+                        }
+                    }
+                    let Some(s) = stream.as_mut() else { continue };
+                    match post_padded(s, addr, &bodies[index], event_bytes).await {
+                        Ok((202, close)) => {
+                            accepted.lock().unwrap().insert(index);
+                            if close {
+                                stream = None;
+                            }
+                        }
+                        Ok((503, close)) => {
+                            refused.lock().unwrap().insert(index);
+                            if close {
+                                stream = None;
+                            }
+                        }
+                        Ok((status, _)) => {
+                            failures.lock().unwrap().push(format!("HTTP {status}"));
+                            stream = None;
+                        }
+                        Err(e) => {
+                            failures.lock().unwrap().push(format!("I/O: {e}"));
+                            stream = None;
+                        }
+                    }
+                }
+            }));
+        }
+        for sender in senders {
+            let _ = sender.await;
+        }
+        let sent_in = started.elapsed();
+        let accepted: BTreeSet<usize> = accepted.lock().unwrap().clone();
+        let refused: BTreeSet<usize> = refused.lock().unwrap().clone();
+        let failures = failures.lock().unwrap().clone();
+        let in_flight = service.metrics().webhooks_in_flight();
+        sampling.store(false, Ordering::Relaxed);
+        let _ = sampler.await;
+        let (rss_end, hwm) = rss();
+        println!("\n## While Opsgenie stalls");
+        println!(
+            "sent in {sent_in:.2?}: {} accepted (202), {} refused (503 with Retry-After), {} \
+             other failures; {in_flight} accepted events waiting",
+            accepted.len(),
+            refused.len(),
+            failures.len()
+        );
+        for failure in failures.iter().take(5) {
+            println!("  {failure}");
+        }
+        println!(
+            "RSS: peak {:.1} MiB (sampled {:.1} MiB), now {:.1} MiB",
+            mib(hwm),
+            mib(peak_sampled.load(Ordering::Relaxed)),
+            mib(rss_end)
+        );
+
+        og.resume();
+        let resumed = Instant::now();
+        let idle = service.webhooks_idle(Duration::from_secs(600)).await;
+        let drained = resumed.elapsed();
+        let entities: HashMap<String, Value> = port
+            .entities(BLUEPRINT)
+            .into_iter()
+            .map(|e| (e["identifier"].as_str().unwrap_or_default().to_owned(), e))
+            .collect();
+        let mut lost = Vec::new();
+        let mut stray = Vec::new();
+        for (index, id) in ids.iter().enumerate() {
+            let expected = og.alert_json(id).expect("alert");
+            match (accepted.contains(&index), entities.get(id)) {
+                (true, Some(entity)) if entity["title"] == expected["message"] => {}
+                (true, other) => lost.push(format!("{id}: {other:?}")),
+                (false, Some(_)) => stray.push(id.clone()),
+                (false, None) => {}
+            }
+        }
+        let metrics = service.metrics().render();
+        let counted = metrics
+            .lines()
+            .filter(|l| l.starts_with("opsgenie_port_webhook_events_total{"))
+            .filter(|l| !l.contains("action=\"unparsed\"") && !l.contains("queue_full"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum::<u64>();
+        println!("\n## Once Opsgenie answers again");
+        println!(
+            "applied in {drained:.2?} (idle: {idle}): {} entities; accepted and not applied: \
+             {}; refused alerts with an entity: {}; events counted in metrics: {counted} of {} \
+             accepted",
+            entities.len(),
+            lost.len(),
+            stray.len(),
+            accepted.len()
+        );
+        for line in lost.iter().take(5) {
+            println!("  lost {line}");
+        }
+        service.shutdown();
+        let _ = service.wait().await;
+        let ok = idle
+            && lost.is_empty()
+            && stray.is_empty()
+            && failures.is_empty()
+            && counted == accepted.len() as u64
+            && accepted.len() + refused.len() == ids.len()
+            && hwm <= 128 << 20;
+        println!("\n{}", if ok { "PASS" } else { "FAIL" });
+        if !ok {
+            std::process::exit(1);
+        }
+    }
+
+    /// Posts `payload` with its empty `padding` string grown so the body is `size` bytes, written
+    /// in 64 KiB pieces; returns the status and whether the server closes the connection.
+    async fn post_padded(
+        stream: &mut BufReader<TcpStream>,
+        addr: SocketAddr,
+        payload: &str,
+        size: usize,
+    ) -> std::io::Result<(u16, bool)> {
+        let (head, tail) = payload
+            .split_once(r#""padding":"""#)
+            .expect("padding field");
+        let prefix = format!(r#"{head}"padding":""#);
+        let suffix = format!(r#""{tail}"#);
+        let padding = size.saturating_sub(prefix.len() + suffix.len());
+        let request = format!(
+            "POST /integration/webhook HTTP/1.1\r\nHost: {addr}\r\nContent-Type: \
+             application/json\r\nContent-Length: {}\r\n\r\n{prefix}",
+            prefix.len() + padding + suffix.len()
+        );
+        let writer = stream.get_mut();
+        writer.write_all(request.as_bytes()).await?;
+        let chunk = [b'x'; 64 << 10];
+        let mut left = padding;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            writer.write_all(&chunk[..n]).await?;
+            left -= n;
+        }
+        writer.write_all(suffix.as_bytes()).await?;
+        let mut status = 0u16;
+        let mut length = 0usize;
+        let mut close = false;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if stream.read_line(&mut line).await? == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "closed",
+                ));
+            }
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            if status == 0 {
+                status = trimmed
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+            } else if let Some((name, value)) = trimmed.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                } else if name.eq_ignore_ascii_case("connection") {
+                    close = value.trim().eq_ignore_ascii_case("close");
+                }
+            }
+        }
+        let mut rest = vec![0u8; length];
+        stream.read_exact(&mut rest).await?;
+        Ok((status, close))
+    }
 }

@@ -9,7 +9,8 @@ Exit status (every subcommand):
   0    success (validate: no errors; sync: resync completed; plan: plan complete)
   1    the operation ran and failed: mapping errors (validate), a failed resync (sync, serve
        with ONCE; nothing is deleted then), an incomplete plan, start-up failure (serve)
-  2    unusable input: a wrong flag, missing or invalid OCEAN__* configuration, no such file
+  2    unusable input: a wrong flag, missing or invalid OCEAN__* configuration, no such file,
+       a mapping file missing or unreadable (E0008)
   3    plan --detailed-exitcode only: the plan is complete and a resync would change something
   130  sync or plan interrupted by Ctrl-C or SIGTERM (nothing deleted; serve exits 0 instead)";
 
@@ -39,7 +40,8 @@ pub enum Command {
     /// OCEAN__* credentials, as `sync`) and checks them as a resync would: diagnostics are
     /// located by field path, and errors are those that would stop a resource at run time.
     /// Exit status: 0 when clean (warnings allowed), 1 when errors were found, 2 when the input
-    /// cannot be used at all (no such directory, no configuration, Port unreachable).
+    /// cannot be used at all (no such directory, a mapping file missing or unreadable, no
+    /// configuration, Port unreachable).
     ///
     /// Examples:
     ///   opsgenie-port validate mappings/
@@ -67,10 +69,14 @@ pub enum Command {
     /// Map raw Opsgenie objects (JSON lines) to Port entities with the compiled mapping.
     ///
     /// Reads Opsgenie objects from FILE (or stdin with `-` or no FILE) — JSON lines, a JSON
-    /// array, or one JSON document — writes one entity per line (Port's entity JSON), and prints
-    /// a summary of skipped items and fields that produced no value to stderr. With --mapping
-    /// DIR, maps with that mapping directory, compiled now and interpreted (no rebuild needed;
-    /// the output is the same as a binary built with DIR would print).
+    /// array, or JSON documents — one at a time, so memory stays bounded whatever the input
+    /// size (one object may take up to 16 MiB). Writes one entity per line (Port's entity
+    /// JSON) as it goes, then a summary to stderr: invalid, refused and skipped items, fields
+    /// that produced no value. Exit status 1 when an item is not valid JSON, its selector
+    /// fails, or Port would refuse its entity (an identifier that is not a string of Port's
+    /// pattern), as a resync fails such items.
+    /// With --mapping DIR, maps with that mapping directory, compiled now and interpreted (no
+    /// rebuild needed; the output is the same as a binary built with DIR would print).
     ///
     /// Examples:
     ///   opsgenie-port map --kind alert alerts.jsonl
@@ -89,7 +95,7 @@ pub enum Command {
         /// the kind).
         #[arg(long)]
         resource: Option<usize>,
-        /// Input file of JSON lines; `-` or nothing reads stdin.
+        /// Input file (JSON lines, a JSON array or JSON documents); `-` or nothing reads stdin.
         file: Option<PathBuf>,
     },
     /// Run one full resync from Opsgenie into Port (Port Ocean's ONCE mode), then exit.

@@ -249,3 +249,102 @@ fn hostile_mappings_are_exit_status_1_with_their_diagnostic() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// A copy of the shipped mapping directory, in a fresh temporary directory, with `change` applied.
+fn mapping_copy(name: &str, change: impl FnOnce(&std::path::Path)) -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("validate-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["port-app-config.yaml", "blueprints.json"] {
+        std::fs::copy(root.join("mappings").join(file), dir.join(file)).unwrap();
+    }
+    change(&dir);
+    dir
+}
+
+/// A mapping file that is missing or cannot be read is unusable input (exit status 2), for
+/// `validate` and for `map --mapping`; the diagnostic says why. A FIFO is not opened (it would
+/// block until a writer comes).
+#[test]
+#[cfg(unix)]
+fn unreadable_mapping_files_are_exit_status_2() {
+    use std::os::unix::fs::symlink;
+    let config = |d: &std::path::Path| d.join("port-app-config.yaml");
+    type Change<'a> = Box<dyn FnOnce(&std::path::Path) + 'a>;
+    let cases: Vec<(&str, Change<'_>, &str)> = vec![
+        (
+            "missing",
+            Box::new(|d| std::fs::remove_file(config(d)).unwrap()),
+            "no port-app-config.yaml in",
+        ),
+        (
+            "folder",
+            Box::new(|d| {
+                std::fs::remove_file(config(d)).unwrap();
+                std::fs::create_dir(config(d)).unwrap();
+            }),
+            "it is a directory",
+        ),
+        (
+            "fifo",
+            Box::new(|d| {
+                std::fs::remove_file(config(d)).unwrap();
+                let made = Command::new("mkfifo").arg(config(d)).status().unwrap();
+                assert!(made.success());
+            }),
+            "it is not a regular file",
+        ),
+        (
+            "loop",
+            Box::new(|d| {
+                std::fs::remove_file(config(d)).unwrap();
+                symlink(d.join("a"), config(d)).unwrap();
+                symlink(d.join("b"), d.join("a")).unwrap();
+                symlink(d.join("a"), d.join("b")).unwrap();
+            }),
+            "Too many levels of symbolic links",
+        ),
+        (
+            "blueprints",
+            Box::new(|d| std::fs::remove_file(d.join("blueprints.json")).unwrap()),
+            "no blueprints.json in",
+        ),
+    ];
+    for (name, change, reason) in cases {
+        let dir = mapping_copy(name, change);
+        let dir_arg = dir.to_str().unwrap();
+        let (code, stdout, stderr) = validate(&[dir_arg]);
+        assert_eq!(code, Some(2), "{name}: {stdout}{stderr}");
+        assert!(
+            stdout.contains("error[E0008]") && stdout.contains(reason),
+            "{name}: {stdout}"
+        );
+        let map = Command::new(env!("CARGO_BIN_EXE_opsgenie-port"))
+            .args(["map", "--mapping", dir_arg, "--kind", "alert", "/dev/null"])
+            .output()
+            .unwrap();
+        assert_eq!(map.status.code(), Some(2), "{name}: map --mapping");
+    }
+}
+
+/// A 50 MB mapping file is refused (E0001, exit status 1: the mapping is wrong, not
+/// unreadable) after reading its first line only: at once.
+#[test]
+fn a_huge_mapping_file_is_refused_without_being_read() {
+    let dir = mapping_copy("huge", |d| {
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(d.join("port-app-config.yaml"))
+            .unwrap();
+        file.set_len(50 << 20).unwrap();
+    });
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = validate(&[dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("error[E0001]: YAML file is too large (52428800 bytes)"),
+        "{stdout}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

@@ -78,6 +78,14 @@ impl Checked {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
+    /// An input file is missing or could not be read (E0008): the mapping was not all read, so
+    /// it is unusable input rather than a mapping found wrong.
+    pub fn has_unreadable_input(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.is_error() && d.code == "E0008")
+    }
+
     /// All diagnostics rendered for a terminal (rustc style, no colour).
     pub fn render_human(&self) -> String {
         diag::render_all_human(&self.diagnostics, &self.sm)

@@ -141,7 +141,7 @@ fn check(row: &Row<'_>, runner: Option<Runner<'_>>) -> Outcome {
         return match (expect, outs.first(), err) {
             (e, Some(got), _) if e.get("value").is_some() => {
                 let want = boundary(parse(&e["value"].to_string()));
-                if rt::eq(&want, got) {
+                if want == *got {
                     Outcome::Pass
                 } else {
                     Outcome::Fail(format!("want {}, got {}", show(&want), show(got)))
@@ -162,7 +162,7 @@ fn check(row: &Row<'_>, runner: Option<Runner<'_>>) -> Outcome {
         .map(|o| o.iter().map(|r| boundary(parse(r.get()))).collect())
         .unwrap_or_default();
     let (outs, err) = boundary_stream(runner.stream(&input, want.len() + 1));
-    let same_values = outs.len() >= want.len() && want.iter().zip(&outs).all(|(a, b)| rt::eq(a, b));
+    let same_values = outs.len() >= want.len() && want.iter().zip(&outs).all(|(a, b)| a == b);
     let stream_ok = match &row.outputs_error {
         Some(_) => outs.len() == want.len() && err.is_some(),
         None => outs.len() == want.len() && err.is_none(),

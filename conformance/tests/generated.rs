@@ -351,7 +351,7 @@ fn same_structure(a: &Value, b: &Value) -> bool {
                     .zip(y.iter())
                     .all(|((kx, vx), (ky, vy))| kx == ky && same_structure(vx, vy))
         }
-        _ => a.kind_name() == b.kind_name() && rt::eq(a, b),
+        _ => a.kind_name() == b.kind_name() && a == b,
     }
 }
 

@@ -604,7 +604,7 @@ pub fn pow(_input: &Value, a: &Value, b: &Value) -> R<Value> {
 
 /// `abs`: jq 1.8.2's `if . < 0 then - . else . end` (non-numbers above 0 pass through).
 pub fn abs(v: &Value) -> R<Value> {
-    if ops::lt(v, &Value::from(0usize)) {
+    if ops::lt(v, &Value::from(0usize))? {
         ops::neg(v)
     } else {
         Ok(v.clone())

@@ -361,10 +361,9 @@ pub(crate) fn compare_checked(a: &Value, b: &Value) -> R<Ordering> {
     cmp_within(a, b, true, MAX_COMPARE_DEPTH).map_err(|_| TooDeep::comparison())
 }
 
-/// `nan_equal == false` reproduces jq's quirk that `nan < nan`. `<` and friends cannot
-/// raise, so they answer at any depth where jq says "Comparison too deep".
-fn cmp_values(a: &Value, b: &Value, nan_equal: bool) -> Ordering {
-    cmp_within(a, b, nan_equal, usize::MAX).unwrap_or(Ordering::Equal)
+/// `nan_equal == false` reproduces jq's quirk that `nan < nan`.
+fn cmp_values(a: &Value, b: &Value, nan_equal: bool) -> R<Ordering> {
+    cmp_within(a, b, nan_equal, MAX_COMPARE_DEPTH).map_err(|_| TooDeep::comparison())
 }
 
 /// jq equality as the builtins that can raise check it: "Equality check too deep" past
@@ -373,32 +372,32 @@ pub(crate) fn equal_checked(a: &Value, b: &Value) -> R<bool> {
     equal_within(a, b, MAX_COMPARE_DEPTH).map_err(|_| TooDeep::equality())
 }
 
-/// `a == b`.
-pub fn eq(a: &Value, b: &Value) -> bool {
-    a == b
+/// `a == b`: "Equality check too deep" past jq's limit, as jq raises it.
+pub fn eq(a: &Value, b: &Value) -> R<bool> {
+    equal_checked(a, b)
 }
 
 /// `a != b`.
-pub fn ne(a: &Value, b: &Value) -> bool {
-    a != b
+pub fn ne(a: &Value, b: &Value) -> R<bool> {
+    equal_checked(a, b).map(|equal| !equal)
 }
 
-/// `a < b`.
-pub fn lt(a: &Value, b: &Value) -> bool {
-    cmp_values(a, b, false).is_lt()
+/// `a < b`: "Comparison too deep" past jq's limit, as jq raises it.
+pub fn lt(a: &Value, b: &Value) -> R<bool> {
+    Ok(cmp_values(a, b, false)?.is_lt())
 }
 
 /// `a <= b`.
-pub fn le(a: &Value, b: &Value) -> bool {
-    cmp_values(a, b, false).is_le()
+pub fn le(a: &Value, b: &Value) -> R<bool> {
+    Ok(cmp_values(a, b, false)?.is_le())
 }
 
 /// `a > b`.
-pub fn gt(a: &Value, b: &Value) -> bool {
-    cmp_values(a, b, false).is_gt()
+pub fn gt(a: &Value, b: &Value) -> R<bool> {
+    Ok(cmp_values(a, b, false)?.is_gt())
 }
 
 /// `a >= b`.
-pub fn ge(a: &Value, b: &Value) -> bool {
-    cmp_values(a, b, false).is_ge()
+pub fn ge(a: &Value, b: &Value) -> R<bool> {
+    Ok(cmp_values(a, b, false)?.is_ge())
 }

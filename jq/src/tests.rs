@@ -24,3 +24,18 @@ fn fixture(name: &str) -> String {
 fn j(text: &str) -> Value {
     parse_json(text.as_bytes()).unwrap_or_else(|e| panic!("bad test JSON {text:?}: {e}"))
 }
+
+/// The comparison operators as booleans, for cases within jq's depth limits (the limits
+/// themselves are tested in `limits`).
+mod cmp {
+    use crate::Value;
+
+    macro_rules! plain {
+        ($($name:ident),*) => {$(
+            pub(super) fn $name(a: &Value, b: &Value) -> bool {
+                crate::$name(a, b).expect("within the depth limits")
+            }
+        )*};
+    }
+    plain!(eq, ne, lt, le, gt, ge);
+}

@@ -381,6 +381,97 @@ async fn client_from_configuration() {
     sim.shutdown().await;
 }
 
+/// A one-route HTTP server answering each request with `answer(path and query)`, recording what
+/// was asked.
+async fn canned_server(
+    answer: fn(&str, &str) -> Value,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (record, origin) = (asked.clone(), base.clone());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head);
+            let target = head.split(' ').nth(1).unwrap_or("").to_owned();
+            record.lock().unwrap().push(target.clone());
+            let body = answer(&origin, &target).to_string();
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+                 connection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes()).await;
+        }
+    });
+    (base, asked)
+}
+
+/// The associated-alert-ids `offset` is a cursor the documentation does not define: the first
+/// request sends none, later ones are `paging.next` verbatim; a link that repeats a page or
+/// leaves the host is refused instead of looping or leaking the key.
+#[tokio::test]
+async fn associated_alert_ids_follow_next_links_only() {
+    fn cursor(origin: &str, target: &str) -> Value {
+        match target {
+            "/v1/incidents/i-1/associated-alert-ids?limit=25" => json!({
+                "data": ["a1", "a2"],
+                "paging": {"next": format!(
+                    "{origin}/v1/incidents/i-1/associated-alert-ids?offset=opaque-7&direction=next"
+                )},
+            }),
+            "/v1/incidents/i-1/associated-alert-ids?offset=opaque-7&direction=next" => {
+                json!({"data": ["a3"], "paging": {}})
+            }
+            _ => json!({"data": []}),
+        }
+    }
+    let (base, asked) = canned_server(cursor).await;
+    let client = OpsgenieClient::new(&base, Secret::new("k"), options()).unwrap();
+    let ids = client.incident_associated_alert_ids("i-1").await.unwrap();
+    assert_eq!(ids, ["a1", "a2", "a3"]);
+    assert_eq!(
+        *asked.lock().unwrap(),
+        [
+            "/v1/incidents/i-1/associated-alert-ids?limit=25",
+            "/v1/incidents/i-1/associated-alert-ids?offset=opaque-7&direction=next",
+        ]
+    );
+
+    fn looping(origin: &str, target: &str) -> Value {
+        json!({"data": ["a1"], "paging": {"next": format!("{origin}{target}")}})
+    }
+    let (base, asked) = canned_server(looping).await;
+    let client = OpsgenieClient::new(&base, Secret::new("k"), options()).unwrap();
+    let error = client
+        .incident_associated_alert_ids("i-1")
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("repeats a page"), "{error}");
+    assert_eq!(asked.lock().unwrap().len(), 1);
+
+    fn elsewhere(_: &str, _: &str) -> Value {
+        json!({"data": ["a1"], "paging": {"next": "http://203.0.113.9/v1/incidents/i-1/associated-alert-ids?offset=2"}})
+    }
+    let (base, asked) = canned_server(elsewhere).await;
+    let client = OpsgenieClient::new(&base, Secret::new("k"), options()).unwrap();
+    let error = client
+        .incident_associated_alert_ids("i-1")
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("another host"), "{error}");
+    assert_eq!(asked.lock().unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn detail_calls() {
     let account = Account::generate(&spec(40));
@@ -438,7 +529,9 @@ async fn detail_calls() {
         expected.len() + sim_associated_before,
         "every associated id exactly once"
     );
-    assert!(sim.counter("incidents.associated-alert-ids") >= 2);
+    // Only `paging.next` links are followed: one request per page of 25, none past the end.
+    let pages = (expected.len() + sim_associated_before).div_ceil(25) as u64;
+    assert_eq!(sim.counter("incidents.associated-alert-ids"), pages);
 
     let with_rotations = collect_first_page(client.list_schedules(true)).await;
     assert!(with_rotations
@@ -454,4 +547,32 @@ async fn detail_calls() {
 
 async fn collect_first_page(mut pager: Pager) -> Vec<Value> {
     pager.next_page().await.unwrap().unwrap_or_default()
+}
+
+/// A 404 is "absent" only when it is Opsgenie's answer: one from anything else in between (a
+/// proxy, a wrong base URL) is an error, never "the alert is gone" — a webhook Delete acts on it.
+#[tokio::test]
+async fn a_404_that_is_not_opsgenies_is_not_absence() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let body = "<html>Not Found</html>";
+            let answer = format!(
+                "HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    let client =
+        OpsgenieClient::new(&format!("http://{addr}"), Secret::new("key"), options()).unwrap();
+    let error = client
+        .get_alert("some-alert")
+        .await
+        .expect_err("a proxy's 404 is not Opsgenie saying the alert is gone");
+    assert!(error.to_string().contains("404"), "{error}");
 }

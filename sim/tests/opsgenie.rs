@@ -214,6 +214,94 @@ async fn limits_and_the_20000_cap_are_422() {
         .contains("offset=100"));
 }
 
+/// The documented constraints of `GET /v1/incidents/{id}/associated-alert-ids`: `offset` at least
+/// 1, `limit` 1..=25, `direction` next|prev, `order` desc|asc, `identifierType` id|tiny.
+#[tokio::test]
+async fn associated_alert_ids_enforce_the_documented_parameters() {
+    let sim = sim(Account::seed_sample()).await;
+    let path = format!("/v1/incidents/{MY_INCIDENT}/associated-alert-ids");
+    for query in [
+        "offset=0",
+        "offset=-1",
+        "offset=x",
+        "offset=",
+        "limit=0",
+        "limit=26",
+        "limit=x",
+        "direction=sideways",
+        "order=up",
+        "identifierType=name",
+    ] {
+        let reply = get(&sim, &format!("{path}?{query}")).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert!(reply.body["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+    for query in [
+        "",
+        "offset=1",
+        "limit=1",
+        "limit=25",
+        "direction=prev",
+        "order=asc",
+        "identifierType=id",
+    ] {
+        let reply = get(&sim, &format!("{path}?{query}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.body);
+    }
+    let by_tiny = get(
+        &sim,
+        "/v1/incidents/2/associated-alert-ids?identifierType=tiny",
+    )
+    .await;
+    assert_eq!(by_tiny.body["data"], json!([SAMPLE_ALERT_ID]));
+}
+
+/// 60 associated ids: `paging.next` walks them newest first in pages of 25 and is absent on the
+/// last page; `paging.prev` walks back.
+#[tokio::test]
+async fn associated_alert_ids_page_through_next_and_prev_links() {
+    let sim = sim(Account::seed_sample()).await;
+    let ids: Vec<String> = (0..60).map(|n| format!("assoc-{n:02}")).collect();
+    sim.with_account(|account| {
+        let incident = account
+            .incidents
+            .iter_mut()
+            .find(|i| &*i.id == MY_INCIDENT)
+            .unwrap();
+        incident.associated_alert_ids = ids.iter().map(|id| id.as_str().into()).collect();
+    });
+    let path = format!("/v1/incidents/{MY_INCIDENT}/associated-alert-ids");
+    let (items, pages) = walk(&sim, &format!("{path}?limit=25")).await;
+    let newest_first: Vec<Value> = ids.iter().rev().map(|id| json!(id)).collect();
+    assert_eq!(items, newest_first);
+    assert_eq!(pages, 3);
+    let (oldest_first, _) = walk(&sim, &format!("{path}?limit=25&order=asc")).await;
+    assert_eq!(
+        oldest_first,
+        ids.iter().map(|id| json!(id)).collect::<Vec<_>>()
+    );
+
+    let first = get(&sim, &format!("{path}?limit=25")).await.body;
+    assert!(first["paging"].get("prev").is_none());
+    let next = first["paging"]["next"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!("{}{path}?", sim.base_url())),
+        "{next}"
+    );
+    let second = get_url(&sim, next).await.body;
+    assert_eq!(second["data"][0], json!("assoc-34"));
+    let back = get_url(&sim, second["paging"]["prev"].as_str().unwrap())
+        .await
+        .body;
+    assert_eq!(back["data"], first["data"]);
+    // Past the end: an empty page without links.
+    let beyond = get(&sim, &format!("{path}?offset=61")).await.body;
+    assert_eq!(beyond["data"], json!([]));
+    assert!(beyond["paging"].get("next").is_none());
+}
+
 #[tokio::test]
 async fn next_is_emitted_up_to_the_cap_and_following_past_it_is_refused() {
     let mut account = Account::empty();

@@ -15,7 +15,8 @@ use std::process::ExitCode;
 /// The operation ran and failed (mapping errors found, a resync or plan that failed, start-up
 /// that failed).
 pub const EXIT_FAILED: u8 = 1;
-/// The input cannot be used: a wrong flag, missing configuration, no such file.
+/// The input cannot be used: a wrong flag, missing configuration, no such file, a mapping file
+/// that cannot be read (E0008).
 pub const EXIT_USAGE: u8 = 2;
 /// `plan --detailed-exitcode`: the plan succeeded and a resync would change something.
 pub const EXIT_CHANGES: u8 = 3;

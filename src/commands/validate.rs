@@ -22,6 +22,9 @@ pub fn run(dir: &Path, format: Format) -> Result<ExitCode, String> {
     print_diagnostics(&checked.diagnostics, &checked.sm, format, || {
         checked.render_human()
     });
+    if checked.has_unreadable_input() {
+        return Ok(ExitCode::from(super::EXIT_USAGE));
+    }
     if checked.has_errors() {
         return Ok(ExitCode::from(super::EXIT_FAILED));
     }

@@ -408,3 +408,73 @@ async fn an_unusable_mapping_in_port_fails_the_resync_and_nothing_runs() {
     assert_eq!(port_catalog(&sims), before);
     assert!(engine.mapping().resources.is_empty());
 }
+
+/// An identifier mapped to a number, an array or a string outside Port's pattern: Port refuses
+/// such an entity. The plan lists each as refused with Port's reason (it listed them as updates
+/// before), the resync fails those items with the same reason and deletes nothing, and `map`
+/// reports them alike (tests/seed_golden.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identifiers_port_refuses_fail_their_items_in_plan_and_resync() {
+    let sims = start(
+        small_account(36, 30),
+        &compiled(),
+        OpsgenieSimConfig::default(),
+    )
+    .await;
+    assert!(resync(&sims, MappingSource::Port).await.is_success());
+    seed_stale_alert(&sims);
+    let tiny: Vec<String> = sims.opsgenie.with_account(|a| {
+        a.alerts()
+            .iter()
+            .take(3)
+            .map(|x| x.tiny_id.to_string())
+            .collect()
+    });
+    let mut config = port_config(&sims);
+    let alert = resource_mut(&mut config, "alert");
+    alert["port"]["entity"]["mappings"]["identifier"] = json!(format!(
+        "if .tinyId == \"{}\" then 42 elif .tinyId == \"{}\" then [.id] \
+         elif .tinyId == \"{}\" then \"has space\" else .id end",
+        tiny[0], tiny[1], tiny[2]
+    ));
+    save_mapping(&sims, &config).await;
+    let before = port_catalog(&sims);
+
+    let plan = engine_with(&sims, MappingSource::Port)
+        .plan(&CancellationFlag::new(), &NoProgress)
+        .await;
+    assert!(plan.is_success(), "{:?}", plan.errors);
+    let mut refused: Vec<(String, String)> = plan.blueprints["opsGenieAlert"].refuse.clone();
+    refused.sort();
+    assert_eq!(refused.len(), 3, "{}", plan.render(5));
+    assert_eq!(
+        refused[0],
+        ("42".to_owned(), "body/identifier must be string".to_owned())
+    );
+    assert!(refused[1].0.starts_with("[\""));
+    assert_eq!(refused[1].1, "body/identifier must be string");
+    assert_eq!(refused[2].0, "has space");
+    assert!(refused[2]
+        .1
+        .starts_with("body/identifier must match pattern"));
+    assert!(
+        matches!(&plan.deletion, opsgenie_port::runtime::sync::PlannedDeletion::Skipped(why) if why.contains("refuse 3 entities")),
+        "{:?}",
+        plan.deletion
+    );
+
+    let report = resync(&sims, MappingSource::Port).await;
+    assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
+    assert!(matches!(report.deletion, DeletionOutcome::Skipped(_)));
+    let failed = |kinds: &[opsgenie_port::runtime::sync::KindSummary]| -> Vec<u64> {
+        kinds.iter().map(|k| k.failed).collect()
+    };
+    assert_eq!(failed(&plan.kinds), failed(&report.kinds));
+    let after = port_catalog(&sims);
+    assert!(after.keys().all(|(_, id)| id != "42" && id != "has space"));
+    assert!(sims
+        .port
+        .entity("opsGenieAlert", "stale-but-kept")
+        .is_some());
+    assert_eq!(after.len(), before.len(), "nothing created or deleted");
+}

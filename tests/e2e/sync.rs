@@ -583,6 +583,14 @@ async fn sync_command_fails_clearly_on_bad_input_and_deletes_nothing() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("OCEAN__PORT__BASE_URL"), "{stderr}");
 
+    // A client timeout of 0 made every request time out, each retried for minutes.
+    let started = std::time::Instant::now();
+    let output = run_cli(&sims, vec![("OCEAN__CLIENT_TIMEOUT", "0".into())]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("OCEAN__CLIENT_TIMEOUT"), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+
     let output = run_cli(
         &sims,
         vec![("OCEAN__PORT__CLIENT_SECRET", "wrong-secret-8080".into())],

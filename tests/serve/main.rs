@@ -6,5 +6,7 @@ mod http;
 mod init;
 mod listener;
 mod live;
+mod slow_clients;
 mod support;
+mod webhook_limits;
 mod webhooks;

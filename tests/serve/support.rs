@@ -3,7 +3,11 @@
 
 use opsgenie_port::generated::compiled;
 use opsgenie_port::runtime::config::Config;
+use opsgenie_port::runtime::http::RetryPolicy;
+use opsgenie_port::runtime::opsgenie::{OpsgenieClient, OpsgenieOptions};
+use opsgenie_port::runtime::secret::Secret;
 use opsgenie_port::runtime::serve::apply::BoxFuture;
+use opsgenie_port::runtime::serve::limits::Limits;
 use opsgenie_port::runtime::serve::listener::{Cancel, ResyncOutcome, ResyncRun, Resyncer};
 use opsgenie_port::runtime::serve::{self, ServeParts, Service};
 use opsgenie_port_sim::generate::Account;
@@ -90,6 +94,47 @@ pub async fn start(sims: &Sims, extra: &[(&str, &str)], resyncer: Arc<dyn Resync
     serve::start(parts(config(sims, extra), resyncer))
         .await
         .expect("serve starts")
+}
+
+/// [`start`] (webhooks only) with `limits`, and webhook events reading Opsgenie through a
+/// client that retries twice within milliseconds and times out after 500 ms: tests of an
+/// Opsgenie that cannot answer then see the queue's own retries, not production backoff.
+pub async fn start_limited(sims: &Sims, limits: Limits) -> Service {
+    let mut parts = parts(config(sims, &[]), Arc::new(CountingResync::default()));
+    parts.limits = limits;
+    let options = OpsgenieOptions {
+        timeout: Duration::from_millis(500),
+        retry: RetryPolicy::fast(2),
+        ..OpsgenieOptions::default()
+    };
+    parts.opsgenie = Some(
+        OpsgenieClient::new(
+            &sims.opsgenie.base_url(),
+            Secret::new(sims.opsgenie.api_key()),
+            options,
+        )
+        .expect("opsgenie client"),
+    );
+    serve::start(parts).await.expect("serve starts")
+}
+
+/// Queue retries within milliseconds, everything else as in production.
+pub fn quick_retries() -> Limits {
+    Limits {
+        retry_base: Duration::from_millis(10),
+        retry_max: Duration::from_millis(50),
+        ..Limits::default()
+    }
+}
+
+/// The value of one series in the `/metrics` text (0 when absent), e.g.
+/// `metric(&text, "opsgenie_port_webhook_delete_checks_total{result=\"gone\"}")`.
+pub fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find(|line| line.starts_with(series) && line[series.len()..].starts_with(' '))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0.0)
 }
 
 /// A resync that counts its runs and completes at once.

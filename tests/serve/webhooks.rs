@@ -136,6 +136,10 @@ async fn delete_leaves_entities_other_integrations_own() {
         .upsert_alert(rest_alert(id, "theirs"))
         .unwrap();
     let delete = payload(&sims, "Delete", id);
+    assert!(
+        sims.opsgenie.delete_alert(id),
+        "gone: the Delete is confirmed"
+    );
     sims.port
         .insert_entity_as(
             "port-ocean/opsgenie/0.1.0/someone-else/exporter",
@@ -146,6 +150,11 @@ async fn delete_leaves_entities_other_integrations_own() {
     assert_eq!(post_webhook(&service, &delete, &[]).await.status, 202);
     assert!(service.webhooks_idle(Duration::from_secs(10)).await);
     assert!(sims.port.entity(BLUEPRINT, id).is_some(), "not ours: kept");
+    let metrics = service.metrics().render();
+    assert!(
+        metrics.contains("opsgenie_port_webhook_delete_checks_total{result=\"gone\"} 1"),
+        "{metrics}"
+    );
     service.shutdown();
     service.wait().await.unwrap();
 }

@@ -63,7 +63,7 @@ pub static CODES: &[Code] = &[
         "Ocean reads `file://` leaves only in its GitOps mode. Put the jq itself in the mapping."),
     code!("E0008", "missing or unreadable input file", Blocks,
         "build time only",
-        "The mapping directory lacks port-app-config.yaml or blueprints.json, or a file cannot be read. Set OPSGENIE_PORT_MAPPINGS to the directory that holds your mapping."),
+        "The mapping directory lacks port-app-config.yaml or blueprints.json, or a file cannot be read (a directory, a FIFO or device, a symbolic link loop or to nothing, not UTF-8). Set OPSGENIE_PORT_MAPPINGS to the directory that holds your mapping. `validate` and `map --mapping` exit with status 2 (unusable input) then."),
     code!("E0009", "no resources", Blocks,
         "Ocean skips an empty mapping; running one would make every owned entity look stale",
         "The mapping has no resources, so nothing would be synced. A warning at build time; at run time the resync fails (and deletes nothing) instead of treating every entity as stale."),

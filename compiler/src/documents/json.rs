@@ -10,16 +10,7 @@ use crate::source::{FileId, SourceMap, Span};
 pub fn parse_json(sm: &SourceMap, file: FileId, diags: &mut Diagnostics) -> Option<Node> {
     let text = sm.text(file);
     if text.len() > MAX_DOCUMENT_BYTES {
-        diags.push(
-            Diagnostic::error(
-                "E0002",
-                format!("JSON file is too large ({} bytes)", text.len()),
-            )
-            .with_primary(Span::new(file, 0, 0), "")
-            .with_help(format!(
-                "a JSON file may be at most {MAX_DOCUMENT_BYTES} bytes"
-            )),
-        );
+        diags.push(super::too_large(file, true, Some(text.len() as u64)));
         return None;
     }
     // A UTF-8 byte-order mark, as some Windows editors write, is not part of the value.

@@ -18,6 +18,9 @@ pub mod json;
 pub mod tree;
 pub mod yaml;
 
+use crate::diag::Diagnostic;
+use crate::source::{FileId, Span};
+
 /// Largest mapping, blueprints or schema file, in bytes (real ones are a few KiB to a few
 /// hundred KiB). A loaded document takes about 100 bytes per node and 17 per byte of text.
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
@@ -32,3 +35,20 @@ pub const MAX_ALIAS_COPIES: usize = 250_000;
 
 /// Bytes of scalar text that weigh as much as one node, for [`MAX_ALIAS_COPIES`].
 pub const SCALAR_BYTES_PER_NODE: usize = 16;
+
+/// E0002 (`json`) or E0001 (YAML) for a file over [`MAX_DOCUMENT_BYTES`], on its first byte:
+/// `size` in bytes when known.
+pub fn too_large(file: FileId, json: bool, size: Option<u64>) -> Diagnostic {
+    let (code, format, what) = if json {
+        ("E0002", "JSON", "a JSON file")
+    } else {
+        ("E0001", "YAML", "a mapping file")
+    };
+    let size = match size {
+        Some(size) => format!("{size} bytes"),
+        None => format!("more than {MAX_DOCUMENT_BYTES} bytes"),
+    };
+    Diagnostic::error(code, format!("{format} file is too large ({size})"))
+        .with_primary(Span::new(file, 0, 0), "")
+        .with_help(format!("{what} may be at most {MAX_DOCUMENT_BYTES} bytes"))
+}

@@ -76,16 +76,7 @@ pub fn parse_yaml(
 ) -> Result<Option<Node>, ()> {
     let text = sm.text(file);
     if text.len() > MAX_DOCUMENT_BYTES {
-        diags.push(
-            Diagnostic::error(
-                "E0001",
-                format!("YAML file is too large ({} bytes)", text.len()),
-            )
-            .with_primary(Span::new(file, 0, 0), "")
-            .with_help(format!(
-                "a mapping file may be at most {MAX_DOCUMENT_BYTES} bytes"
-            )),
-        );
+        diags.push(super::too_large(file, false, Some(text.len() as u64)));
         return Err(());
     }
     let loader = Loader::new(text, file);

@@ -1,11 +1,14 @@
 //! A mapping directory: `port-app-config.yaml`, `blueprints.json` and `sources/*.json`.
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::documents::{too_large, MAX_DOCUMENT_BYTES};
 use crate::inputs::app_config::{load_app_config, AppConfig};
 use crate::inputs::blueprint::{load_blueprints, Blueprint};
 use crate::inputs::schema::{load_schema, Schema};
 use crate::source::SourceMap;
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 
 /// Config file names, in order of preference (as Ocean's defaults loader accepts them).
@@ -88,10 +91,11 @@ pub fn load_mapping_dir_with(
     let mut out = MappingDir::default();
     out.inputs.push(dir.to_path_buf());
 
+    // Whatever is there counts (a directory or a FIFO by that name is reported, not skipped).
     let existing: Vec<PathBuf> = CONFIG_FILE_NAMES
         .iter()
         .map(|n| dir.join(n))
-        .filter(|p| p.is_file())
+        .filter(|p| p.symlink_metadata().is_ok())
         .collect();
     match existing.first() {
         Some(path) => {
@@ -105,7 +109,7 @@ pub fn load_mapping_dir_with(
                     .with_note(format!("ignored: {}", others.join(", "))),
                 );
             }
-            if let Some(text) = read(path, &mut out.inputs, diags) {
+            if let Some(text) = read(path, &mut out.sm, &mut out.inputs, diags) {
                 out.config = load_app_config(&mut out.sm, &display(path), text, diags);
             }
         }
@@ -122,8 +126,8 @@ pub fn load_mapping_dir_with(
     }
 
     let bp_path = dir.join(BLUEPRINTS_FILE_NAME);
-    if bp_path.is_file() {
-        if let Some(text) = read(&bp_path, &mut out.inputs, diags) {
+    if bp_path.symlink_metadata().is_ok() {
+        if let Some(text) = read(&bp_path, &mut out.sm, &mut out.inputs, diags) {
             out.blueprints = load_blueprints(&mut out.sm, &display(&bp_path), text, diags);
         }
     } else {
@@ -190,7 +194,7 @@ fn load_sources(
         };
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
             .collect();
         paths.sort();
         for path in paths {
@@ -201,7 +205,7 @@ fn load_sources(
         }
     }
     for (kind, path) in files {
-        if let Some(text) = read(&path, &mut out.inputs, diags) {
+        if let Some(text) = read(&path, &mut out.sm, &mut out.inputs, diags) {
             if let Some(schema) = load_schema(&mut out.sm, &display(&path), text.clone(), diags) {
                 out.schemas.insert(kind.clone(), schema);
                 out.schema_texts.insert(kind, text);
@@ -210,18 +214,94 @@ fn load_sources(
     }
 }
 
-fn read(path: &Path, inputs: &mut Vec<PathBuf>, diags: &mut Diagnostics) -> Option<String> {
+/// The text of a file of the mapping directory. Only a regular file is opened (a FIFO would
+/// block, a device never end), and at most [`MAX_DOCUMENT_BYTES`] + 1 bytes of it are read: a
+/// larger file is E0001 (YAML) or E0002 (JSON), shown by its first line. A file that cannot be
+/// read (missing, a directory, not a regular file, a symbolic link loop, not UTF-8) is E0008.
+fn read(
+    path: &Path,
+    sm: &mut SourceMap,
+    inputs: &mut Vec<PathBuf>,
+    diags: &mut Diagnostics,
+) -> Option<String> {
     inputs.push(path.to_path_buf());
-    match std::fs::read_to_string(path) {
-        Ok(text) => Some(text),
-        Err(e) => {
+    match read_bounded(path) {
+        Ok(Bounded::Text(text)) => Some(text),
+        Ok(Bounded::TooLarge { size, first_line }) => {
+            let file = sm.add(display(path), first_line);
+            let json = path.extension().is_some_and(|x| x == "json");
+            diags.push(too_large(file, json, size));
+            None
+        }
+        Err(reason) => {
             diags.push(Diagnostic::error(
                 "E0008",
-                format!("cannot read `{}`: {e}", display(path)),
+                format!("cannot read `{}`: {reason}", display(path)),
             ));
             None
         }
     }
+}
+
+enum Bounded {
+    Text(String),
+    /// Over [`MAX_DOCUMENT_BYTES`]: the size when known, and the first line (for the snippet).
+    TooLarge {
+        size: Option<u64>,
+        first_line: String,
+    },
+}
+
+/// How much of a file too large to load is read, for the first line of its diagnostic.
+const FIRST_LINE_BYTES: u64 = 1024;
+
+impl Bounded {
+    fn too_large(size: Option<u64>, head: &[u8]) -> Bounded {
+        let head = &head[..head.len().min(FIRST_LINE_BYTES as usize)];
+        let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+        Bounded::TooLarge {
+            size,
+            first_line: String::from_utf8_lossy(first).into_owned(),
+        }
+    }
+}
+
+fn read_bounded(path: &Path) -> Result<Bounded, String> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        if e.kind() == ErrorKind::NotFound && path.symlink_metadata().is_ok() {
+            "it is a symbolic link to nothing".to_owned()
+        } else {
+            e.to_string()
+        }
+    })?;
+    if meta.is_dir() {
+        return Err("it is a directory".to_owned());
+    }
+    if !meta.is_file() {
+        return Err("it is not a regular file (a FIFO, socket or device)".to_owned());
+    }
+    let limit = MAX_DOCUMENT_BYTES as u64;
+    let mut file = File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    if meta.len() > limit {
+        (&mut file)
+            .take(FIRST_LINE_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        return Ok(Bounded::too_large(Some(meta.len()), &bytes));
+    }
+    // At most one byte more than allowed: a file may grow, or report no size (as in /proc).
+    bytes.reserve_exact(meta.len() as usize);
+    (&mut file)
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Ok(Bounded::too_large(None, &bytes));
+    }
+    String::from_utf8(bytes)
+        .map(Bounded::Text)
+        .map_err(|_| "it is not UTF-8 text".to_owned())
 }
 
 fn same_path(a: &Path, b: &Path) -> bool {

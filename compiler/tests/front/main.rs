@@ -7,6 +7,7 @@ mod blueprint;
 mod config;
 mod diag;
 mod documents;
+mod files;
 mod hostile;
 mod mappings;
 mod port;

@@ -2,6 +2,7 @@
 //! functions and compared with libjq 1.8.2's output text.
 
 use super::super::*;
+use super::cmp::{eq, gt, lt};
 use super::{fixture, j};
 
 type Case = fn(&Value) -> R<Vec<Value>>;

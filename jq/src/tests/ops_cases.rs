@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 
 use super::super::*;
+use super::cmp::{eq, ge, gt, le, lt, ne};
 use super::j;
 
 fn text(v: R<Value>) -> String {

@@ -16,6 +16,8 @@ use std::time::Duration;
 pub const DEFAULT_OPSGENIE_API_URL: &str = "https://api.opsgenie.com";
 pub const DEFAULT_PORT_BASE_URL: &str = "https://api.getport.io";
 pub const DEFAULT_INTEGRATION_TYPE: &str = "opsgenie";
+/// The shortest `OCEAN__CLIENT_TIMEOUT` and polling interval accepted.
+pub const MIN_PERIOD: Duration = Duration::from_millis(1);
 
 /// Everything a run needs to know, with Ocean's defaults filled in.
 #[derive(Clone, Debug)]
@@ -245,7 +247,7 @@ impl Config {
             path_prefix: ocean.string(&["path_prefix"])?.filter(|p| !p.is_empty()),
             send_raw_data_examples: ocean.boolean(&["send_raw_data_examples"])?.unwrap_or(true),
             client_timeout: ocean
-                .seconds(&["client_timeout"], 1.0)?
+                .positive_seconds(&["client_timeout"])?
                 .unwrap_or(Duration::from_secs(60)),
             upsert_batch_max_length: positive(&ocean, &["upsert_entities_batch_max_length"], 20)?,
             upsert_batch_max_bytes: positive(
@@ -311,7 +313,7 @@ fn event_listener(ocean: &Settings) -> Result<EventListener, ConfigError> {
         "ONCE" => Ok(EventListener::Once),
         "POLLING" => Ok(EventListener::Polling {
             interval: ocean
-                .seconds(&["event_listener", "interval"], 1.0)?
+                .positive_seconds(&["event_listener", "interval"])?
                 .unwrap_or(Duration::from_secs(60)),
             resync_on_start: ocean
                 .boolean(&["event_listener", "resync_on_start"])?
@@ -439,6 +441,23 @@ impl Settings {
             }
             _ => Err(self.error(path, format!("must be a non-negative number, got {text:?}"))),
         }
+    }
+
+    /// A number of seconds of at least [`MIN_PERIOD`]: a request timeout or a polling interval,
+    /// where 0 would fail every request (each retried for minutes) or poll without pause.
+    fn positive_seconds(&self, path: &[&str]) -> Result<Option<Duration>, ConfigError> {
+        let seconds = self.seconds(path, 1.0)?;
+        if seconds.is_some_and(|s| s < MIN_PERIOD) {
+            let text = self.string(path)?.unwrap_or_default();
+            return Err(self.error(
+                path,
+                format!(
+                    "must be a number of seconds of at least {}, got {text:?}",
+                    MIN_PERIOD.as_secs_f64()
+                ),
+            ));
+        }
+        Ok(seconds)
     }
 
     /// An http(s) URL without trailing `/`.

@@ -231,6 +231,10 @@ fn scalar_settings_parse() {
 fn malformed_scalars_name_the_variable() {
     for (variable, value) in [
         ("OCEAN__CLIENT_TIMEOUT", "soon"),
+        // 0 made every request time out, each retried for minutes.
+        ("OCEAN__CLIENT_TIMEOUT", "0"),
+        ("OCEAN__CLIENT_TIMEOUT", "0.0"),
+        ("OCEAN__CLIENT_TIMEOUT", "0.0000001"),
         ("OCEAN__INITIALIZE_PORT_RESOURCES", "maybe"),
         ("OCEAN__UPSERT_ENTITIES_BATCH_MAX_LENGTH", "0"),
         ("APPLICATION__PORT", "70000"),
@@ -239,6 +243,15 @@ fn malformed_scalars_name_the_variable() {
         let error = Config::from_env_map(with(&[(variable, value)])).unwrap_err();
         assert_eq!(error.variable, variable, "{error}");
     }
+    // A polling interval of 0 polled Port without a pause.
+    let error = Config::from_env_map(with(&[
+        ("OCEAN__EVENT_LISTENER__TYPE", "POLLING"),
+        ("OCEAN__EVENT_LISTENER__INTERVAL", "0"),
+    ]))
+    .unwrap_err();
+    assert_eq!(error.variable, "OCEAN__EVENT_LISTENER__INTERVAL", "{error}");
+    let error = Config::from_env_map(with(&[("OCEAN__CLIENT_TIMEOUT", "0")])).unwrap_err();
+    assert!(error.to_string().contains("at least 0.001"), "{error}");
 }
 
 #[test]

@@ -134,6 +134,9 @@ impl Reply {
 pub enum HttpErrorKind {
     /// Connection refused/reset, DNS, TLS.
     Transport,
+    /// The request itself cannot be sent (e.g. a URL no server would take): not retried, as
+    /// it would fail the same way every time.
+    Request,
     Timeout,
     /// A retryable status that persisted.
     Status(u16),
@@ -158,6 +161,7 @@ impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match &self.kind {
             HttpErrorKind::Transport => "connection failed".to_owned(),
+            HttpErrorKind::Request => "cannot be sent".to_owned(),
             HttpErrorKind::Timeout => "timed out".to_owned(),
             HttpErrorKind::Status(status) => format!("HTTP {status}"),
             HttpErrorKind::MalformedBody => "malformed JSON response".to_owned(),
@@ -289,7 +293,7 @@ impl HttpClient {
                     server_wait,
                 } => (kind, detail, server_wait),
             };
-            if attempt >= max_attempts {
+            if attempt >= max_attempts || kind == HttpErrorKind::Request {
                 self.counters.failed.fetch_add(1, Ordering::Relaxed);
                 return Err(HttpError {
                     kind,
@@ -448,6 +452,8 @@ impl HttpClient {
 fn transport_failure(error: &reqwest::Error) -> Attempt {
     let kind = if error.is_timeout() {
         HttpErrorKind::Timeout
+    } else if error.is_builder() {
+        HttpErrorKind::Request
     } else {
         HttpErrorKind::Transport
     };
@@ -577,6 +583,30 @@ mod tests {
         let text = capture.contents();
         assert!(!text.contains("retry-log-secret-5151"), "{text}");
         assert!(text.contains(&format!("127.0.0.1:{port}/v1/x")), "{text}");
+    }
+
+    #[test]
+    fn a_request_that_cannot_be_sent_is_not_retried() {
+        let client = HttpClient::new(HttpOptions {
+            timeout: Duration::from_secs(5),
+            concurrency: 1,
+            retry: RetryPolicy::fast(5),
+            user_agent: "test".into(),
+        })
+        .expect("client");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        // Not a URL: it would fail the same way on every attempt.
+        let error = runtime
+            .block_on(client.send(&Request::get("http://a host/v1/x".to_owned())))
+            .expect_err("cannot be sent");
+        assert_eq!(
+            (&error.kind, error.attempts),
+            (&HttpErrorKind::Request, 1),
+            "{error}"
+        );
     }
 
     #[test]

@@ -224,6 +224,11 @@ pub enum Outcome {
     Skipped(&'static str),
 }
 
+/// The pattern Port requires of an entity identifier (a string).
+pub const IDENTIFIER_PATTERN: &str = "^(?!\\.{1,2}$)[\\p{L}0-9@_.+:\\\\/=-]+$";
+/// The longest entity identifier Port takes, in characters.
+pub const MAX_IDENTIFIER_CHARS: usize = 1000;
+
 /// A Port entity built by a mapping.
 #[derive(Debug, Clone)]
 pub struct Entity {
@@ -311,6 +316,41 @@ impl Entity {
         }
         out.push('}');
         out.into_bytes()
+    }
+
+    /// Why Port would refuse this entity for its identifier, in Port's words, or `None`. Port
+    /// takes a string matching [`IDENTIFIER_PATTERN`] of at most [`MAX_IDENTIFIER_CHARS`]
+    /// characters, or a search query (an object, which Port resolves to an entity). Ocean sends
+    /// whatever the mapping produced and Port refuses the rest with 422, which fails the item
+    /// and the resync; `map` and `plan` use this to say so without Port.
+    ///
+    /// The pattern's `\p{L}` (a Unicode letter) is checked as `char::is_alphabetic`, which
+    /// takes a few more characters (letter numbers, combining vowel signs): an identifier
+    /// refused here is one Port refuses, never one it accepts.
+    pub fn identifier_refusal(&self) -> Option<String> {
+        let id = match &self.identifier {
+            Value::String(id) => id,
+            Value::Object(_) => return None,
+            _ => return Some("body/identifier must be string".to_owned()),
+        };
+        let chars = id.chars().count();
+        if chars > MAX_IDENTIFIER_CHARS {
+            return Some(format!(
+                "body/identifier must NOT have more than {MAX_IDENTIFIER_CHARS} characters"
+            ));
+        }
+        let allowed = |c: char| {
+            c.is_alphabetic()
+                || c.is_ascii_digit()
+                || matches!(c, '@' | '_' | '.' | '+' | ':' | '\\' | '/' | '=' | '-')
+        };
+        if chars == 0 || &**id == "." || &**id == ".." || !id.chars().all(allowed) {
+            return Some(format!(
+                "body/identifier must match pattern \"{IDENTIFIER_PATTERN}\" (got {})",
+                jq::tojson_string(&self.identifier)
+            ));
+        }
+        None
     }
 
     /// The identifier as a string key (Ocean normalises identifiers to strings for diffing).
@@ -549,6 +589,52 @@ fn remove_path(v: &Value, path: &[String]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_port_refuses_are_told_apart() {
+        let with = |identifier: Value| Entity {
+            identifier,
+            blueprint: Value::from("bp"),
+            title: None,
+            icon: None,
+            team: None,
+            properties: Vec::new(),
+            relations: Vec::new(),
+        };
+        for accepted in [
+            Value::from("a-b_c.d@e+f:g/h\\i=j"),
+            Value::from("ünïcode"),
+            Value::from("x".repeat(MAX_IDENTIFIER_CHARS).as_str()),
+            jq::parse_json(br#"{"combinator": "and", "rules": []}"#).unwrap(),
+        ] {
+            assert_eq!(
+                with(accepted.clone()).identifier_refusal(),
+                None,
+                "{accepted:?}"
+            );
+        }
+        for (refused, reason) in [
+            (Value::number(42.0), "body/identifier must be string"),
+            (
+                Value::from(vec![Value::from("a")]),
+                "body/identifier must be string",
+            ),
+            (Value::Bool(true), "body/identifier must be string"),
+            (Value::from("has space"), "must match pattern"),
+            (Value::from(""), "must match pattern"),
+            (Value::from(".."), "must match pattern"),
+            (
+                Value::from("x".repeat(MAX_IDENTIFIER_CHARS + 1).as_str()),
+                "must NOT have more than 1000 characters",
+            ),
+        ] {
+            let why = with(refused.clone()).identifier_refusal();
+            assert!(
+                why.as_deref().is_some_and(|w| w.contains(reason)),
+                "{refused:?}: {why:?}"
+            );
+        }
+    }
 
     #[test]
     fn port_json_is_to_value_written_out() {

@@ -12,6 +12,7 @@ use crate::http::{HttpClient, HttpCounters, HttpError, HttpOptions, Reply, Reque
 use crate::secret::{self, Secret};
 use reqwest::Url;
 use serde_json::Value;
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -316,29 +317,40 @@ impl OpsgenieClient {
             .await
     }
 
-    /// All alert ids associated with an incident, paging by 25.
+    /// All alert ids associated with an incident, in pages of 25 (the documented maximum).
+    ///
+    /// The endpoint's `offset` is documented only as "starting value of the offset property",
+    /// minimum 1, with a `direction`: a cursor whose values the documentation does not define. So
+    /// no offset is ever computed here: the first request sends only `limit` (the defaults start
+    /// at the beginning) and later pages are read from `paging.next`, verbatim, until a page has
+    /// no `next` link or no items. A `next` link on another host, or one repeating a page
+    /// already read, is refused as malformed.
     pub async fn incident_associated_alert_ids(
         &self,
         id: &str,
     ) -> Result<Vec<String>, OpsgenieError> {
-        let mut ids = Vec::new();
-        let mut offset = 0usize;
+        const WHAT: &str = "GET /v1/incidents/{id}/associated-alert-ids";
         let limit = ASSOCIATED_ALERTS_PAGE_SIZE.to_string();
+        let mut url = self.url(
+            &["v1", "incidents", id, "associated-alert-ids"],
+            &[("limit", &limit)],
+        );
+        let mut fetched: HashSet<String> = HashSet::new();
+        let mut ids = Vec::new();
         loop {
-            let offset_text = offset.to_string();
-            let url = self.url(
-                &["v1", "incidents", id, "associated-alert-ids"],
-                &[("limit", &limit), ("offset", &offset_text)],
-            );
-            let what = "GET /v1/incidents/{id}/associated-alert-ids";
-            let reply = self.send(&url, what).await?;
+            fetched.insert(url.as_str().to_owned());
+            let reply = self.send(&url, WHAT).await?;
             if reply.status == 404 {
-                return Ok(ids);
+                // As for every read: absent only when Opsgenie says so.
+                return if is_opsgenie_error(&reply.body) {
+                    Ok(ids)
+                } else {
+                    Err(malformed(WHAT, "a 404 that is not Opsgenie's error answer"))
+                };
             }
             let Some(page) = reply.body.get("data").and_then(Value::as_array) else {
-                return Err(malformed(what, "no `data` list"));
+                return Err(malformed(WHAT, "no `data` list"));
             };
-            let before = ids.len();
             for item in page {
                 // Opsgenie returns plain ids; tolerate `{id: ..}` objects too.
                 let alert_id = item
@@ -346,20 +358,32 @@ impl OpsgenieClient {
                     .or_else(|| item.get("id").and_then(Value::as_str));
                 match alert_id {
                     Some(alert_id) => ids.push(alert_id.to_owned()),
-                    None => return Err(malformed(what, "an item is not an alert id")),
+                    None => return Err(malformed(WHAT, "an item is not an alert id")),
                 }
             }
-            let has_next = reply
-                .body
-                .pointer("/paging/next")
-                .and_then(Value::as_str)
-                .is_some();
-            let full_page = ids.len() - before == ASSOCIATED_ALERTS_PAGE_SIZE;
-            if page.is_empty() || !(has_next || full_page) {
-                return Ok(ids);
+            let next = match reply.body.pointer("/paging/next").and_then(Value::as_str) {
+                Some(next) if !page.is_empty() => next,
+                _ => return Ok(ids),
+            };
+            url = self.checked_link(next, WHAT)?;
+            if fetched.contains(url.as_str()) {
+                return Err(malformed(WHAT, "`paging.next` repeats a page already read"));
             }
-            offset += page.len();
         }
+    }
+
+    /// A `paging.next` link, which must stay on the configured host: the API key goes wherever
+    /// it points.
+    fn checked_link(&self, link: &str, what: &str) -> Result<Url, OpsgenieError> {
+        let base = &self.inner.base_url;
+        let url = Url::parse(link).map_err(|_| malformed(what, "`paging.next` is not a URL"))?;
+        let same_origin = url.scheme() == base.scheme()
+            && url.host_str() == base.host_str()
+            && url.port_or_known_default() == base.port_or_known_default();
+        if !same_origin {
+            return Err(malformed(what, "`paging.next` points to another host"));
+        }
+        Ok(url)
     }
 
     async fn get_data(
@@ -371,7 +395,16 @@ impl OpsgenieClient {
         let what = describe(segments);
         let reply = self.send(&url, &what).await?;
         if reply.status == 404 {
-            return Ok(None);
+            // Absent only when Opsgenie says so: a 404 from anything in between (a proxy, a
+            // wrong base URL) must not read as "gone" — a webhook `Delete` acts on it.
+            return if is_opsgenie_error(&reply.body) {
+                Ok(None)
+            } else {
+                Err(malformed(
+                    &what,
+                    "a 404 that is not Opsgenie's error answer",
+                ))
+            };
         }
         match reply.body {
             Value::Object(mut body) => match body.remove("data") {
@@ -437,6 +470,13 @@ impl OpsgenieClient {
             }),
         }
     }
+}
+
+/// Opsgenie's error body: `{"message": …, "took": …, "requestId": …}` (the documented
+/// `ErrorResponse`; `requestId` is always there).
+fn is_opsgenie_error(body: &Value) -> bool {
+    body.get("message").is_some_and(Value::is_string)
+        && body.get("requestId").is_some_and(Value::is_string)
 }
 
 /// `GET /v2/alerts/{id}` style text for errors: ids are left out (they add noise, not meaning).

@@ -212,16 +212,8 @@ impl Pager {
 
     /// `paging.next` must stay on the configured host: the API key goes wherever it points.
     fn checked_next_url(&self, next: &str) -> Result<Url, OpsgenieError> {
-        let base = &self.client.inner.base_url;
         let what = format!("GET /{}", self.resource.path());
-        let url = Url::parse(next).map_err(|_| malformed(&what, "`paging.next` is not a URL"))?;
-        let same_origin = url.scheme() == base.scheme()
-            && url.host_str() == base.host_str()
-            && url.port_or_known_default() == base.port_or_known_default();
-        if !same_origin {
-            return Err(malformed(&what, "`paging.next` points to another host"));
-        }
-        Ok(url)
+        self.client.checked_link(next, &what)
     }
 }
 

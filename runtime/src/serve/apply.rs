@@ -1,12 +1,13 @@
 //! Applying one webhook event to Port: re-read the alert, enrich only what the mapping reads,
 //! map it with every `alert` resource, upsert what passes, and delete (when this integration
-//! owns them) entities of alerts that are gone or no longer pass.
+//! owns them) entities of alerts Opsgenie answers 404 for or that no longer pass. A `Delete`
+//! event is applied the same way: only Opsgenie's 404 deletes.
 
-use super::webhook::{rest_shape, WebhookEvent};
+use crate::http::HttpErrorKind;
 use crate::jq;
 use crate::mapping::{Current, Mapping, Outcome, Resource};
-use crate::opsgenie::OpsgenieClient;
-use crate::port::{PortClient, UpsertOptions, UpsertStatus};
+use crate::opsgenie::{OpsgenieClient, OpsgenieError};
+use crate::port::{PortClient, PortError, UpsertOptions, UpsertStatus};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -23,14 +24,91 @@ pub const ALERT_KIND: &str = "alert";
 pub struct Applied {
     pub upserted: usize,
     pub deleted: usize,
+    /// Opsgenie answered 404 for the alert (its entities were deleted).
+    pub gone: bool,
+}
+
+/// Why an event could not be applied, and whether trying again can change that.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyError {
+    pub message: String,
+    /// Opsgenie or Port did not answer usefully (timeout, connection, 408/429/5xx after the
+    /// HTTP client's retries): the event is kept and tried again. Otherwise (a 4xx, an entity
+    /// Port refuses, a mapping error) the same attempt would fail the same way.
+    pub transient: bool,
+}
+
+impl ApplyError {
+    pub fn transient(message: impl Into<String>) -> Self {
+        ApplyError {
+            message: message.into(),
+            transient: true,
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        ApplyError {
+            message: message.into(),
+            transient: false,
+        }
+    }
+}
+
+impl std::fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Statuses that say "not now" rather than "no": timeout, throttling, server errors.
+fn transient_status(status: u16) -> bool {
+    matches!(status, 408 | 429) || status >= 500
+}
+
+impl From<OpsgenieError> for ApplyError {
+    fn from(error: OpsgenieError) -> Self {
+        let transient = match &error {
+            // No usable answer after the client's retries: connection, timeout, a retryable
+            // status that persisted, a truncated body — but not a request that cannot be sent.
+            OpsgenieError::Http(e) => e.kind != HttpErrorKind::Request,
+            OpsgenieError::Api { status, .. } => transient_status(*status),
+            OpsgenieError::Auth { .. }
+            | OpsgenieError::Malformed { .. }
+            | OpsgenieError::OffsetCap { .. }
+            | OpsgenieError::InvalidConfig(_) => false,
+        };
+        ApplyError {
+            message: error.to_string(),
+            transient,
+        }
+    }
+}
+
+impl From<PortError> for ApplyError {
+    fn from(error: PortError) -> Self {
+        let transient = match &error {
+            // No usable answer after the client's retries: connection, timeout, a retryable
+            // status that persisted, a truncated body — but not a request that cannot be sent.
+            PortError::Http(e) => e.kind != HttpErrorKind::Request,
+            PortError::Api { status, .. } => transient_status(*status),
+            PortError::Auth { .. }
+            | PortError::Malformed { .. }
+            | PortError::InvalidConfig(_)
+            | PortError::Internal(_) => false,
+        };
+        ApplyError {
+            message: error.to_string(),
+            transient,
+        }
+    }
 }
 
 /// Applies webhook events; the real one is [`AlertApplier`], tests may fake it.
 pub trait Applier: Send + Sync + 'static {
-    /// Any action but `Delete`: make Port match the alert as Opsgenie has it now.
-    fn refresh<'a>(&'a self, event: &'a WebhookEvent) -> BoxFuture<'a, Result<Applied, String>>;
-    /// `Delete`: remove the alert's entities.
-    fn delete<'a>(&'a self, event: &'a WebhookEvent) -> BoxFuture<'a, Result<Applied, String>>;
+    /// Makes Port match alert `alert_id` as Opsgenie has it now, whatever the event's action:
+    /// re-read it; on a 404 delete its entities (`gone`); when Opsgenie returns it, upsert it
+    /// (or delete the entities it no longer passes the selector for). An error never deletes.
+    fn apply<'a>(&'a self, alert_id: &'a str) -> BoxFuture<'a, Result<Applied, ApplyError>>;
 }
 
 /// Fills the enrichment fields (`__relatedIncident`, …) of one raw alert (REST shape). `fields`
@@ -40,7 +118,7 @@ pub trait AlertEnricher: Send + Sync + 'static {
         &'a self,
         alert: &'a mut Value,
         fields: &'a [&'static str],
-    ) -> BoxFuture<'a, Result<(), String>>;
+    ) -> BoxFuture<'a, Result<(), ApplyError>>;
 }
 
 /// The production [`Applier`].
@@ -78,16 +156,13 @@ impl AlertApplier {
         fields
     }
 
-    async fn refresh_alert(&self, event: &WebhookEvent) -> Result<Applied, String> {
+    async fn apply_alert(&self, alert_id: &str) -> Result<Applied, ApplyError> {
         let mapping = self.mapping.get();
-        let fetched = self
-            .opsgenie
-            .get_alert(&event.alert_id)
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some(raw) = fetched else {
-            // Gone from Opsgenie (deleted, or this event is older than a Delete).
-            return self.delete_alert(&mapping, event).await;
+        let Some(raw) = self.opsgenie.get_alert(alert_id).await? else {
+            // Opsgenie says it does not exist (deleted, or this event is older than a Delete).
+            let mut applied = self.delete_alert(&mapping, alert_id).await?;
+            applied.gone = true;
+            return Ok(applied);
         };
         let fields = Self::enrichment_fields(&mapping);
         let mut raw = raw;
@@ -114,10 +189,15 @@ impl AlertApplier {
                 let Outcome::Entity(entity) = resource.map(&item).outcome else {
                     continue;
                 };
+                // Port refuses such an entity; as in a resync, the item fails without a write.
+                if let Some(reason) = entity.identifier_refusal() {
+                    errors.push(format!("resources[{}]: {reason}", resource.index));
+                    continue;
+                }
                 let key = (entity.identifier_key(), entity.blueprint_name());
                 if selected {
                     let body = serde_json::from_slice(&entity.to_port_json())
-                        .map_err(|e| format!("entity JSON: {e}"))?;
+                        .map_err(|e| ApplyError::permanent(format!("entity JSON: {e}")))?;
                     upserts.entry(key.1.clone()).or_default().push(body);
                     upserted_keys.push(key);
                 } else {
@@ -137,8 +217,7 @@ impl AlertApplier {
             let results = self
                 .port
                 .upsert_entities(blueprint, entities, &options)
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             for result in results {
                 match result.status {
                     UpsertStatus::Failed(error) => errors.push(format!(
@@ -155,18 +234,19 @@ impl AlertApplier {
         if errors.is_empty() {
             Ok(applied)
         } else {
-            Err(errors.join("; "))
+            // Port refused entities, or a selector does not yield a boolean: the same again.
+            Err(ApplyError::permanent(errors.join("; ")))
         }
     }
 
-    /// Deletes the entities the webhook's alert maps to, when this integration owns them. The
+    /// Deletes the entities of an alert Opsgenie answered 404 for, when this integration owns
+    /// them. Only the id is known (the webhook body is not kept, and Opsgenie no longer has the
+    /// alert), so the identifiers are those the mapping gives `{"id": alert_id}` — the alert's
+    /// own with the shipped mappings (`identifier: .id`). An entity whose identifier or
+    /// blueprint needs other fields is left for the next resync's stale-entity deletion. The
     /// selector is not applied: the alert is gone, whatever it looked like.
-    async fn delete_alert(
-        &self,
-        mapping: &Mapping,
-        event: &WebhookEvent,
-    ) -> Result<Applied, String> {
-        let item = jq::Value::from_serde(&rest_shape(&event.alert));
+    async fn delete_alert(&self, mapping: &Mapping, alert_id: &str) -> Result<Applied, ApplyError> {
+        let item = jq::Value::from_serde(&json!({ "id": alert_id }));
         let mut keys: Vec<Key> = Vec::new();
         for resource in Self::alert_resources(mapping) {
             for expanded in resource.expand(&item) {
@@ -185,11 +265,16 @@ impl AlertApplier {
         Ok(Applied {
             upserted: 0,
             deleted,
+            gone: false,
         })
     }
 
     /// Deletes those of `keys` that exist in Port under this integration's ownership.
-    async fn delete_owned(&self, keys: Vec<Key>, delete_dependents: bool) -> Result<usize, String> {
+    async fn delete_owned(
+        &self,
+        keys: Vec<Key>,
+        delete_dependents: bool,
+    ) -> Result<usize, ApplyError> {
         if keys.is_empty() {
             return Ok(0);
         }
@@ -210,8 +295,7 @@ impl AlertApplier {
         let found = self
             .port
             .search_entities(&query, &["identifier", "blueprint"])
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         let mut by_blueprint: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for entity in &found {
             let field = |name: &str| entity.get(name).and_then(Value::as_str).map(str::to_owned);
@@ -224,13 +308,12 @@ impl AlertApplier {
             let result = self
                 .port
                 .delete_entities(&blueprint, &identifiers, delete_dependents)
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             deleted += result.deleted.len();
             if let Some((identifier, reason)) = result.failed.first() {
-                return Err(format!(
+                return Err(ApplyError::permanent(format!(
                     "Port did not delete {blueprint}/{identifier}: {reason}"
-                ));
+                )));
             }
         }
         Ok(deleted)
@@ -238,15 +321,8 @@ impl AlertApplier {
 }
 
 impl Applier for AlertApplier {
-    fn refresh<'a>(&'a self, event: &'a WebhookEvent) -> BoxFuture<'a, Result<Applied, String>> {
-        Box::pin(self.refresh_alert(event))
-    }
-
-    fn delete<'a>(&'a self, event: &'a WebhookEvent) -> BoxFuture<'a, Result<Applied, String>> {
-        Box::pin(async move {
-            let mapping = self.mapping.get();
-            self.delete_alert(&mapping, event).await
-        })
+    fn apply<'a>(&'a self, alert_id: &'a str) -> BoxFuture<'a, Result<Applied, ApplyError>> {
+        Box::pin(self.apply_alert(alert_id))
     }
 }
 
@@ -292,7 +368,7 @@ impl AlertEnricher for NullEnricher {
         &'a self,
         alert: &'a mut Value,
         fields: &'a [&'static str],
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<(), ApplyError>> {
         Box::pin(async move {
             if let Value::Object(map) = alert {
                 for field in fields {

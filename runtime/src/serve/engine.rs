@@ -1,7 +1,7 @@
 //! The resync engine ([`crate::sync::Engine`]) behind the serve-side traits: full resyncs for
 //! the listeners and single-alert enrichment for webhooks.
 
-use super::apply::{AlertEnricher, BoxFuture};
+use super::apply::{AlertEnricher, ApplyError, BoxFuture};
 use super::listener::{Cancel, MappingSelector, ResyncOutcome, ResyncRun, Resyncer};
 use super::metrics::KindFigures;
 use super::ServeParts;
@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::mapping::Mapping;
 use crate::opsgenie::OpsgenieClient;
 use crate::port::PortClient;
-use crate::sync::{Engine, MappingUsed, ResyncStatus, SyncSettings};
+use crate::sync::{Engine, MappingUsed, ResyncStatus, SyncError, SyncSettings};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -93,12 +93,19 @@ impl AlertEnricher for EngineEnricher {
         &'a self,
         alert: &'a mut Value,
         fields: &'a [&'static str],
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<(), ApplyError>> {
         Box::pin(async move {
             self.0
                 .enrich_item(super::apply::ALERT_KIND, alert, fields)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(|error| match error {
+                    SyncError::Opsgenie(error) => ApplyError::from(error),
+                    SyncError::Port(error) => ApplyError::from(error),
+                    SyncError::Mapping(message) => {
+                        ApplyError::permanent(format!("mapping error: {message}"))
+                    }
+                    SyncError::Aborted => ApplyError::transient("enrichment aborted"),
+                })
         })
     }
 }

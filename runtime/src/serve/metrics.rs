@@ -38,6 +38,11 @@ pub struct Metrics {
     webhook_latency: Mutex<Histogram>,
     webhook_response: Mutex<Histogram>,
     webhook_in_flight: AtomicU64,
+    webhook_queue_capacity: AtomicU64,
+    webhook_retries: AtomicU64,
+    webhook_delete_checks: Mutex<BTreeMap<&'static str, u64>>,
+    http_connections: AtomicU64,
+    http_timeouts: Mutex<BTreeMap<&'static str, u64>>,
     resyncs: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     resync_running: AtomicBool,
     kinds: Mutex<BTreeMap<String, KindFigures>>,
@@ -98,6 +103,35 @@ impl Metrics {
     /// Events accepted but not yet applied.
     pub fn webhooks_in_flight(&self) -> u64 {
         self.webhook_in_flight.load(Ordering::Relaxed)
+    }
+
+    pub fn webhook_queue_capacity(&self, capacity: usize) {
+        self.webhook_queue_capacity
+            .store(capacity as u64, Ordering::Relaxed);
+    }
+
+    /// An event Opsgenie or Port could not answer for was kept to be tried again.
+    pub fn webhook_retry(&self) {
+        self.webhook_retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// What Opsgenie said when a `Delete` was checked: `gone` (404: deleted), `exists` (the
+    /// alert was upserted instead) or `unanswered` (an error: the event is kept and retried).
+    pub fn webhook_delete_check(&self, result: &'static str) {
+        *lock(&self.webhook_delete_checks).entry(result).or_default() += 1;
+    }
+
+    pub fn http_connection_opened(&self) {
+        self.http_connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn http_connection_closed(&self) {
+        self.http_connections.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A client too slow to send its request's `header`s or `body`: the connection was closed.
+    pub fn http_timeout(&self, phase: &'static str) {
+        *lock(&self.http_timeouts).entry(phase).or_default() += 1;
     }
 
     pub fn resync_started(&self) {
@@ -224,6 +258,63 @@ impl Metrics {
             "opsgenie_port_webhook_in_flight {}",
             self.webhooks_in_flight()
         );
+        header(
+            out,
+            "opsgenie_port_webhook_queue_capacity",
+            "gauge",
+            "Accepted, unapplied webhook events the queue holds at most (then 503).",
+        );
+        let _ = writeln!(
+            out,
+            "opsgenie_port_webhook_queue_capacity {}",
+            self.webhook_queue_capacity.load(Ordering::Relaxed)
+        );
+        header(
+            out,
+            "opsgenie_port_webhook_retries_total",
+            "counter",
+            "Webhook events kept and tried again because Opsgenie or Port could not answer.",
+        );
+        let _ = writeln!(
+            out,
+            "opsgenie_port_webhook_retries_total {}",
+            self.webhook_retries.load(Ordering::Relaxed)
+        );
+        header(
+            out,
+            "opsgenie_port_webhook_delete_checks_total",
+            "counter",
+            "Delete events checked with Opsgenie: gone (404, deleted), exists (upserted instead), unanswered (retried).",
+        );
+        for (result, count) in lock(&self.webhook_delete_checks).iter() {
+            let _ = writeln!(
+                out,
+                "opsgenie_port_webhook_delete_checks_total{{result=\"{result}\"}} {count}"
+            );
+        }
+        header(
+            out,
+            "opsgenie_port_http_connections",
+            "gauge",
+            "Open HTTP connections.",
+        );
+        let _ = writeln!(
+            out,
+            "opsgenie_port_http_connections {}",
+            self.http_connections.load(Ordering::Relaxed)
+        );
+        header(
+            out,
+            "opsgenie_port_http_timeouts_total",
+            "counter",
+            "Connections closed because the client was too slow to send its request's headers or body.",
+        );
+        for (phase, count) in lock(&self.http_timeouts).iter() {
+            let _ = writeln!(
+                out,
+                "opsgenie_port_http_timeouts_total{{phase=\"{phase}\"}} {count}"
+            );
+        }
         lock(&self.webhook_latency).render(
             out,
             "opsgenie_port_webhook_duration_seconds",

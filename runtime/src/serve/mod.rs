@@ -12,6 +12,7 @@
 pub mod apply;
 pub mod engine;
 pub mod init;
+pub mod limits;
 pub mod listener;
 pub mod log;
 pub mod metrics;
@@ -58,6 +59,8 @@ pub struct ServeParts {
     pub opsgenie: Option<OpsgenieClient>,
     /// Interface to listen on; the port is `APPLICATION__PORT`.
     pub bind: IpAddr,
+    /// Bounds of the HTTP surface and the webhook queue.
+    pub limits: limits::Limits,
 }
 
 impl ServeParts {
@@ -80,6 +83,7 @@ impl ServeParts {
             port: None,
             opsgenie: None,
             bind: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            limits: limits::Limits::default(),
         }
     }
 }
@@ -137,6 +141,7 @@ pub async fn start(parts: ServeParts) -> Result<Service, ServeError> {
         port,
         opsgenie,
         bind,
+        limits,
     } = parts;
     listener::check_supported(&config.event_listener).map_err(ServeError::Config)?;
     for secret in config.secrets() {
@@ -187,16 +192,17 @@ pub async fn start(parts: ServeParts) -> Result<Service, ServeError> {
             datasource_prefix: format!("port-ocean/{}/", config.integration.kind),
             datasource_suffix: format!("/{identifier}/exporter"),
         };
-        WebhookQueue::new(Arc::new(applier), metrics.clone())
+        WebhookQueue::new(Arc::new(applier), metrics.clone(), &limits)
     });
 
     let prefix = server::normalize_prefix(config.path_prefix.as_deref());
-    let state = Arc::new(server::AppState {
-        queue: queue.clone(),
-        secret: webhook_secret,
-        metrics: metrics.clone(),
-        version: version.clone(),
-    });
+    let state = Arc::new(server::AppState::new(
+        queue.clone(),
+        webhook_secret,
+        metrics.clone(),
+        version.clone(),
+        limits.clone(),
+    ));
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind, config.application.port))
         .await
         .map_err(|e| ServeError::Bind(format!("{bind}:{}: {e}", config.application.port)))?;
@@ -207,13 +213,9 @@ pub async fn start(parts: ServeParts) -> Result<Service, ServeError> {
     let server = {
         let router = server::router(state, &prefix);
         let stopped = stop_background.clone();
+        let metrics = metrics.clone();
         tokio::spawn(async move {
-            let result = axum::serve(listener, router)
-                .with_graceful_shutdown(async move { stopped.cancelled().await })
-                .await;
-            if let Err(error) = result {
-                log::error(&format!("HTTP server: {error}"));
-            }
+            server::serve(listener, router, &limits, metrics, stopped.cancelled()).await;
         })
     };
     log::info(&format!(
@@ -373,12 +375,16 @@ impl Service {
         let drain = async {
             match &self.queue {
                 Some(queue) => queue.close(budget).await,
-                None => true,
+                None => 0,
             }
         };
-        let (drained, _) = tokio::join!(drain, self.control.stop(budget));
-        if !drained {
-            log::warn("some webhook events were not applied before the shutdown limit");
+        let (unapplied, _) = tokio::join!(drain, self.control.stop(budget));
+        if unapplied > 0 {
+            log::warn(&format!(
+                "{unapplied} accepted webhook events were not applied before the shutdown limit \
+                 (Opsgenie or Port did not answer in time); a later resync brings their \
+                 alerts up to date"
+            ));
         }
         self.stop_background.cancel();
         for task in self.background.drain(..) {

@@ -1,17 +1,29 @@
-//! Opsgenie outgoing-webhook events (opsgenie-api.md §7): parsing with precise 400 messages, the
-//! REST shape of a webhook alert, and the per-alert queue that applies events in order.
+//! Opsgenie outgoing-webhook events (opsgenie-api.md §7): parsing with precise 400 messages, and
+//! the bounded per-alert queue that applies events in order.
 //!
-//! Ordering: events for one alert run one at a time, in arrival order. Every non-`Delete` event
-//! re-reads the alert from Opsgenie, so an event that arrives while another for the same alert
-//! is waiting replaces the waiting one (both would produce the same result). Repeated and
-//! out-of-order events therefore converge on Opsgenie's current state: a late `Create` for a
-//! deleted alert finds it gone (404) and deletes the entity.
+//! An event is kept as its alert id and action only. Applying any event — `Delete` included —
+//! re-reads the alert from Opsgenie and makes Port match the answer (see
+//! [`Applier::apply`]): a 404 deletes the alert's entities, an alert Opsgenie returns is
+//! upserted, an error is retried. So a forged or stale `Delete` deletes nothing, and repeated and
+//! out-of-order events converge on Opsgenie's current state.
+//!
+//! Ordering: events for one alert run one at a time, in arrival order; an event that arrives
+//! while another for the same alert is waiting merges into it (one re-read serves both). The
+//! queue holds at most [`Limits::queue_capacity`] accepted, unapplied events; a full queue
+//! refuses events that would need a new entry. An event Opsgenie or Port could not answer for
+//! (timeouts, 429, 5xx, after the HTTP client's own retries) stays queued and is tried again
+//! with backoff, without holding a worker; one that cannot change by trying again (a 4xx, a
+//! mapping error) is counted `failed` and dropped.
 
 use super::apply::{Applied, Applier};
+use super::limits::{Limits, MAX_ALERT_ID_BYTES};
 use super::log;
 use super::metrics::Metrics;
-use serde_json::{json, Map, Value};
+use crate::http::unit_random;
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -47,17 +59,26 @@ pub const KNOWN_ACTIONS: [&str; 20] = [
     "RemoveDetails",
 ];
 
-/// One accepted event.
+/// One accepted event: all that is kept of a webhook once parsed. The body is dropped at the
+/// door; applying re-reads the alert from Opsgenie anyway.
 #[derive(Clone, Debug)]
 pub struct WebhookEvent {
-    pub action: String,
+    /// One of [`KNOWN_ACTIONS`].
+    pub action: &'static str,
+    /// Validated by [`valid_alert_id`].
     pub alert_id: String,
-    /// The webhook's `alert` object (webhook shape).
-    pub alert: Value,
     pub received: Instant,
 }
 
 impl WebhookEvent {
+    pub fn new(action: &'static str, alert_id: &str) -> Self {
+        WebhookEvent {
+            action,
+            alert_id: alert_id.to_owned(),
+            received: Instant::now(),
+        }
+    }
+
     pub fn is_delete(&self) -> bool {
         self.action == "Delete"
     }
@@ -67,7 +88,8 @@ impl WebhookEvent {
 #[derive(Debug)]
 pub enum Parsed {
     Event(WebhookEvent),
-    /// A well-formed body with an action this integration does not handle.
+    /// A well-formed body with an action this integration does not handle (its name cut to
+    /// [`MAX_ECHOED_ACTION_CHARS`] characters).
     Ignored {
         action: String,
     },
@@ -77,18 +99,33 @@ pub enum Parsed {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BadPayload(pub String);
 
+/// An ignored action's name is echoed in the answer up to this many characters.
+pub const MAX_ECHOED_ACTION_CHARS: usize = 64;
+
+/// Whether `id` can be an Opsgenie alert id: 1 to [`MAX_ALERT_ID_BYTES`] printable ASCII
+/// characters (Opsgenie's are a UUID and a millisecond stamp). Anything else is refused at the
+/// door: it cannot exist in Opsgenie, and a very long one cannot even form a request URL.
+pub fn valid_alert_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ALERT_ID_BYTES && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// Parses a webhook body: a JSON object with a string `action` and, for known actions, an
-/// `alert` object with a non-empty string `alertId`.
+/// `alert` object with a string `alertId` that passes [`valid_alert_id`] (surrounding blanks
+/// trimmed).
+///
+/// Only those two fields are read: everything else is skipped by the JSON scanner without being
+/// built (no value tree, no recursion), so parsing allocates at most the two strings — memory
+/// is bounded by the body's size and nesting depth cannot overflow the stack.
 pub fn parse(body: &[u8]) -> Result<Parsed, BadPayload> {
-    let value: Value =
+    let envelope: Envelope<'_> =
         serde_json::from_slice(body).map_err(|e| BadPayload(format!("malformed JSON: {e}")))?;
-    let Value::Object(mut fields) = value else {
+    let Envelope::Object { action, alert } = envelope else {
         return Err(BadPayload(
             "the body must be a JSON object (Opsgenie's webhook payload)".into(),
         ));
     };
-    let action = match fields.get("action") {
-        Some(Value::String(action)) if !action.is_empty() => action.clone(),
+    let action = match action {
+        Some(Text::Str(action)) if !action.is_empty() => action,
         Some(_) => {
             return Err(BadPayload(
                 "field `action` must be a non-empty string".into(),
@@ -96,29 +133,212 @@ pub fn parse(body: &[u8]) -> Result<Parsed, BadPayload> {
         }
         None => return Err(BadPayload("missing field `action`".into())),
     };
-    if !KNOWN_ACTIONS.contains(&action.as_str()) {
-        return Ok(Parsed::Ignored { action });
-    }
-    let alert = match fields.remove("alert") {
-        Some(Value::Object(alert)) => alert,
-        Some(_) => return Err(BadPayload("field `alert` must be an object".into())),
-        None => return Err(BadPayload("missing field `alert`".into())),
+    let Some(known) = KNOWN_ACTIONS.iter().copied().find(|known| *known == action) else {
+        return Ok(Parsed::Ignored {
+            action: action.chars().take(MAX_ECHOED_ACTION_CHARS).collect(),
+        });
     };
-    let alert_id = match alert.get("alertId") {
-        Some(Value::String(id)) if !id.trim().is_empty() => id.trim().to_owned(),
-        Some(_) => {
+    let alert_id = match alert {
+        Some(AlertField::Object {
+            alert_id: Some(Text::Str(id)),
+        }) if !id.trim().is_empty() => id,
+        Some(AlertField::Object { alert_id: Some(_) }) => {
             return Err(BadPayload(
                 "field `alert.alertId` must be a non-empty string".into(),
             ))
         }
-        None => return Err(BadPayload("missing field `alert.alertId`".into())),
+        Some(AlertField::Object { alert_id: None }) => {
+            return Err(BadPayload("missing field `alert.alertId`".into()))
+        }
+        Some(AlertField::Other) => {
+            return Err(BadPayload("field `alert` must be an object".into()))
+        }
+        None => return Err(BadPayload("missing field `alert`".into())),
     };
-    Ok(Parsed::Event(WebhookEvent {
-        action,
-        alert_id,
-        alert: Value::Object(alert),
-        received: Instant::now(),
-    }))
+    let alert_id = alert_id.trim();
+    if !valid_alert_id(alert_id) {
+        return Err(BadPayload(format!(
+            "field `alert.alertId` is not an Opsgenie alert id: it must be 1 to \
+             {MAX_ALERT_ID_BYTES} printable ASCII characters (got {} bytes)",
+            alert_id.len()
+        )));
+    }
+    Ok(Parsed::Event(WebhookEvent::new(known, alert_id)))
+}
+
+/// The top level of a webhook body, as far as [`parse`] reads it.
+enum Envelope<'de> {
+    Object {
+        action: Option<Text<'de>>,
+        alert: Option<AlertField<'de>>,
+    },
+    /// Any other JSON value.
+    Other,
+}
+
+/// `alert`, as far as [`parse`] reads it.
+enum AlertField<'de> {
+    Object { alert_id: Option<Text<'de>> },
+    Other,
+}
+
+/// A string field: borrowed from the body unless it had escapes.
+enum Text<'de> {
+    Str(Cow<'de, str>),
+    /// Any other JSON value.
+    Other,
+}
+
+/// Skips the rest of a sequence or map whose type ruled it out.
+fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Implements the non-string, non-map cases of a visitor as `$other`.
+macro_rules! other_scalars {
+    ($other:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            drain_seq(seq)?;
+            Ok($other)
+        }
+    };
+}
+
+impl<'de> Deserialize<'de> for Envelope<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Envelope<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a webhook payload")
+            }
+            other_scalars!(Envelope::Other);
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Envelope::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let (mut action, mut alert) = (None, None);
+                // Repeated keys: the last one counts, as in a parsed JSON object.
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Action => action = Some(map.next_value::<Text<'de>>()?),
+                        Key::Alert => alert = Some(map.next_value::<AlertField<'de>>()?),
+                        Key::AlertId | Key::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(Envelope::Object { action, alert })
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
+}
+
+impl<'de> Deserialize<'de> for AlertField<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = AlertField<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an alert object")
+            }
+            other_scalars!(AlertField::Other);
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(AlertField::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut alert_id = None;
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::AlertId => alert_id = Some(map.next_value::<Text<'de>>()?),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AlertField::Object { alert_id })
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
+}
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            other_scalars!(Text::Other);
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                drain_map(map)?;
+                Ok(Text::Other)
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
+}
+
+/// The object keys [`parse`] looks at; any other key is skipped without being kept.
+enum Key {
+    Action,
+    Alert,
+    AlertId,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl Visitor<'_> for Visit {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(match v {
+                    "action" => Key::Action,
+                    "alert" => Key::Alert,
+                    "alertId" => Key::AlertId,
+                    _ => Key::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(Visit)
+    }
 }
 
 /// The metrics label for an action: known names as is, everything else `other` (bounded).
@@ -130,70 +350,7 @@ pub fn action_label(action: &str) -> &str {
     }
 }
 
-/// The webhook `alert` object in the REST shape the mapping is written for: `alertId` → `id`,
-/// epoch-millisecond `createdAt` and nanosecond `updatedAt` → RFC 3339, numeric `priority` →
-/// `P<n>`, `teams` → `[{id}]`. Used to compute identifiers when the alert cannot be fetched.
-pub fn rest_shape(alert: &Value) -> Value {
-    let mut out = Map::new();
-    let Some(fields) = alert.as_object() else {
-        return Value::Object(out);
-    };
-    for (key, value) in fields {
-        match key.as_str() {
-            "alertId" => {
-                out.insert("id".into(), value.clone());
-            }
-            "createdAt" | "insertedAt" => {
-                if let Some(millis) = value.as_i64() {
-                    out.insert(key.clone(), json!(super::log::iso_millis(millis)));
-                }
-            }
-            "updatedAt" => {
-                // Nanoseconds (19 digits); tolerate milliseconds too.
-                if let Some(stamp) = value.as_i64() {
-                    let millis = if stamp > 100_000_000_000_000 {
-                        stamp / 1_000_000
-                    } else {
-                        stamp
-                    };
-                    out.insert(key.clone(), json!(super::log::iso_millis(millis)));
-                }
-            }
-            "priority" => {
-                let priority = match value {
-                    Value::Number(n) => json!(format!("P{n}")),
-                    other => other.clone(),
-                };
-                out.insert(key.clone(), priority);
-            }
-            "teams" => {
-                let teams: Vec<Value> = value
-                    .as_array()
-                    .map(|list| {
-                        list.iter()
-                            .map(|team| match team {
-                                Value::String(id) => json!({ "id": id }),
-                                other => other.clone(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                out.insert(key.clone(), Value::Array(teams));
-            }
-            _ => {
-                out.insert(key.clone(), value.clone());
-            }
-        }
-    }
-    Value::Object(out)
-}
-
-/// Alerts processed at once. Each event costs a few Opsgenie and Port round trips and the
-/// clients cap their own concurrency, so more workers would only queue inside the clients
-/// while competing with the HTTP endpoint for CPU.
-pub const MAX_CONCURRENT_ALERTS: usize = 32;
-
-/// Per-alert queues in front of an [`Applier`].
+/// Per-alert queues in front of an [`Applier`], bounded by [`Limits::queue_capacity`].
 #[derive(Clone)]
 pub struct WebhookQueue {
     inner: Arc<QueueInner>,
@@ -202,122 +359,251 @@ pub struct WebhookQueue {
 struct QueueInner {
     applier: Arc<dyn Applier>,
     metrics: Arc<Metrics>,
-    /// Alert id → the event waiting behind the running one (if any). Presence means a worker
-    /// runs for that alert.
-    slots: Mutex<HashMap<String, Option<WebhookEvent>>>,
+    limits: Limits,
+    state: Mutex<State>,
     accepting: AtomicBool,
     idle: Notify,
     workers: Semaphore,
+}
+
+#[derive(Default)]
+struct State {
+    /// Alert id → its slot. Presence means a task runs for that alert (applying an event,
+    /// waiting for a worker, or waiting to try again).
+    slots: HashMap<Arc<str>, Slot>,
+    /// Accepted events not applied yet: the running one of each slot plus the waiting ones.
+    events: usize,
+}
+
+#[derive(Default)]
+struct Slot {
+    /// The event waiting behind the running one; later events merge into it.
+    waiting: Option<Work>,
+}
+
+/// What is left of an accepted event in the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Work {
+    /// The action it is counted under in the metrics.
+    action: &'static str,
+    /// A `Delete` is part of it: its check (does Opsgenie still have the alert?) is counted.
+    delete: bool,
+    /// When the oldest event it stands for arrived.
+    received: Instant,
+}
+
+impl Work {
+    fn of(event: &WebhookEvent) -> Work {
+        Work {
+            action: event.action,
+            delete: event.is_delete(),
+            received: event.received,
+        }
+    }
+
+    /// `self` waits and `newer` arrives for the same alert: one re-read of the alert serves both,
+    /// since every event is applied as "make Port match what Opsgenie has now". Returns the
+    /// merged work and the action of the event it stands in for (counted `superseded`). A
+    /// `Delete` stays in the merged work, so its check is counted whatever came after it.
+    fn merge(self, newer: Work) -> (Work, &'static str) {
+        let keep_newer = newer.delete || !self.delete;
+        let (kept, superseded) = if keep_newer {
+            (newer.action, self.action)
+        } else {
+            (self.action, newer.action)
+        };
+        let merged = Work {
+            action: kept,
+            delete: self.delete || newer.delete,
+            received: self.received.min(newer.received),
+        };
+        (merged, superseded)
+    }
 }
 
 /// Why an event was not queued.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rejected {
     ShuttingDown,
+    /// [`Limits::queue_capacity`] events are waiting; the sender should try again later.
+    Full,
 }
 
 impl WebhookQueue {
-    pub fn new(applier: Arc<dyn Applier>, metrics: Arc<Metrics>) -> Self {
+    pub fn new(applier: Arc<dyn Applier>, metrics: Arc<Metrics>, limits: &Limits) -> Self {
+        metrics.webhook_queue_capacity(limits.queue_capacity);
         WebhookQueue {
             inner: Arc::new(QueueInner {
                 applier,
                 metrics,
-                slots: Mutex::new(HashMap::new()),
+                workers: Semaphore::new(limits.workers.max(1)),
+                limits: limits.clone(),
+                state: Mutex::new(State::default()),
                 accepting: AtomicBool::new(true),
                 idle: Notify::new(),
-                workers: Semaphore::new(MAX_CONCURRENT_ALERTS),
             }),
         }
     }
 
-    fn slots(&self) -> MutexGuard<'_, HashMap<String, Option<WebhookEvent>>> {
-        self.inner.slots.lock().unwrap_or_else(|e| e.into_inner())
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues `event` behind any running event for the same alert.
+    /// Whether new events are still taken (false once shutdown began).
+    pub fn is_accepting(&self) -> bool {
+        self.inner.accepting.load(Ordering::Acquire)
+    }
+
+    /// Queues `event` behind any running event for the same alert, merged into the one waiting
+    /// there if any (always accepted: it costs nothing). An event that needs a new entry is
+    /// refused when [`Limits::queue_capacity`] events are already accepted and not applied.
     pub fn submit(&self, event: WebhookEvent) -> Result<(), Rejected> {
-        if !self.inner.accepting.load(Ordering::Acquire) {
+        if !self.is_accepting() {
             return Err(Rejected::ShuttingDown);
         }
-        self.inner.metrics.webhook_started();
-        let mut slots = self.slots();
-        match slots.get_mut(&event.alert_id) {
-            Some(waiting) => {
-                if let Some(replaced) = waiting.replace(event) {
-                    self.inner
-                        .metrics
-                        .webhook_event(action_label(&replaced.action), "superseded");
-                    self.inner.metrics.webhook_finished();
+        let work = Work::of(&event);
+        let metrics = &self.inner.metrics;
+        let mut guard = self.state();
+        let state = &mut *guard;
+        let full = state.events >= self.inner.limits.queue_capacity;
+        if let Some(slot) = state.slots.get_mut(event.alert_id.as_str()) {
+            match slot.waiting.take() {
+                Some(waiting) => {
+                    let (merged, superseded) = waiting.merge(work);
+                    slot.waiting = Some(merged);
+                    metrics.webhook_event(superseded, "superseded");
+                }
+                None if full => return Err(Rejected::Full),
+                None => {
+                    slot.waiting = Some(work);
+                    state.events += 1;
+                    metrics.webhook_started();
                 }
             }
-            None => {
-                slots.insert(event.alert_id.clone(), None);
-                drop(slots);
-                let queue = self.clone();
-                tokio::spawn(async move { queue.work(event).await });
-            }
+            return Ok(());
         }
+        if full {
+            return Err(Rejected::Full);
+        }
+        let alert_id: Arc<str> = Arc::from(event.alert_id);
+        state.slots.insert(alert_id.clone(), Slot::default());
+        state.events += 1;
+        metrics.webhook_started();
+        drop(guard);
+        let queue = self.clone();
+        tokio::spawn(async move { queue.work(alert_id, work).await });
         Ok(())
     }
 
-    /// Applies `event`, then whatever queued up behind it, then retires the alert's slot.
-    async fn work(self, mut event: WebhookEvent) {
+    /// Applies `work` for `alert_id` until it is applied or fails for good, then whatever queued
+    /// up behind it; then retires the alert's slot. Between tries no worker is held.
+    async fn work(self, alert_id: Arc<str>, mut work: Work) {
+        let inner = &self.inner;
+        let mut failures = 0u32;
         loop {
-            let alert_id = event.alert_id.clone();
-            // The semaphore is never closed, so acquiring only waits.
-            let permit = self.inner.workers.acquire().await;
-            self.apply(event).await;
-            drop(permit);
+            let result = {
+                // The semaphore is never closed, so acquiring only waits.
+                let _permit = inner.workers.acquire().await;
+                inner.applier.apply(&alert_id).await
+            };
+            match result {
+                Ok(applied) => {
+                    if work.delete {
+                        let check = if applied.gone { "gone" } else { "exists" };
+                        inner.metrics.webhook_delete_check(check);
+                    }
+                    self.record(&alert_id, work, applied.outcome());
+                }
+                Err(error) if error.transient => {
+                    failures += 1;
+                    if work.delete {
+                        inner.metrics.webhook_delete_check("unanswered");
+                    }
+                    inner.metrics.webhook_retry();
+                    let wait = inner.limits.retry_wait(failures, unit_random());
+                    let message = format!(
+                        "webhook {} for alert {alert_id} not applied (attempt {failures}): {}; \
+                         kept, trying again in {:.1} s",
+                        work.action,
+                        error.message,
+                        wait.as_secs_f64()
+                    );
+                    if failures == 1 {
+                        log::warn(&message);
+                    } else {
+                        log::debug(&message);
+                    }
+                    tokio::time::sleep(wait).await;
+                    // Events that arrived meanwhile are served by the same re-read.
+                    let waiting = self
+                        .state()
+                        .slots
+                        .get_mut(&alert_id)
+                        .and_then(|slot| slot.waiting.take());
+                    if let Some(waiting) = waiting {
+                        let (merged, superseded) = work.merge(waiting);
+                        work = merged;
+                        inner.metrics.webhook_event(superseded, "superseded");
+                        self.forget_one();
+                    }
+                    continue;
+                }
+                Err(error) => {
+                    log::error(&format!(
+                        "webhook {} for alert {alert_id} failed (not retried: it cannot \
+                         change by trying again): {}",
+                        work.action, error.message
+                    ));
+                    self.record(&alert_id, work, "failed");
+                }
+            }
+            failures = 0;
             let next = {
-                let mut slots = self.slots();
-                match slots.get_mut(&alert_id).and_then(Option::take) {
+                let mut state = self.state();
+                state.events = state.events.saturating_sub(1);
+                match state
+                    .slots
+                    .get_mut(&alert_id)
+                    .and_then(|slot| slot.waiting.take())
+                {
                     Some(next) => Some(next),
                     None => {
-                        slots.remove(&alert_id);
+                        state.slots.remove(&alert_id);
                         None
                     }
                 }
             };
+            inner.metrics.webhook_finished();
             match next {
-                Some(next) => event = next,
+                Some(next) => work = next,
                 None => break,
             }
         }
-        if self.inner.metrics.webhooks_in_flight() == 0 {
-            self.inner.idle.notify_waiters();
+        if self.pending() == 0 {
+            inner.idle.notify_waiters();
         }
     }
 
-    async fn apply(&self, event: WebhookEvent) {
-        let label = action_label(&event.action).to_owned();
-        let received = event.received;
-        let result = if event.is_delete() {
-            self.inner.applier.delete(&event).await
-        } else {
-            self.inner.applier.refresh(&event).await
-        };
-        let outcome = match result {
-            Ok(applied) => applied.outcome(),
-            Err(error) => {
-                log::error(&format!(
-                    "webhook {} for alert {}: {error}",
-                    event.action, event.alert_id
-                ));
-                "failed"
-            }
-        };
+    fn record(&self, alert_id: &str, work: Work, outcome: &'static str) {
         log::debug(&format!(
-            "webhook {} for alert {}: {outcome}",
-            event.action, event.alert_id
+            "webhook {} for alert {alert_id}: {outcome}",
+            work.action
         ));
-        self.inner.metrics.webhook_event(&label, outcome);
-        self.inner.metrics.webhook_latency(received.elapsed());
+        self.inner.metrics.webhook_event(work.action, outcome);
+        self.inner.metrics.webhook_latency(work.received.elapsed());
+    }
+
+    /// One accepted event merged into another: it is accounted for.
+    fn forget_one(&self) {
+        let mut state = self.state();
+        state.events = state.events.saturating_sub(1);
+        drop(state);
         self.inner.metrics.webhook_finished();
     }
 
     /// Events accepted and not yet applied.
     pub fn pending(&self) -> u64 {
-        self.inner.metrics.webhooks_in_flight()
+        self.state().events as u64
     }
 
     /// Waits until every accepted event has been applied (or `limit` passed); true if idle.
@@ -341,10 +627,12 @@ impl WebhookQueue {
         }
     }
 
-    /// Stops accepting events (new ones get 503) and waits for the accepted ones.
-    pub async fn close(&self, limit: Duration) -> bool {
+    /// Stops accepting events (new ones get 503), waits up to `limit` for the accepted ones and
+    /// returns how many were not applied.
+    pub async fn close(&self, limit: Duration) -> u64 {
         self.inner.accepting.store(false, Ordering::Release);
-        self.wait_idle(limit).await
+        self.wait_idle(limit).await;
+        self.pending()
     }
 }
 
@@ -362,6 +650,8 @@ impl Applied {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::serve::apply::{ApplyError, BoxFuture};
+    use std::collections::VecDeque;
 
     fn bad(body: &str) -> String {
         match parse(body.as_bytes()) {
@@ -370,16 +660,33 @@ mod tests {
         }
     }
 
+    fn event(body: &str) -> WebhookEvent {
+        match parse(body.as_bytes()) {
+            Ok(Parsed::Event(event)) => event,
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+
     #[test]
     fn refuses_malformed_and_misshapen_bodies_naming_the_field() {
         assert!(bad("{not json").starts_with("malformed JSON"));
+        assert!(bad(r#"{"action": "Close"} x"#).starts_with("malformed JSON"));
         assert!(bad("[1]").contains("JSON object"));
+        assert!(bad(r#""Close""#).contains("JSON object"));
         assert_eq!(bad("{}"), "missing field `action`");
         assert_eq!(
             bad(r#"{"action": 3}"#),
             "field `action` must be a non-empty string"
         );
+        assert_eq!(
+            bad(r#"{"action": {"a": [1]}}"#),
+            "field `action` must be a non-empty string"
+        );
         assert_eq!(bad(r#"{"action": "Close"}"#), "missing field `alert`");
+        assert_eq!(
+            bad(r#"{"action": "Close", "alert": ["x"]}"#),
+            "field `alert` must be an object"
+        );
         assert_eq!(
             bad(r#"{"action": "Close", "alert": {}}"#),
             "missing field `alert.alertId`"
@@ -388,6 +695,69 @@ mod tests {
             bad(r#"{"action": "Close", "alert": {"alertId": ""}}"#),
             "field `alert.alertId` must be a non-empty string"
         );
+        assert_eq!(
+            bad(r#"{"action": "Close", "alert": {"alertId": null}}"#),
+            "field `alert.alertId` must be a non-empty string"
+        );
+    }
+
+    #[test]
+    fn alert_ids_must_look_like_opsgenie_ids() {
+        let long = "a".repeat(MAX_ALERT_ID_BYTES + 1);
+        let huge = "a".repeat(70_000);
+        for id in [
+            long.as_str(),
+            huge.as_str(),
+            "a b",
+            "tab\tid",
+            "caf\u{e9}",
+            "nul\u{0}",
+        ] {
+            let body = serde_json::json!({"action": "Delete", "alert": {"alertId": id}});
+            let message = bad(&body.to_string());
+            assert!(
+                message.starts_with("field `alert.alertId` is not an Opsgenie alert id"),
+                "{message}"
+            );
+            assert!(message.len() < 200, "the id is not echoed");
+        }
+        let longest = "a".repeat(MAX_ALERT_ID_BYTES);
+        let body = serde_json::json!({"action": "Close", "alert": {"alertId": longest}});
+        assert_eq!(event(&body.to_string()).alert_id, longest);
+        let padded = r#"{"action": "Close", "alert": {"alertId": "  a-1\n"}}"#;
+        assert_eq!(event(padded).alert_id, "a-1");
+    }
+
+    #[test]
+    fn only_the_action_and_the_alert_id_are_kept() {
+        let body = serde_json::json!({
+            "action": "Create",
+            "alert": {
+                "alertId": "a-1", "message": "m", "details": {"big": "x".repeat(100_000)},
+                "tags": [[[[1]]]], "alertIdd": 3
+            },
+            "source": {"name": "web"}, "alertId": "top-level-is-not-it",
+        });
+        let event = event(&body.to_string());
+        assert_eq!((event.action, event.alert_id.as_str()), ("Create", "a-1"));
+        // Escaped names and values read like parsed JSON; the last of repeated keys counts.
+        let escaped = r#"{"act\u0069on": "Del\u0065te", "alert": {"alertId": "x"},
+                          "alert": {"alert\u0049d": "a\/2"}}"#;
+        let event = self::event(escaped);
+        assert_eq!((event.action, event.alert_id.as_str()), ("Delete", "a/2"));
+        assert!(event.is_delete());
+    }
+
+    #[test]
+    fn deep_nesting_in_skipped_fields_is_scanned_without_recursion() {
+        let depth = 200_000;
+        let mut body = String::from(r#"{"action": "Close", "alert": {"alertId": "a", "x": "#);
+        body.push_str(&"[".repeat(depth));
+        body.push_str(&"]".repeat(depth));
+        body.push_str("}}");
+        assert_eq!(event(&body).alert_id, "a");
+        let unbalanced = format!(r#"{{"action": {}"#, "[{\"a\":".repeat(depth));
+        assert!(bad(&unbalanced).starts_with("malformed JSON"));
     }
 
     #[test]
@@ -396,42 +766,295 @@ mod tests {
             Ok(Parsed::Ignored { action }) => assert_eq!(action, "SomethingNew"),
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn accepts_an_escalate_payload_with_only_the_id() {
-        match parse(br#"{"action": "Escalate", "alert": {"alertId": "a-1"}}"#) {
-            Ok(Parsed::Event(event)) => {
-                assert_eq!(event.alert_id, "a-1");
-                assert!(!event.is_delete());
-            }
+        let long = serde_json::json!({"action": "x".repeat(10_000)}).to_string();
+        match parse(long.as_bytes()) {
+            Ok(Parsed::Ignored { action }) => assert_eq!(action.len(), MAX_ECHOED_ACTION_CHARS),
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
-    fn rest_shape_renames_and_converts_times() {
-        let alert = json!({
-            "alertId": "abc",
-            "createdAt": 1_420_452_374_669_i64,
-            "updatedAt": 1_420_452_374_669_001_603_i64,
-            "priority": 3,
-            "teams": ["t1"],
-            "message": "m"
-        });
-        let rest = rest_shape(&alert);
-        assert_eq!(rest["id"], "abc");
-        assert!(rest.get("alertId").is_none());
-        assert_eq!(rest["createdAt"], "2015-01-05T10:06:14.669Z");
-        assert_eq!(rest["updatedAt"], "2015-01-05T10:06:14.669Z");
-        assert_eq!(rest["priority"], "P3");
-        assert_eq!(rest["teams"], json!([{"id": "t1"}]));
-        assert_eq!(rest["message"], "m");
+    fn accepts_an_escalate_payload_with_only_the_id() {
+        let event = event(r#"{"action": "Escalate", "alert": {"alertId": "a-1"}}"#);
+        assert_eq!(event.alert_id, "a-1");
+        assert!(!event.is_delete());
     }
 
     #[test]
     fn action_labels_are_bounded() {
         assert_eq!(action_label("Close"), "Close");
         assert_eq!(action_label("DropTables"), "other");
+    }
+
+    #[test]
+    fn merging_keeps_a_delete_and_the_oldest_arrival() {
+        let early = Instant::now();
+        let late = early + Duration::from_millis(5);
+        let work = |action: &'static str, received| Work {
+            action,
+            delete: action == "Delete",
+            received,
+        };
+        let (merged, superseded) = work("Delete", early).merge(work("Create", late));
+        assert_eq!(
+            (merged.action, merged.delete, superseded),
+            ("Delete", true, "Create")
+        );
+        assert_eq!(merged.received, early);
+        let (merged, superseded) = work("Close", early).merge(work("Delete", late));
+        assert_eq!(
+            (merged.action, merged.delete, superseded),
+            ("Delete", true, "Close")
+        );
+        let (merged, superseded) = work("Close", early).merge(work("AddTags", late));
+        assert_eq!(
+            (merged.action, merged.delete, superseded),
+            ("AddTags", false, "Close")
+        );
+    }
+
+    /// An applier that answers from a script and can be held while "applying".
+    struct Scripted {
+        calls: Mutex<Vec<String>>,
+        answers: Mutex<VecDeque<Result<Applied, ApplyError>>>,
+        /// Each apply takes a permit first; none means every apply waits.
+        gate: Semaphore,
+    }
+
+    impl Scripted {
+        fn new(open: bool) -> Arc<Scripted> {
+            Arc::new(Scripted {
+                calls: Mutex::new(Vec::new()),
+                answers: Mutex::new(VecDeque::new()),
+                gate: Semaphore::new(if open { Semaphore::MAX_PERMITS } else { 0 }),
+            })
+        }
+
+        fn answer(&self, answer: Result<Applied, ApplyError>) {
+            self.answers.lock().unwrap().push_back(answer);
+        }
+
+        fn calls(&self) -> Vec<String> {
+            self.calls.lock().unwrap().clone()
+        }
+
+        fn open(&self) {
+            self.gate.add_permits(Semaphore::MAX_PERMITS / 2);
+        }
+    }
+
+    fn upserted() -> Applied {
+        Applied {
+            upserted: 1,
+            ..Applied::default()
+        }
+    }
+
+    impl Applier for Scripted {
+        fn apply<'a>(&'a self, alert_id: &'a str) -> BoxFuture<'a, Result<Applied, ApplyError>> {
+            Box::pin(async move {
+                self.gate.acquire().await.expect("open").forget();
+                self.calls.lock().unwrap().push(alert_id.to_owned());
+                let answer = self.answers.lock().unwrap().pop_front();
+                answer.unwrap_or_else(|| Ok(upserted()))
+            })
+        }
+    }
+
+    fn limits(capacity: usize) -> Limits {
+        Limits {
+            queue_capacity: capacity,
+            retry_base: Duration::from_millis(1),
+            retry_max: Duration::from_millis(5),
+            ..Limits::default()
+        }
+    }
+
+    fn queue(applier: &Arc<Scripted>, capacity: usize) -> (WebhookQueue, Arc<Metrics>) {
+        let metrics = Metrics::new();
+        let queue = WebhookQueue::new(applier.clone(), metrics.clone(), &limits(capacity));
+        (queue, metrics)
+    }
+
+    fn metric(metrics: &Metrics, series: &str) -> u64 {
+        metrics
+            .render()
+            .lines()
+            .find(|line| line.starts_with(series) && line[series.len()..].starts_with(' '))
+            .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+            .unwrap_or(0)
+    }
+
+    async fn until(check: impl Fn() -> bool) {
+        for _ in 0..500 {
+            if check() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        panic!("condition not reached");
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_new_entries_but_merges_into_waiting_ones() {
+        let applier = Scripted::new(false);
+        let (queue, metrics) = queue(&applier, 3);
+        assert_eq!(metric(&metrics, "opsgenie_port_webhook_queue_capacity"), 3);
+        let submit = |action, id| queue.submit(WebhookEvent::new(action, id));
+        assert_eq!(submit("Create", "a1"), Ok(()));
+        assert_eq!(submit("Create", "a2"), Ok(()));
+        assert_eq!(
+            submit("Close", "a1"),
+            Ok(()),
+            "waits behind a1's running event"
+        );
+        assert_eq!(queue.pending(), 3);
+        assert_eq!(submit("Create", "a3"), Err(Rejected::Full));
+        assert_eq!(
+            submit("Close", "a2"),
+            Err(Rejected::Full),
+            "needs a new entry"
+        );
+        assert_eq!(
+            submit("AddTags", "a1"),
+            Ok(()),
+            "merged into the waiting one"
+        );
+        assert_eq!(queue.pending(), 3);
+        applier.open();
+        assert!(queue.wait_idle(Duration::from_secs(5)).await);
+        let mut calls = applier.calls();
+        calls.sort();
+        assert_eq!(calls, ["a1", "a1", "a2"]);
+        let events = |action: &str, outcome: &str| {
+            metric(
+                &metrics,
+                &format!(
+                    "opsgenie_port_webhook_events_total{{action=\"{action}\",outcome=\"{outcome}\"}}"
+                ),
+            )
+        };
+        assert_eq!(events("Create", "upserted"), 2);
+        assert_eq!(events("Close", "superseded"), 1);
+        assert_eq!(events("AddTags", "upserted"), 1);
+        assert_eq!(metric(&metrics, "opsgenie_port_webhook_in_flight"), 0);
+        assert_eq!(submit("Create", "a3"), Ok(()), "room again");
+    }
+
+    #[tokio::test]
+    async fn a_later_event_keeps_a_waiting_deletes_check() {
+        let applier = Scripted::new(false);
+        let (queue, metrics) = queue(&applier, 10);
+        queue.submit(WebhookEvent::new("Create", "a1")).unwrap();
+        queue.submit(WebhookEvent::new("Delete", "a1")).unwrap();
+        queue
+            .submit(WebhookEvent::new("Acknowledge", "a1"))
+            .unwrap();
+        applier.answer(Ok(upserted()));
+        applier.answer(Ok(Applied {
+            deleted: 1,
+            gone: true,
+            ..Applied::default()
+        }));
+        applier.open();
+        assert!(queue.wait_idle(Duration::from_secs(5)).await);
+        assert_eq!(applier.calls(), ["a1", "a1"]);
+        let text = metrics.render();
+        assert!(
+            text.contains("opsgenie_port_webhook_delete_checks_total{result=\"gone\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "opsgenie_port_webhook_events_total{action=\"Delete\",outcome=\"deleted\"} 1"
+        ));
+        assert!(text.contains(
+            "opsgenie_port_webhook_events_total{action=\"Acknowledge\",outcome=\"superseded\"} 1"
+        ));
+    }
+
+    #[tokio::test]
+    async fn unanswered_events_are_kept_and_tried_again() {
+        let applier = Scripted::new(true);
+        let (queue, metrics) = queue(&applier, 10);
+        for _ in 0..3 {
+            applier.answer(Err(ApplyError::transient("HTTP 503")));
+        }
+        applier.answer(Ok(Applied {
+            upserted: 1,
+            ..Applied::default()
+        }));
+        queue.submit(WebhookEvent::new("Delete", "a1")).unwrap();
+        assert!(queue.wait_idle(Duration::from_secs(5)).await);
+        assert_eq!(applier.calls().len(), 4);
+        let text = metrics.render();
+        assert!(
+            text.contains("opsgenie_port_webhook_retries_total 3"),
+            "{text}"
+        );
+        assert!(text.contains("opsgenie_port_webhook_delete_checks_total{result=\"unanswered\"} 3"));
+        assert!(text.contains("opsgenie_port_webhook_delete_checks_total{result=\"exists\"} 1"));
+        assert!(
+            !text.contains("result=\"gone\""),
+            "an error is never `gone`"
+        );
+        assert!(text.contains(
+            "opsgenie_port_webhook_events_total{action=\"Delete\",outcome=\"upserted\"} 1"
+        ));
+    }
+
+    #[tokio::test]
+    async fn events_arriving_during_a_retry_wait_merge_into_it() {
+        let applier = Scripted::new(true);
+        let metrics = Metrics::new();
+        let limits = Limits {
+            retry_base: Duration::from_millis(200),
+            retry_max: Duration::from_millis(200),
+            ..Limits::default()
+        };
+        let queue = WebhookQueue::new(applier.clone(), metrics.clone(), &limits);
+        applier.answer(Err(ApplyError::transient("timed out")));
+        queue.submit(WebhookEvent::new("Create", "a1")).unwrap();
+        until(|| applier.calls().len() == 1).await;
+        queue.submit(WebhookEvent::new("Close", "a1")).unwrap();
+        assert_eq!(queue.pending(), 2);
+        assert!(queue.wait_idle(Duration::from_secs(5)).await);
+        assert_eq!(applier.calls().len(), 2, "one re-read served both");
+        let text = metrics.render();
+        assert!(text.contains(
+            "opsgenie_port_webhook_events_total{action=\"Create\",outcome=\"superseded\"} 1"
+        ));
+        assert!(text.contains(
+            "opsgenie_port_webhook_events_total{action=\"Close\",outcome=\"upserted\"} 1"
+        ));
+    }
+
+    #[tokio::test]
+    async fn errors_that_cannot_change_are_not_tried_again() {
+        let applier = Scripted::new(true);
+        let (queue, metrics) = queue(&applier, 10);
+        applier.answer(Err(ApplyError::permanent("Port refused opsGenieAlert/a1")));
+        queue.submit(WebhookEvent::new("Close", "a1")).unwrap();
+        assert!(queue.wait_idle(Duration::from_secs(5)).await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(applier.calls(), ["a1"]);
+        assert_eq!(metric(&metrics, "opsgenie_port_webhook_retries_total"), 0);
+        assert!(metrics
+            .render()
+            .contains("opsgenie_port_webhook_events_total{action=\"Close\",outcome=\"failed\"} 1"));
+    }
+
+    #[tokio::test]
+    async fn closing_says_how_many_accepted_events_were_not_applied() {
+        let applier = Scripted::new(false);
+        let (queue, _) = queue(&applier, 10);
+        for id in ["a1", "a2", "a3"] {
+            queue.submit(WebhookEvent::new("Create", id)).unwrap();
+        }
+        queue.submit(WebhookEvent::new("Close", "a1")).unwrap();
+        assert_eq!(queue.close(Duration::from_millis(30)).await, 4);
+        assert_eq!(
+            queue.submit(WebhookEvent::new("Create", "a4")),
+            Err(Rejected::ShuttingDown)
+        );
     }
 }

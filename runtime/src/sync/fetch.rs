@@ -146,7 +146,10 @@ impl<'a> ResourceRun<'a> {
                 for mapped in self.resource.map_raw(&item) {
                     self.note(&mapped.notes);
                     match mapped.outcome {
-                        Outcome::Entity(entity) => entities.push(entity),
+                        Outcome::Entity(entity) => match entity.identifier_refusal() {
+                            None => entities.push(entity),
+                            Some(reason) => self.refuse(&entity, reason),
+                        },
                         Outcome::Filtered => self.summary.filtered += 1,
                         Outcome::Skipped(_) => self.summary.skipped += 1,
                         Outcome::SelectorError(message) => {
@@ -217,6 +220,29 @@ impl<'a> ResourceRun<'a> {
             .await
         {
             tracing::warn!(kind, error = %error, "cannot upload raw examples");
+        }
+    }
+
+    /// An entity whose identifier Port refuses (not a string, or not its pattern): not sent,
+    /// counted as failed with Port's reason — in a plan, listed as a refusal — as when Port
+    /// answers 422, so the resync fails and deletes nothing.
+    fn refuse(&mut self, entity: &Entity, reason: String) {
+        self.summary.mapped += 1;
+        self.summary.failed += 1;
+        self.generated.add(entity);
+        let (blueprint, identifier) = (entity.blueprint_name(), entity.identifier_key());
+        if let Some(book) = self.plan.as_deref_mut() {
+            self.summary.refused += 1;
+            book.refuse(&blueprint, identifier, reason);
+        } else if self.logged_failures < LOGGED_FAILURES {
+            self.logged_failures += 1;
+            tracing::warn!(
+                kind = self.resource.kind,
+                blueprint = %blueprint,
+                identifier = %identifier,
+                reason = %reason,
+                "entity not written: Port refuses its identifier"
+            );
         }
     }
 

@@ -224,6 +224,12 @@ impl PlanBook {
         counts
     }
 
+    /// Records an entity Port would refuse before comparing it with anything (its identifier).
+    pub(super) fn refuse(&mut self, blueprint: &str, identifier: String, reason: String) {
+        let plan = self.blueprints.entry(blueprint.to_owned()).or_default();
+        plan.refuse.push((identifier, reason));
+    }
+
     /// Records a placeholder Port creates for a relation target.
     fn record_placeholder(&mut self, blueprint: &str, identifier: String) {
         let plan = self.blueprints.entry(blueprint.to_owned()).or_default();

@@ -87,6 +87,10 @@ pub(super) async fn gate(
     };
     let (family, domain) = classify(request.uri().path());
     shared.count(family);
+    // A stalled Opsgenie: hold the request until resumed (or the client hangs up, which drops
+    // this future).
+    let mut stalled = shared.stalled.subscribe();
+    let _ = stalled.wait_for(|stalled| !*stalled).await;
     let fault = shared.faults.next();
     if !shared.config.latency.is_zero() {
         tokio::time::sleep(shared.config.latency).await;

@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use serde_json::{json, Value};
 
-use super::paging::{param, parse_query, Order, Page, PageRules};
+use super::paging::{encode, param, parse_query, Order, Page, PageRules};
 use super::query::Expr;
 use super::response::{data, finish, ApiError, ApiResult, RequestCtx};
 use super::Shared;
@@ -339,35 +339,74 @@ impl Shared {
         paged(self, "/v1/incidents", &page, matched.len(), items, true)
     }
 
+    /// `GET /v1/incidents/{id}/associated-alert-ids`. Documented parameters: `identifierType`
+    /// (`id|tiny`, default `id`), `offset` ("starting value of the offset property", minimum 1),
+    /// `direction` (`next|prev`, default `next`), `limit` (default 20, maximum 25) and `order`
+    /// (`desc|asc`, default `desc`).
+    ///
+    /// The documentation leaves open what an offset value denotes and whether the answer carries
+    /// `paging`. The stricter readings are taken: an offset is a whole number of at least 1
+    /// (`0`, negatives and anything else are refused with 422, as are a `limit` outside 1..=25
+    /// and unknown `direction`/`order`/`identifierType` values); it is read as the 1-based
+    /// position, in the requested order, where a `next` page starts (a `prev` page ends just
+    /// before it); and the answer carries `paging.next`/`paging.prev` links that repeat the
+    /// request with the offset moved, `next` only while items remain, so that a client never
+    /// has to compute an offset itself.
     fn associated_alert_ids(&self, id: &str, params: &[(String, String)]) -> ApiResult {
-        let number = |name: &str, default: usize| -> Result<usize, ApiError> {
-            param(params, name).map_or(Ok(default), |v| {
-                v.parse().map_err(|_| {
-                    ApiError::unprocessable(format!("{name} must be a non-negative integer"))
-                })
-            })
+        let number = |name: &str, default: usize, range: (usize, usize)| {
+            let Some(text) = param(params, name) else {
+                return Ok(default);
+            };
+            match text.parse::<usize>() {
+                Ok(n) if (range.0..=range.1).contains(&n) => Ok(n),
+                _ if range.1 == usize::MAX => Err(ApiError::unprocessable(format!(
+                    "{name} must be an integer of at least {}",
+                    range.0
+                ))),
+                _ => Err(ApiError::unprocessable(format!(
+                    "{name} must be an integer between {} and {}",
+                    range.0, range.1
+                ))),
+            }
         };
-        let limit = number("limit", 20)?;
-        let offset = number("offset", 0)?;
-        if !(1..=25).contains(&limit) {
-            return Err(ApiError::unprocessable("limit must be between 1 and 25"));
-        }
-        identifier_type(params, "direction", &["next", "prev"])?;
-        let order = identifier_type(params, "order", &["asc", "desc"])?;
+        let limit = number("limit", 20, (1, 25))?;
+        let offset = number("offset", 1, (1, usize::MAX))?;
+        let identifier = identifier_type(params, "identifierType", &["id", "tiny"])?;
+        let direction = identifier_type(params, "direction", &["next", "prev"])?;
+        let order = identifier_type(params, "order", &["desc", "asc"])?;
         let account = self.account();
         let incident = find_incident(&account, id, params)?;
-        let ids: Vec<&str> = incident.associated_alert_ids.iter().map(|a| &**a).collect();
-        let ordered: Box<dyn Iterator<Item = &&str>> = if order == "desc" {
-            Box::new(ids.iter().rev())
+        let mut ids: Vec<&str> = incident.associated_alert_ids.iter().map(|a| &**a).collect();
+        if order == "desc" {
+            ids.reverse();
+        }
+        // Items are numbered from 1; `start..end` (0-based, end exclusive) is this page.
+        let (start, end) = if direction == "next" {
+            let start = (offset - 1).min(ids.len());
+            (start, (start + limit).min(ids.len()))
         } else {
-            Box::new(ids.iter())
+            let end = (offset - 1).min(ids.len());
+            (end.saturating_sub(limit), end)
         };
-        let page: Vec<Value> = ordered
-            .skip(offset)
-            .take(limit)
-            .map(|a| Value::from(*a))
-            .collect();
-        Ok(data(Value::Array(page)))
+        let page: Vec<Value> = ids[start..end].iter().map(|a| Value::from(*a)).collect();
+        let link = |offset: usize, direction: &str| {
+            format!(
+                "{}/v1/incidents/{}/associated-alert-ids?identifierType={identifier}\
+                 &offset={offset}&limit={limit}&order={order}&direction={direction}",
+                self.base_url,
+                encode(id),
+            )
+        };
+        let mut paging = serde_json::Map::new();
+        if end < ids.len() {
+            paging.insert("next".into(), link(end + 1, "next").into());
+        }
+        if start > 0 {
+            paging.insert("prev".into(), link(start + 1, "prev").into());
+        }
+        let mut out = data(Value::Array(page));
+        out.insert("paging".into(), Value::Object(paging));
+        Ok(out)
     }
 }
 

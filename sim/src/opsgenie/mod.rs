@@ -1,7 +1,8 @@
 //! Opsgenie API simulator: the read endpoints the integration uses, on `127.0.0.1:0`.
 //!
 //! It enforces what Opsgenie enforces (GenieKey auth, `limit ≤ 100`, `offset + limit ≤ 20000`,
-//! query syntax, per-domain rate limits) and can inject deterministic faults. Tests mutate the
+//! associated-alert-ids' `limit ≤ 25` and `offset ≥ 1`, query syntax, per-domain rate limits)
+//! and can inject deterministic faults. Tests mutate the
 //! account between requests through [`OpsgenieSim`].
 //!
 //! Endpoints (counter name in brackets): `GET /v2/alerts` [alerts.list], `/v2/alerts/{id}`
@@ -75,6 +76,8 @@ pub(crate) struct Shared {
     counters: Mutex<BTreeMap<String, u64>>,
     base_url: String,
     request_seq: AtomicU64,
+    /// `true` while requests are held unanswered ([`OpsgenieSim::stall`]).
+    stalled: tokio::sync::watch::Sender<bool>,
 }
 
 impl Shared {
@@ -113,6 +116,7 @@ pub async fn start(account: Account, config: OpsgenieSimConfig) -> std::io::Resu
         counters: Mutex::new(BTreeMap::new()),
         base_url: format!("http://{addr}"),
         request_seq: AtomicU64::new(0),
+        stalled: tokio::sync::watch::Sender::new(false),
     });
     let router = handlers::routes(shared.clone());
     let server = server::serve(listener, router);
@@ -166,6 +170,19 @@ impl OpsgenieSim {
     /// The fault plan; `faults().set(..)` changes it between test phases.
     pub fn faults(&self) -> &FaultPlan {
         &self.shared.faults
+    }
+
+    /// Opsgenie stops answering: from now on every request is counted and then held, without a
+    /// byte of answer, until [`OpsgenieSim::resume`] (or the client gives up). Requests already
+    /// past the gate are not affected.
+    pub fn stall(&self) {
+        self.shared.stalled.send_replace(true);
+    }
+
+    /// Ends a [`OpsgenieSim::stall`]: held requests proceed (faults, auth and rate limits apply
+    /// to them as usual).
+    pub fn resume(&self) {
+        self.shared.stalled.send_replace(false);
     }
 
     /// Inserts or replaces an alert given in the REST shape (see `generate::alert_from_json`).

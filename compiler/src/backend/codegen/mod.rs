@@ -474,7 +474,7 @@ impl FnGen<'_> {
             b,
             input,
             k,
-            move |rt, l, r| quote!(#rt::Value::Bool(#rt::#f(&#l, &#r))),
+            move |rt, l, r| quote!(#rt::Value::Bool(#rt::#f(&#l, &#r)?)),
         )
     }
 

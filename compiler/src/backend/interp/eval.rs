@@ -137,7 +137,7 @@ fn comma(a: &Node, b: &Node, input: &Value, env: &mut Env, k: &mut Cont<'_>) -> 
 }
 
 fn compare(f: CmpFn, a: &Node, b: &Node, input: &Value, env: &mut Env, k: &mut Cont<'_>) -> Flow {
-    binary(a, b, input, env, k, &|l, r| Ok(Value::Bool(f(l, r))))
+    binary(a, b, input, env, k, &|l, r| Ok(Value::Bool(f(l, r)?)))
 }
 
 fn if_(

@@ -14,7 +14,7 @@ use opsgenie_port_jq::{self as rt, Error, Number, PathKey, Regex, Value, R};
 use std::collections::HashMap;
 
 pub(super) type MathFn = fn(&Value, &Value) -> R<Value>;
-pub(super) type CmpFn = fn(&Value, &Value) -> bool;
+pub(super) type CmpFn = fn(&Value, &Value) -> R<bool>;
 pub(super) type KeyedFn = fn(&Value, Vec<Value>) -> R<Value>;
 
 pub(super) struct Node {

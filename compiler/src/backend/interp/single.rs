@@ -139,7 +139,7 @@ fn math(f: MathFn, a: &Node, b: &Node, input: &Value, env: &mut Env) -> One {
 
 fn compare(f: CmpFn, a: &Node, b: &Node, input: &Value, env: &mut Env) -> One {
     let vb = b.one(input, env)?;
-    Ok(Value::Bool(f(&a.one(input, env)?, &vb)))
+    Ok(Value::Bool(f(&a.one(input, env)?, &vb)?))
 }
 
 fn if_(cond: &Node, then: &Node, otherwise: &Node, input: &Value, env: &mut Env) -> One {

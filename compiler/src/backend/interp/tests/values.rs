@@ -283,3 +283,29 @@ fn indexing() {
         (".a[]?", r#"{"a":3}"#, &[], None),
     ]);
 }
+
+/// Comparing values nested past jq's limit raises jq's messages (the operators, as builtins do).
+#[test]
+fn comparisons_past_jqs_depth_limit_raise() {
+    check(&[
+        // Two values built apart (one value is equal to itself at any depth, as in jq).
+        (
+            "[range(2) as $n | reduce range(10001) as $i ($n; [.])] | .[0] == .[1]",
+            "null",
+            &[],
+            Some("Equality check too deep"),
+        ),
+        (
+            "[range(2) as $n | reduce range(10001) as $i ($n; [.])] | .[0] < .[1]",
+            "null",
+            &[],
+            Some("Comparison too deep"),
+        ),
+        (
+            "[range(2) as $n | reduce range(100) as $i ($n; [.])] | .[0] < .[1]",
+            "null",
+            &["true"],
+            None,
+        ),
+    ]);
+}
