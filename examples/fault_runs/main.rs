@@ -14,90 +14,76 @@
 
 mod runs;
 
+use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "usage: fault_runs [--runs N] [--alerts N] [--rate R] [--seed N] \
-                     [--account-seed N] [--timeout-ms N] [--stall-ms N] [--kills N] \
-                     [--opsgenie-latency-ms N] [--port-latency-ms N] [--binary PATH] \
-                     [--only faults|kills]";
+/// The hardening issue's fault and kill runs.
+#[derive(Parser)]
+struct Args {
+    /// Fault runs (each on fresh simulators).
+    #[arg(long, default_value_t = 10)]
+    runs: usize,
+    /// Alerts in the generated account (incidents, services, … scale with them).
+    #[arg(long, default_value_t = 5_000)]
+    alerts: usize,
+    /// Probability of a fault on each request, on both simulators.
+    #[arg(long, default_value_t = 0.3)]
+    rate: f64,
+    /// Run i draws its faults from seed + i.
+    #[arg(long, default_value_t = 1000)]
+    seed: u64,
+    #[arg(long, default_value_t = 2026)]
+    account_seed: u64,
+    /// Both clients' timeout in the fault runs.
+    #[arg(long, default_value_t = 2000)]
+    timeout_ms: u64,
+    /// How long a simulated timeout stalls (above --timeout-ms).
+    #[arg(long, default_value_t = 3000)]
+    stall_ms: u64,
+    /// Kill points (40 % in initialisation, the rest in the resync).
+    #[arg(long, default_value_t = 10)]
+    kills: usize,
+    #[arg(long, default_value_t = 10)]
+    opsgenie_latency_ms: u64,
+    #[arg(long, default_value_t = 20)]
+    port_latency_ms: u64,
+    /// The binary the kill runs run [default: target/<profile>/opsgenie-port].
+    #[arg(long)]
+    binary: Option<PathBuf>,
+    /// Only one of the two kinds of run.
+    #[arg(long, value_parser = ["faults", "kills"])]
+    only: Option<String>,
+}
 
 fn main() -> ExitCode {
-    match run() {
+    match run(Args::parse()) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("fault_runs: {e}\n{USAGE}");
+            eprintln!("fault_runs: {e}");
             ExitCode::from(2)
         }
     }
 }
 
-fn run() -> Result<bool, String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let known = [
-        "--runs",
-        "--alerts",
-        "--rate",
-        "--seed",
-        "--account-seed",
-        "--timeout-ms",
-        "--stall-ms",
-        "--kills",
-        "--opsgenie-latency-ms",
-        "--port-latency-ms",
-        "--binary",
-        "--only",
-    ];
-    let mut i = 0;
-    while i < args.len() {
-        if !known.contains(&args[i].as_str()) || i + 1 >= args.len() {
-            return Err(format!("unexpected argument {:?}", args[i]));
-        }
-        i += 2;
-    }
-    let value = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-    };
-    fn parsed<T: std::str::FromStr>(
-        name: &str,
-        text: Option<&String>,
-        default: T,
-    ) -> Result<T, String> {
-        match text {
-            None => Ok(default),
-            Some(text) => text
-                .parse()
-                .map_err(|_| format!("{name} needs a number, got {text:?}")),
-        }
-    }
-    let alerts = parsed("--alerts", value("--alerts"), 5_000usize)?;
-    let account_seed = parsed("--account-seed", value("--account-seed"), 2026u64)?;
-    let only = value("--only").map(String::as_str);
-    if !matches!(only, None | Some("faults" | "kills")) {
-        return Err("--only takes faults or kills".into());
-    }
+fn run(args: Args) -> Result<bool, String> {
+    let only = args.only.as_deref();
     let faults = runs::FaultRunsConfig {
-        runs: parsed("--runs", value("--runs"), 10usize)?,
-        alerts,
-        account_seed,
-        rate: parsed("--rate", value("--rate"), 0.3f64)?,
-        fault_seed: parsed("--seed", value("--seed"), 1000u64)?,
-        client_timeout: Duration::from_millis(parsed(
-            "--timeout-ms",
-            value("--timeout-ms"),
-            2000u64,
-        )?),
-        stall: Duration::from_millis(parsed("--stall-ms", value("--stall-ms"), 3000u64)?),
+        runs: args.runs,
+        alerts: args.alerts,
+        account_seed: args.account_seed,
+        rate: args.rate,
+        fault_seed: args.seed,
+        client_timeout: Duration::from_millis(args.timeout_ms),
+        stall: Duration::from_millis(args.stall_ms),
     };
     if !(0.0..=1.0).contains(&faults.rate) || faults.stall <= faults.client_timeout {
         return Err("--rate must be in [0, 1] and --stall-ms above --timeout-ms".into());
     }
-    let binary = match value("--binary") {
-        Some(path) => PathBuf::from(path),
+    let binary = match args.binary {
+        Some(path) => path,
         // target/<profile>/examples/fault_runs → target/<profile>/opsgenie-port
         None => std::env::current_exe()
             .map_err(|e| e.to_string())?
@@ -107,19 +93,11 @@ fn run() -> Result<bool, String> {
             .ok_or("cannot locate the target directory")?,
     };
     let kills = runs::KillRunsConfig {
-        kills: parsed("--kills", value("--kills"), 10usize)?,
-        alerts,
-        account_seed,
-        opsgenie_latency: Duration::from_millis(parsed(
-            "--opsgenie-latency-ms",
-            value("--opsgenie-latency-ms"),
-            10u64,
-        )?),
-        port_latency: Duration::from_millis(parsed(
-            "--port-latency-ms",
-            value("--port-latency-ms"),
-            20u64,
-        )?),
+        kills: args.kills,
+        alerts: args.alerts,
+        account_seed: args.account_seed,
+        opsgenie_latency: Duration::from_millis(args.opsgenie_latency_ms),
+        port_latency: Duration::from_millis(args.port_latency_ms),
         binary,
     };
     if only != Some("faults") && !kills.binary.is_file() {

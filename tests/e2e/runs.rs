@@ -3,7 +3,7 @@
 //! first sync under 30 % faults on every Opsgenie and Port call, and the binary's first `sync`
 //! killed (SIGKILL) in initialisation and in the resync, each followed by a plain `sync`.
 
-#[path = "../../examples/fault_runs/runs.rs"]
+#[path = "../../examples/fault_runs/runs/mod.rs"]
 mod harness;
 
 use harness::*;
