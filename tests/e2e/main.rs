@@ -1,5 +1,6 @@
 //! End to end against both simulators: full resyncs (`sync`), dry runs (`plan`), mappings
-//! edited in Port (`live`), initialisation (`init`) and Port's faults (`retries`).
+//! edited in Port (`live`), initialisation (`init`), Port's faults (`retries`) and the
+//! acceptance runs under faults and `kill -9` in small (`runs`).
 //! One test binary for these modules: each binary links the whole dependency graph.
 
 mod common;
@@ -7,4 +8,5 @@ mod init;
 mod live;
 mod plan;
 mod retries;
+mod runs;
 mod sync;

@@ -245,7 +245,7 @@ async fn mass_removal_above_the_threshold_deletes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn thirty_percent_faults_converge_without_wrongful_deletions_or_losses() {
+async fn one_resync_under_thirty_percent_faults_completes_without_wrongful_deletions_or_losses() {
     let sims = start(
         small_account(14, 200),
         &plain::compiled(),
@@ -254,8 +254,8 @@ async fn thirty_percent_faults_converge_without_wrongful_deletions_or_losses() {
     .await;
     sync_ok(&sims, &plain::compiled()).await;
     let clean = port_catalog(&sims);
-    let created_before = sims.port.counters().entities_deleted;
-    // Every alert changes, so the faulty resyncs have entities to write, not only to compare.
+    let deleted_before = sims.port.counters().entities_deleted;
+    // Every alert changes, so the faulty resync has entities to write, not only to compare.
     let ids: Vec<String> = sims
         .opsgenie
         .with_account(|a| a.alerts().iter().map(|x| x.id.to_string()).collect());
@@ -269,29 +269,22 @@ async fn thirty_percent_faults_converge_without_wrongful_deletions_or_losses() {
     faults.timeout_stall = Duration::from_secs(3);
     sims.opsgenie.faults().set(faults.clone());
     sims.port.faults().set(FaultConfig { seed: 7, ..faults });
-    let mut converged = false;
-    for _ in 0..3 {
-        let report = chatty_engine(&sims, &plain::compiled())
-            .resync(&CancellationFlag::new())
-            .await;
-        // Whatever happened, nothing was deleted and nothing lost.
-        assert_eq!(
-            sims.port.counters().entities_deleted,
-            created_before,
-            "{}",
-            report.render()
-        );
-        let now = port_catalog(&sims);
-        assert_eq!(
-            now.keys().collect::<Vec<_>>(),
-            clean.keys().collect::<Vec<_>>()
-        );
-        if report.is_success() {
-            converged = true;
-            break;
-        }
-    }
-    assert!(converged, "no resync completed under 30% faults");
+    // One resync is enough: every call it makes is retried (PATCHes included), so it completes.
+    let report = chatty_engine(&sims, &plain::compiled())
+        .resync(&CancellationFlag::new())
+        .await;
+    assert!(report.is_success(), "{}", report.render());
+    // Nothing was deleted and nothing lost.
+    assert_eq!(
+        sims.port.counters().entities_deleted,
+        deleted_before,
+        "{}",
+        report.render()
+    );
+    assert_eq!(
+        port_catalog(&sims).keys().collect::<Vec<_>>(),
+        clean.keys().collect::<Vec<_>>()
+    );
     let injected = (
         sims.opsgenie.faults().injected(),
         sims.port.faults().injected(),

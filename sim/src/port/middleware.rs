@@ -1,5 +1,5 @@
-//! What happens to every request before its handler: counting, fault injection, rate limiting,
-//! authentication; and after: rate-limit and trace headers.
+//! What happens to every request before its handler: counting, latency, fault injection, rate
+//! limiting, authentication; and after: rate-limit and trace headers.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -149,6 +149,9 @@ pub(crate) async fn gate(
         *store.counters.by_route.entry(route.clone()).or_default() += 1;
     }
     let trace_id = format!("sim-{:016x}", app.faults.requests());
+    if !app.latency.is_zero() {
+        tokio::time::sleep(app.latency).await;
+    }
 
     if let Some(scripted) = app.faults.route_fault(&route) {
         app.store().counters.faults_injected += 1;

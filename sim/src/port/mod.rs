@@ -46,6 +46,9 @@ pub struct PortSimConfig {
     pub feature_flags: Vec<String>,
     /// Blueprints created at start, in order (so relation targets come first).
     pub blueprints: Vec<Value>,
+    /// Added before handling every API request (not `/_sim/` ones), as a remote Port's
+    /// round trip: a request is counted when it arrives, handled after the wait.
+    pub latency: Duration,
 }
 
 impl Default for PortSimConfig {
@@ -61,6 +64,7 @@ impl Default for PortSimConfig {
             faults: FaultConfig::none(),
             feature_flags: Vec::new(),
             blueprints: Vec::new(),
+            latency: Duration::ZERO,
         }
     }
 }
@@ -75,6 +79,7 @@ pub(crate) struct App {
     token_lifetime: Duration,
     feature_flags: Vec<String>,
     base_url: String,
+    latency: Duration,
 }
 
 impl App {
@@ -107,6 +112,7 @@ pub async fn start(config: PortSimConfig) -> std::io::Result<PortSim> {
         token_lifetime: config.token_lifetime,
         feature_flags: config.feature_flags,
         base_url: format!("http://{addr}"),
+        latency: config.latency,
     });
     for blueprint in config.blueprints {
         blueprints::create(&mut app.store(), blueprint, "sim")

@@ -417,3 +417,30 @@ async fn merge_updates_in_place_and_replace_overwrites() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn latency_delays_every_api_request_which_is_counted_on_arrival() {
+    let latency = Duration::from_millis(300);
+    let sim = port::start(PortSimConfig {
+        latency,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let client = client_for(&sim, OCEAN_UA).await;
+    assert!(started.elapsed() >= latency, "{:?}", started.elapsed());
+    assert_eq!(sim.counters().requests, 1);
+
+    let create = tokio::spawn(async move { client.post("/v1/blueprints", team_blueprint()).await });
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while sim.counters().requests < 2 {
+        assert!(std::time::Instant::now() < deadline, "request not counted");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // Counted, not handled yet.
+    assert!(sim.blueprints().is_empty());
+    let (status, _) = create.await.unwrap();
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(sim.blueprints().len(), 1);
+}
