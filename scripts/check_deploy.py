@@ -459,6 +459,12 @@ def build_settings(text: str) -> dict[str, str]:
     return found
 
 
+def fully_qualified(image: str) -> bool:
+    """`registry.host/namespace/name[:tag]`: the first component names a registry."""
+    first, _, rest = image.partition("/")
+    return bool(rest) and ("." in first or ":" in first or first == "localhost") and "/" in rest
+
+
 def check_dockerfile() -> None:
     section("Dockerfile")
     text = (DEPLOY / "Dockerfile").read_text()
@@ -472,15 +478,22 @@ def check_dockerfile() -> None:
             global_args[name] = default
     stages = dockerfile_stages()
     check(len(stages) >= 2, f"multi-stage ({len(stages)} stages)")
+    syntax = re.match(r"#\s*syntax=(\S+)", text)
+    if syntax:
+        check(fully_qualified(syntax.group(1)), f"# syntax={syntax.group(1)}: fully qualified image name")
     for base, _ in stages:
         image = base.split()[0]
         image = re.sub(r"\$\{?(\w+)\}?", lambda m: global_args.get(m.group(1), m.group(0)), image)
         check("$" not in image, f"FROM {image}: every ARG has a default")
         check(image == "scratch" or (":" in image.split("/")[-1] and not image.endswith(":latest")),
               f"FROM {image}: pinned tag, not latest")
-        if image.startswith("rust:"):
-            check(re.match(r"rust:\d+\.\d+(\.\d+)?-(slim-)?(bookworm|trixie)$", image) is not None,
-                  f"builder {image}: official Debian-based Rust image pinned by version")
+        # Podman and Buildah refuse short names when registries.conf has no search registry
+        # (Debian's default); Docker alone would expand them.
+        check(image == "scratch" or fully_qualified(image),
+              f"FROM {image}: fully qualified (registry/namespace/name), as Podman and Buildah need")
+        if "/rust:" in image or image.startswith("rust:"):
+            check(re.fullmatch(r"docker\.io/library/rust:\d+\.\d+(\.\d+)?-(slim-)?(bookworm|trixie)", image)
+                  is not None, f"builder {image}: official Debian-based Rust image pinned by version")
     if not stages:
         return
     builder_text = " ".join(a for _, a in stages[0][1])
