@@ -30,6 +30,9 @@ from typing import Any, Callable
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dockerfile_config  # noqa: E402 - shared with scripts/image-build.sh
+
 ROOT = Path(os.environ.get("CHECK_DEPLOY_ROOT", Path(__file__).resolve().parent.parent))
 DEPLOY = ROOT / "deploy"
 CHART = DEPLOY / "helm" / "opsgenie-port"
@@ -409,22 +412,7 @@ def check_port_ocean_values(parsed: dict[Path, list[Any]]) -> None:
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
-    instructions: list[tuple[str, str]] = []
-    pending = ""
-    for line in (DEPLOY / "Dockerfile").read_text().splitlines():
-        stripped = line.strip()
-        if not pending and (not stripped or stripped.startswith("#")):
-            continue
-        if pending and stripped.startswith("#"):
-            continue
-        if stripped.endswith("\\"):
-            pending += stripped[:-1] + " "
-            continue
-        full = pending + stripped
-        pending = ""
-        word, _, rest = full.partition(" ")
-        instructions.append((word.upper(), rest.strip()))
-    return instructions
+    return dockerfile_config.instructions((DEPLOY / "Dockerfile").read_text())
 
 
 def dockerfile_uid() -> int | None:
@@ -437,13 +425,7 @@ def dockerfile_uid() -> int | None:
 
 
 def dockerfile_stages() -> list[tuple[str, list[tuple[str, str]]]]:
-    stages: list[tuple[str, list[tuple[str, str]]]] = []
-    for instruction, args in dockerfile_instructions():
-        if instruction == "FROM":
-            stages.append((args, []))
-        elif stages:
-            stages[-1][1].append((instruction, args))
-    return stages
+    return dockerfile_config.stages((DEPLOY / "Dockerfile").read_text())
 
 
 def build_settings(text: str) -> dict[str, str]:
@@ -530,6 +512,14 @@ def check_dockerfile() -> None:
     for name in ("RUSTFLAGS", "CARGO_PROFILE_RELEASE_STRIP", "cargo build"):
         check(docker.get(name) is not None and docker.get(name) == script.get(name),
               f"same {name} in Dockerfile and container-build.sh ({docker.get(name)!r} vs {script.get(name)!r})")
+
+    # scripts/image-build.sh builds the final stage verbatim from the files container-build.sh
+    # stages, so that stage may take nothing from the builder but /out/.
+    try:
+        dockerfile_config.final_stage_text(text)
+        check(True, "final stage: only COPY --from=builder /out/ / (scripts/image-build.sh can build it)")
+    except ValueError as error:
+        check(False, f"final stage cannot be built by scripts/image-build.sh: {error}")
 
     ignore = DEPLOY / "Dockerfile.dockerignore"
     if check(ignore.is_file(), "deploy/Dockerfile.dockerignore exists"):
