@@ -177,15 +177,20 @@ def helm_module():
         return None
 
 
-def render(helm, values: dict) -> dict[str, list[dict]]:
-    """Renders the chart; returns {template file name: [manifest, ...]}."""
+def render_text(helm, values: dict) -> dict[str, str]:
+    """Renders the chart; returns {template file name: text}, NOTES.txt included."""
     with helm.Chart.load(str(CHART)) as chart:
         out = chart.render(values, name="og", namespace="opsgenie")
+    return {name.rsplit("/", 1)[-1]: text for name, text in out.items()}
+
+
+def render(helm, values: dict) -> dict[str, list[dict]]:
+    """Renders the chart; returns {template file name: [manifest, ...]}."""
     docs: dict[str, list[dict]] = {}
-    for name, text in out.items():
+    for name, text in render_text(helm, values).items():
         if name.endswith(".txt"):
             continue
-        docs[name.rsplit("/", 1)[-1]] = [d for d in yaml.safe_load_all(text) if d]
+        docs[name] = [d for d in yaml.safe_load_all(text) if d]
     return docs
 
 
@@ -328,6 +333,8 @@ def check_helm(helm, values_file: dict, parsed: dict[Path, list[Any]]) -> None:
     expect_render_error(helm, deep_merge(lint_values, {"integration": {"eventListener": {"type": "KAFKA"}}}),
                         "", "values.schema.json rejects event listener KAFKA (not supported)")
 
+    check_cronjob(helm, lint_values, expected)
+
     section("render: the ArgoCD example's values and parameters")
     app_path = DEPLOY / "argocd" / "application.yaml"
     argo_values_path = DEPLOY / "argocd" / "values.yaml"
@@ -341,6 +348,104 @@ def check_helm(helm, values_file: dict, parsed: dict[Path, list[Any]]) -> None:
             check("Deployment" in kinds and "Secret" in kinds, "ArgoCD values + parameters render")
         except Exception as error:  # noqa: BLE001 - any render failure is the finding
             check(False, f"ArgoCD values + parameters render: {error}")
+
+
+def check_cronjob(helm, lint_values: dict, expected: dict[str, str]) -> None:
+    """workload.kind=CronJob: Port's scheduled (ONCE) installation, `sync` on a schedule."""
+    section("render: workload.kind=CronJob runs `sync` on workload.cron.schedule")
+    deployment_kinds = by_kind(render(helm, lint_values))
+    cron_values = deep_merge(lint_values, {"workload": {"kind": "CronJob", "cron": {"schedule": "17 */3 * * *"}}})
+    report = helm.lint(str(CHART), cron_values, strict=True)
+    problems = [m for m in report.get("messages", []) if m.get("severity", 0) >= 2] + report.get("errors", [])
+    check(not problems, f"helm lint --strict with workload.kind=CronJob reports nothing ({problems})")
+    kinds = by_kind(render(helm, cron_values))
+    for absent in ("Deployment", "Service", "Ingress"):
+        check(absent not in kinds, f"CronJob mode renders no {absent} (nothing listens)")
+    cronjob = one(kinds, "CronJob")
+    configmap, secret = one(kinds, "ConfigMap"), one(kinds, "Secret")
+    check(configmap == one(deployment_kinds, "ConfigMap") and secret == one(deployment_kinds, "Secret"),
+          "CronJob mode: the same ConfigMap and Secret as the Deployment")
+    check(cronjob.get("apiVersion") == "batch/v1", "CronJob is batch/v1")
+    spec = cronjob.get("spec", {})
+    check(spec.get("schedule") == "17 */3 * * *", "CronJob schedule = workload.cron.schedule")
+    check(spec.get("concurrencyPolicy") == "Forbid", "concurrencyPolicy Forbid: one resync at a time")
+    check("timeZone" not in spec, "no timeZone unless workload.cron.timeZone is set")
+    check(len(cronjob.get("metadata", {}).get("name", "")) <= 52, "CronJob name ≤ 52 characters (Job names get 11 more)")
+    job = spec.get("jobTemplate", {}).get("spec", {})
+    pod = job.get("template", {}).get("spec", {})
+    check(pod.get("restartPolicy") == "Never", "restartPolicy Never (a failed resync fails its Job)")
+    check("activeDeadlineSeconds" not in job, "no activeDeadlineSeconds unless resyncTimeoutMinutes")
+    containers = pod.get("containers", [])
+    check(len(containers) == 1, "CronJob: one container")
+    container = containers[0] if containers else {}
+    deployment = one(deployment_kinds, "Deployment")
+    served_pod = deployment.get("spec", {}).get("template", {}).get("spec", {})
+    served = served_pod.get("containers", [{}])[0]
+    check(container.get("args") == ["sync"], "CronJob container runs `sync`")
+    for key in ("image", "imagePullPolicy", "envFrom", "securityContext", "resources"):
+        check(container.get(key) == served.get(key), f"CronJob container {key} = the Deployment's")
+    for key in ("securityContext", "automountServiceAccountToken", "terminationGracePeriodSeconds"):
+        check(pod.get(key) == served_pod.get(key), f"CronJob pod {key} = the Deployment's")
+    check(not any(k in container for k in ("ports", "livenessProbe", "readinessProbe")),
+          "CronJob container: no ports, no probes")
+    refs = container.get("envFrom", [])
+    check({"configMapRef": {"name": configmap["metadata"]["name"]}} in refs
+          and {"secretRef": {"name": secret["metadata"]["name"]}} in refs, "CronJob envFrom the ConfigMap and Secret")
+    check(configmap.get("data", {}).get("OCEAN__PORT__BASE_URL") == expected["OCEAN__PORT__BASE_URL"],
+          "CronJob mode: seed keys still reach the ConfigMap")
+
+    variant = deep_merge(cron_values, {
+        "existingSecret": "my-og-credentials", "extraEnv": [{"name": "OCEAN__MAPPING_SOURCE", "value": "compiled"}],
+        "fullnameOverride": "x" * 60,
+        "workload": {"cron": {"timeZone": "Europe/Berlin", "resyncTimeoutMinutes": 90, "suspend": True}},
+    })
+    kinds = by_kind(render(helm, variant))
+    cronjob = one(kinds, "CronJob")
+    spec = cronjob.get("spec", {})
+    job = spec.get("jobTemplate", {}).get("spec", {})
+    container = job.get("template", {}).get("spec", {}).get("containers", [{}])[0]
+    check("Secret" not in kinds and {"secretRef": {"name": "my-og-credentials"}} in container.get("envFrom", []),
+          "CronJob with existingSecret: envFrom that Secret, none created")
+    check({"name": "OCEAN__MAPPING_SOURCE", "value": "compiled"} in container.get("env", []),
+          "CronJob: extraEnv reaches the container")
+    check(spec.get("timeZone") == "Europe/Berlin" and spec.get("suspend") is True,
+          "workload.cron.timeZone and suspend reach the CronJob")
+    check(job.get("activeDeadlineSeconds") == 5400, "resyncTimeoutMinutes 90 -> activeDeadlineSeconds 5400")
+    check(len(cronjob["metadata"]["name"]) <= 52, f"long fullname truncated to 52 ({len(cronjob['metadata']['name'])})")
+
+    notes = render_text(helm, cron_values).get("NOTES.txt", "")
+    check("kubectl create job --from=cronjob/og-opsgenie-port" in notes and "17 */3 * * *" in notes,
+          "NOTES (CronJob): schedule and how to run it now")
+    notes = render_text(helm, lint_values).get("NOTES.txt", "")
+    check("/integration/webhook" in notes and "cronjob" not in notes.lower(), "NOTES (Deployment): the webhook URL")
+
+    expect_render_error(helm, deep_merge(cron_values, {"workload": {"cron": {"schedule": "every hour"}}}), "",
+                        "values.schema.json rejects a schedule that is not cron syntax")
+    expect_render_error(helm, deep_merge(cron_values, {"ingress": {"enabled": True, "host": "x.test"}}),
+                        "workload.kind=Deployment", "Ingress with a CronJob fails (nothing listens)")
+    expect_render_error(helm, deep_merge(lint_values, {"integration": {"eventListener": {"type": "ONCE"}}}),
+                        "workload.kind=CronJob", "a Deployment with the ONCE listener fails, pointing to the CronJob")
+    expect_render_error(helm, deep_merge(lint_values, {"workload": {"kind": "Job"}}), "",
+                        "values.schema.json rejects workload.kind Job")
+
+
+def check_cronjob_template() -> None:
+    """Without Helm: the CronJob template read as text, the way the values are checked."""
+    section("CronJob template (structural; Helm unavailable)")
+    templates = CHART / "templates"
+    cron = (templates / "cronjob.yaml").read_text()
+    deployment = (templates / "deployment.yaml").read_text()
+    check('if eq .Values.workload.kind "CronJob"' in cron, "cronjob.yaml renders only with workload.kind=CronJob")
+    check('if eq .Values.workload.kind "Deployment"' in deployment, "deployment.yaml only with workload.kind=Deployment")
+    check("kind: CronJob" in cron and "apiVersion: batch/v1" in cron, "batch/v1 CronJob")
+    check('args: ["sync"]' in cron and 'args: ["serve"]' in deployment, "CronJob runs sync, Deployment serve")
+    check("$cron.schedule" in cron and "restartPolicy: Never" in cron, "schedule from values, restartPolicy Never")
+    for helper in ("podSettings", "containerImage", "containerEnv", "containerLimits", "podScheduling"):
+        include = f'include "opsgenie-port.{helper}"'
+        check(include in cron and include in deployment, f"CronJob and Deployment share {helper}")
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    check(values.get("workload", {}).get("kind") == "Deployment", "values: workload.kind defaults to Deployment")
+    check(bool(values.get("workload", {}).get("cron", {}).get("schedule")), "values: workload.cron.schedule set")
 
 
 def expect_render_error(helm, values: dict, needle: str, what: str) -> None:
@@ -546,6 +651,7 @@ def main() -> int:
     helm = helm_module()
     if helm is None:
         warn("helm_python not installed: chart lint and render skipped")
+        check_cronjob_template()
     else:
         try:
             check_helm(helm, values, parsed)
