@@ -5,10 +5,18 @@
   of Helm's SDK); the rendered manifests are checked: each values key of Port's Opsgenie docs
   lands in the right OCEAN__* variable, secrets only in the Secret, probes on the health routes,
   non-root security context matching the image, Service/Ingress on the webhook port;
+- workload.kind=CronJob: `sync` on the schedule, the Deployment's ConfigMap, Secret, image and
+  security context, no Service/Ingress, the refusals (ONCE Deployment, CronJob Ingress); without
+  Helm the template is read as text;
 - the ArgoCD example and the values for Port's `port-ocean` chart use keys that exist;
-- the Dockerfile: stages, pinned bases, non-root numeric USER, ENTRYPOINT/CMD/EXPOSE, OCI
-  labels, the MAPPINGS build argument, the same build flags as scripts/container-build.sh, and
-  hadolint when installed.
+- the scheduled CI examples in deploy/scheduled/ (GitHub Actions, Jenkins, Azure DevOps, GitLab):
+  schedules, one run at a time, the seed's OCEAN__* names, each a variable the binary reads
+  (runtime/src/config) and the README documents, secrets never on a command line, `sync` flags
+  that exist in the CLI;
+- the Dockerfile: stages, fully qualified and pinned bases, non-root numeric USER,
+  ENTRYPOINT/CMD/EXPOSE, OCI labels, the MAPPINGS build argument, the same build flags as
+  scripts/container-build.sh, a final stage scripts/image-build.sh can build, and hadolint when
+  installed.
 
 Exit status 1 when any check fails. Without helm_python or hadolint those checks are skipped
 with a warning (an error with CHECK_DEPLOY_STRICT=1).
@@ -26,7 +34,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -370,7 +378,8 @@ def check_cronjob(helm, lint_values: dict, expected: dict[str, str]) -> None:
     check(spec.get("schedule") == "17 */3 * * *", "CronJob schedule = workload.cron.schedule")
     check(spec.get("concurrencyPolicy") == "Forbid", "concurrencyPolicy Forbid: one resync at a time")
     check("timeZone" not in spec, "no timeZone unless workload.cron.timeZone is set")
-    check(len(cronjob.get("metadata", {}).get("name", "")) <= 52, "CronJob name ≤ 52 characters (Job names get 11 more)")
+    check(len(cronjob.get("metadata", {}).get("name", "")) <= 52,
+          "CronJob name ≤ 52 characters (Job names get 11 more)")
     job = spec.get("jobTemplate", {}).get("spec", {})
     pod = job.get("template", {}).get("spec", {})
     check(pod.get("restartPolicy") == "Never", "restartPolicy Never (a failed resync fails its Job)")
@@ -436,7 +445,8 @@ def check_cronjob_template() -> None:
     cron = (templates / "cronjob.yaml").read_text()
     deployment = (templates / "deployment.yaml").read_text()
     check('if eq .Values.workload.kind "CronJob"' in cron, "cronjob.yaml renders only with workload.kind=CronJob")
-    check('if eq .Values.workload.kind "Deployment"' in deployment, "deployment.yaml only with workload.kind=Deployment")
+    check('if eq .Values.workload.kind "Deployment"' in deployment,
+          "deployment.yaml only with workload.kind=Deployment")
     check("kind: CronJob" in cron and "apiVersion: batch/v1" in cron, "batch/v1 CronJob")
     check('args: ["sync"]' in cron and 'args: ["serve"]' in deployment, "CronJob runs sync, Deployment serve")
     check("$cron.schedule" in cron and "restartPolicy: Never" in cron, "schedule from values, restartPolicy Never")
@@ -510,6 +520,254 @@ def check_port_ocean_values(parsed: dict[Path, list[Any]]) -> None:
           "port-ocean probes (/health/live, /health/ready) stay enabled")
     check(values.get("podSecurityContext", {}).get("runAsUser") == dockerfile_uid(),
           "runAsUser matches the Dockerfile's USER")
+
+
+# --- what the binary accepts, read from its source ----------------------------------------------------
+# The CI examples and the probe override are checked against these, so they cannot name a variable
+# the binary ignores or probe a path it does not serve.
+
+CONFIG_SOURCE = ROOT / "runtime" / "src" / "config" / "mod.rs"
+SERVER_SOURCE = ROOT / "runtime" / "src" / "serve" / "server.rs"
+# The Docker parameters of Port's scheduled installations (GitHub, Jenkins, Azure DevOps).
+SEED_CI_ENV = ["OCEAN__PORT__CLIENT_ID", "OCEAN__PORT__CLIENT_SECRET",
+               "OCEAN__INTEGRATION__CONFIG__API_TOKEN", "OCEAN__INTEGRATION__CONFIG__API_URL"]
+# Never on a command line or in a log.
+SECRET_ENV = {"OCEAN__PORT__CLIENT_ID", "OCEAN__PORT__CLIENT_SECRET", "OCEAN__INTEGRATION__CONFIG__API_TOKEN",
+              "OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET"}
+
+
+def accepted_env() -> set[str]:
+    """The OCEAN__*/APPLICATION__* names runtime/src/config reads, e.g. `ocean.url(&["port",
+    "base_url"])` -> OCEAN__PORT__BASE_URL, `positive(&ocean, &["client_timeout"], ..)`."""
+    text = CONFIG_SOURCE.read_text()
+    names: set[str] = set()
+    for pattern in (r"\b(ocean|application)\s*\.\s*\w+\(\s*&\[([^\]]*)\]",
+                    r"\w+\(\s*&(ocean|application)\s*,\s*&\[([^\]]*)\]"):
+        for prefix, path in re.findall(pattern, text):
+            segments = re.findall(r'"(\w+)"', path)
+            if segments:
+                names.add("__".join([prefix.upper(), *(segment.upper() for segment in segments)]))
+    return names
+
+
+def env_accepted(name: str, accepted: set[str]) -> bool:
+    """Read by the binary, or a JSON-valued parent of what it reads (OCEAN__EVENT_LISTENER)."""
+    return name in accepted or any(known.startswith(name + "__") for known in accepted)
+
+
+def documented_env() -> set[str]:
+    return set(re.findall(r"`((?:OCEAN|APPLICATION)__[A-Z_]+)`", (ROOT / "README.md").read_text()))
+
+
+def served_routes() -> dict[str, set[str]]:
+    """{"GET": {"/health/live", ...}, "POST": {...}} from the serve router (without OCEAN__PATH_PREFIX)."""
+    routes: dict[str, set[str]] = {"GET": set(), "POST": set()}
+    text = SERVER_SOURCE.read_text()
+    for path, method in re.findall(r'\.route\(\s*&format!\("\{prefix\}([^"]+)"\)\s*,\s*(get|post)\(', text):
+        routes[method.upper()].add(path)
+    return routes
+
+
+def default_application_port() -> int | None:
+    match = re.search(r'application\s*\.\s*integer\(&\["port"\]\)\?\s*\.unwrap_or\((\d+)\)', CONFIG_SOURCE.read_text())
+    return int(match.group(1)) if match else None
+
+
+def cli_flag_defined(flag: str) -> bool:
+    """A clap flag: a `pub log_format:` field (derive) or `long = "log-format"` in the CLI sources."""
+    field = flag.removeprefix("--").replace("-", "_")
+    for base in ("src", "cli/src"):
+        for path in sorted((ROOT / base).rglob("*.rs")) if (ROOT / base).is_dir() else []:
+            text = path.read_text()
+            if re.search(rf"^\s*(pub\s+)?{field}\s*:", text, re.MULTILINE) or f'long = "{flag[2:]}"' in text:
+                return True
+    return False
+
+
+def check_binary_surface(accepted: set[str], routes: dict[str, set[str]]) -> bool:
+    section("what the binary accepts (runtime/src/config, runtime/src/serve)")
+    # Guards against a parser that silently finds nothing, which would let every check below pass.
+    ok = check(set(SEED_CI_ENV) | {"OCEAN__INITIALIZE_PORT_RESOURCES", "OCEAN__MAPPING_SOURCE",
+                                   "OCEAN__EVENT_LISTENER__TYPE", "APPLICATION__PORT"} <= accepted,
+               f"read {len(accepted)} variable names from {CONFIG_SOURCE.relative_to(ROOT)}")
+    ok &= check({"/health/live", "/health/ready"} <= routes["GET"],
+                f"read the serve routes from {SERVER_SOURCE.relative_to(ROOT)}: GET {sorted(routes['GET'])}")
+    return ok
+
+
+# --- scheduled runs in CI ---------------------------------------------------------------------------------
+
+SCHEDULED = DEPLOY / "scheduled"
+CRON = re.compile(r"^(\S+\s+){4}\S+$")
+
+
+def docker_run(script: str) -> tuple[dict[str, str | None], list[str]] | None:
+    """The `-e` variables ({name: value or None}) and the arguments after the image of the first
+    `docker run` in a shell script (continuation lines joined)."""
+    text = re.sub(r"\\\n", " ", script)
+    match = re.search(r"docker run ([^\n]*)", text)
+    if not match:
+        return None
+    words = shlex.split(match.group(1))
+    env: dict[str, str | None] = {}
+    index = 0
+    while index < len(words) and words[index].startswith("-"):
+        word = words[index]
+        if word in ("-e", "--env"):
+            name, has_value, value = words[index + 1].partition("=")
+            env[name] = value if has_value else None
+            index += 2
+        elif word.startswith("--") and "=" in word or word in ("--rm", "-i", "-t", "-it"):
+            index += 1
+        else:
+            index += 2
+    return env, words[index:]
+
+
+def check_docker_example(rel: str, text: str, script: str, image: str, accepted: set[str],
+                         documented: set[str]) -> None:
+    """A Jenkins/Azure/GitLab snippet: `docker run ... <image> sync` with the seed's variables."""
+    parsed = docker_run(script)
+    if not check(parsed is not None, f"{rel}: runs the image with docker run"):
+        return
+    env, rest = parsed
+    check(len(rest) >= 2 and rest[-1] == "sync", f"{rel}: the container runs `sync` (one resync, Ocean's ONCE)")
+    check(image in text, f"{rel}: runs {image} (the chart's image.repository:appVersion)")
+    for name in SEED_CI_ENV:
+        check(name in env, f"{rel}: passes {name}, as Port's example does")
+    for name, value in env.items():
+        check(env_accepted(name, accepted), f"{rel}: the binary reads {name}")
+        check(name in documented, f"{rel}: {name} is in the README's variable table")
+        if name in SECRET_ENV or name in SEED_CI_ENV:
+            check(value is None, f"{rel}: {name} passed through (-e {name}), its value not on the command line")
+    check_no_secret_expansion(rel, script)
+
+
+def check_no_secret_expansion(rel: str, script: str) -> None:
+    expanded = sorted({n for n in SECRET_ENV if re.search(rf"\$\{{?{n}\b", script)})
+    check(not expanded, f"{rel}: no secret expanded into a command or log line ({expanded})")
+
+
+def check_github_actions(parsed: dict[Path, list[Any]], accepted: set[str], documented: set[str]) -> None:
+    path = SCHEDULED / "github-actions.yml"
+    rel = str(path.relative_to(ROOT))
+    section(rel)
+    if not check(path in parsed, f"{rel} exists and parses"):
+        return
+    workflow = parsed[path][0]
+    triggers = workflow.get("on", workflow.get(True, {})) or {}  # YAML 1.1 reads a bare `on` as true
+    crons = [entry.get("cron", "") for entry in triggers.get("schedule") or []]
+    check(bool(crons) and all(CRON.match(c) for c in crons), f"{rel}: on.schedule with cron ({crons})")
+    check("workflow_dispatch" in triggers, f"{rel}: on.workflow_dispatch")
+    check((workflow.get("concurrency") or {}).get("cancel-in-progress") is False,
+          f"{rel}: concurrency without cancel-in-progress (one resync at a time, none cut short)")
+    jobs = list((workflow.get("jobs") or {}).values())
+    if not check(len(jobs) == 1, f"{rel}: one job"):
+        return
+    steps = jobs[0].get("steps") or []
+    uses = [str(step.get("uses", "")) for step in steps]
+    check(any(u.startswith("actions/checkout@") for u in uses), f"{rel}: checks out the repository")
+    check(any(u.startswith(("Swatinem/rust-cache@", "actions/cache@")) for u in uses), f"{rel}: caches cargo")
+    runs = {i: str(step.get("run", "")) for i, step in enumerate(steps)}
+    mappings = {**(workflow.get("env") or {}), **(jobs[0].get("env") or {})}.get("OPSGENIE_PORT_MAPPINGS")
+    check(bool(mappings) and (ROOT / str(mappings) / "port-app-config.yaml").is_file(),
+          f"{rel}: OPSGENIE_PORT_MAPPINGS={mappings} is a mapping directory of this repository")
+    build = [i for i, run in runs.items() if "cargo build" in run]
+    docker_build = build_settings((DEPLOY / "Dockerfile").read_text()).get("cargo build", "")
+    package = re.search(r"-p \S+", docker_build)
+    check(len(build) == 1 and "--release" in runs[build[0]] and "--locked" in runs[build[0]]
+          and package is not None and package.group(0) in runs[build[0]],
+          f"{rel}: cargo build --release --locked {package.group(0) if package else '-p ?'} (the Dockerfile's package)")
+    rust = re.search(r"rust:(\d+\.\d+\.\d+)", (DEPLOY / "Dockerfile").read_text())
+    toolchains = set(re.findall(r"rustup (?:toolchain install|default) (\S+)", "\n".join(runs.values())))
+    check(rust is not None and toolchains == {rust.group(1)},
+          f"{rel}: Rust {sorted(toolchains)}, the Dockerfile's {rust.group(1) if rust else '?'}")
+    sync = [i for i, run in runs.items() if re.search(r"opsgenie-port sync\b", run)]
+    if not check(len(sync) == 1 and (not build or sync[0] > build[0]),
+                 f"{rel}: runs opsgenie-port sync after the build"):
+        return
+    step = steps[sync[0]]
+    env = {str(k): str(v) for k, v in (step.get("env") or {}).items()}
+    for name in SEED_CI_ENV:
+        check(name in env, f"{rel}: sync step sets {name}, as Port's example does")
+    for name, value in env.items():
+        check(env_accepted(name, accepted), f"{rel}: the binary reads {name}")
+        check(name in documented, f"{rel}: {name} is in the README's variable table")
+        if name in SEED_CI_ENV:
+            check(re.match(rf"\$\{{\{{\s*secrets\.{name}\b", value) is not None,
+                  f"{rel}: {name} from the GitHub secret of the same name")
+    flags = re.findall(r"(?<!\S)(--[a-z][a-z-]*)", runs[sync[0]].split("opsgenie-port sync", 1)[1])
+    for flag in flags:
+        check(cli_flag_defined(flag), f"{rel}: sync flag {flag} exists in the CLI")
+    elsewhere = [s for i, s in enumerate(steps) if i != sync[0] and "secrets." in json.dumps(s)]
+    check(not elsewhere and "secrets." not in json.dumps({k: v for k, v in workflow.items() if k != "jobs"})
+          and "secrets." not in json.dumps({k: v for k, v in jobs[0].items() if k != "steps"}),
+          f"{rel}: secrets only in the sync step's environment")
+    for i, run in runs.items():
+        check_no_secret_expansion(f"{rel} step {i + 1}", run)
+
+
+def check_scheduled_examples(parsed: dict[Path, list[Any]], values: dict, chart: dict, accepted: set[str],
+                             documented: set[str]) -> None:
+    check_github_actions(parsed, accepted, documented)
+    image = f"{values.get('image', {}).get('repository')}:{chart.get('appVersion')}"
+
+    path = SCHEDULED / "Jenkinsfile"
+    rel = str(path.relative_to(ROOT))
+    section(rel)
+    if check(path.is_file(), f"{rel} exists"):
+        text = path.read_text()
+        crons = re.findall(r"\bcron\('([^']*)'\)", text)
+        check(len(crons) == 1 and CRON.match(crons[0]) is not None, f"{rel}: triggers {{ cron(...) }} ({crons})")
+        check("disableConcurrentBuilds()" in text, f"{rel}: disableConcurrentBuilds (one resync at a time)")
+        credentials = dict(re.findall(r"string\(credentialsId:\s*'([^']+)',\s*variable:\s*'([^']+)'\)", text))
+        for name in SEED_CI_ENV:
+            check(credentials.get(name) == name, f"{rel}: credential {name} bound to the variable {name}")
+        blocks = re.findall(r"sh\s*\(?\s*'''(.*?)'''", text, re.S)
+        check(len(blocks) == 1 and '"""' not in text,
+              f"{rel}: one sh '''...''' block (single quotes: Groovy does not interpolate the secrets)")
+        if blocks:
+            check_docker_example(rel, text, blocks[0], image, accepted, documented)
+
+    path = SCHEDULED / "azure-pipelines.yml"
+    rel = str(path.relative_to(ROOT))
+    section(rel)
+    if check(path in parsed, f"{rel} exists and parses"):
+        pipeline = parsed[path][0]
+        schedules = pipeline.get("schedules") or []
+        check(bool(schedules) and all(CRON.match(str(s.get("cron", ""))) and s.get("always") is True
+                                      for s in schedules),
+              f"{rel}: schedules with cron, always: true (Opsgenie changes, not the repository)")
+        check(any(isinstance(v, dict) and v.get("group") for v in pipeline.get("variables") or []),
+              f"{rel}: credentials from a variable group")
+        steps = [s for s in pipeline.get("steps") or [] if "docker run" in str(s.get("script", ""))]
+        if check(len(steps) == 1, f"{rel}: one step runs the image"):
+            step = steps[0]
+            check_docker_example(rel, path.read_text(), str(step["script"]), image, accepted, documented)
+            mapped = step.get("env") or {}
+            for name in SEED_CI_ENV:
+                check(str(mapped.get(name, "")) == f"$({name})",
+                      f"{rel}: env maps {name}: $({name}) (secret variables reach scripts only so)")
+
+    path = SCHEDULED / "gitlab-ci.yml"
+    rel = str(path.relative_to(ROOT))
+    section(rel)
+    if check(path in parsed, f"{rel} exists and parses"):
+        config = parsed[path][0]
+        jobs = {k: v for k, v in config.items() if isinstance(v, dict) and "script" in v}
+        if check(len(jobs) == 1, f"{rel}: one job"):
+            job = next(iter(jobs.values()))
+            rules = [str(rule.get("if", "")) for rule in job.get("rules") or []]
+            check(any('$CI_PIPELINE_SOURCE == "schedule"' in rule for rule in rules),
+                  f"{rel}: runs on a pipeline schedule")
+            check(bool(job.get("resource_group")), f"{rel}: resource_group (one resync at a time)")
+            services = [s if isinstance(s, dict) else {"name": s} for s in job.get("services") or []]
+            check(any("dind" in str(s.get("name")) and s.get("alias") == "docker" for s in services),
+                  f"{rel}: Docker-in-Docker service reachable as docker")
+            for name in [str(job.get("image", ""))] + [str(s.get("name")) for s in services]:
+                check(fully_qualified(name), f"{rel}: {name} fully qualified")
+            script = "\n".join(job.get("script") or [])
+            check_docker_example(rel, path.read_text(), script, image, accepted, documented)
 
 
 # --- Dockerfile -------------------------------------------------------------------------------------
@@ -648,6 +906,9 @@ def main() -> int:
     check_dockerfile()
     check_argocd(parsed, values)
     check_port_ocean_values(parsed)
+    accepted, routes = accepted_env(), served_routes()
+    if check_binary_surface(accepted, routes):
+        check_scheduled_examples(parsed, values, chart, accepted, documented_env())
     helm = helm_module()
     if helm is None:
         warn("helm_python not installed: chart lint and render skipped")
