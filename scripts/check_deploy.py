@@ -13,10 +13,13 @@
   schedules, one run at a time, the seed's OCEAN__* names, each a variable the binary reads
   (runtime/src/config) and the README documents, secrets never on a command line, `sync` flags
   that exist in the CLI;
+- the probes of the pinned port-ocean chart version hit routes `serve` has (runtime/src/serve);
+  CHECK_DEPLOY_PORT_OCEAN_CHART=<charts/port-ocean checkout> also renders that chart;
 - the Dockerfile: stages, fully qualified and pinned bases, non-root numeric USER,
   ENTRYPOINT/CMD/EXPOSE, OCI labels, the MAPPINGS build argument, the same build flags as
   scripts/container-build.sh, a final stage scripts/image-build.sh can build, and hadolint when
-  installed.
+  installed;
+- deploy/README.md mirrors the README's Container and Kubernetes section.
 
 Exit status 1 when any check fails. Without helm_python or hadolint those checks are skipped
 with a warning (an error with CHECK_DEPLOY_STRICT=1).
@@ -770,6 +773,97 @@ def check_scheduled_examples(parsed: dict[Path, list[Any]], values: dict, chart:
             check_docker_example(rel, path.read_text(), script, image, accepted, documented)
 
 
+# --- the probes of Port's port-ocean chart ---------------------------------------------------------------
+
+# What port-ocean's Deployment probes, by chart version (the paths are in its template, not values):
+# probes arrived in 0.1.22 on GET /docs (port-labs/helm-charts fb1f31c); 0.16.0 moved them to
+# /health/live and /health/ready (68a7897, "Updated health routes (#277)").
+PORT_OCEAN_PROBES = [((0, 1, 22), "/docs", "/docs"), ((0, 16, 0), "/health/live", "/health/ready")]
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def port_ocean_probes(version: tuple[int, ...]) -> tuple[str, str] | None:
+    paths = None
+    for since, live, ready in PORT_OCEAN_PROBES:
+        if version >= since:
+            paths = (live, ready)
+    return paths
+
+
+def check_port_ocean_probes(parsed: dict[Path, list[Any]], routes: dict[str, set[str]]) -> None:
+    section("port-ocean chart probes reach paths `serve` answers")
+    path = DEPLOY / "values-port-ocean.yaml"
+    if path not in parsed:
+        return
+    values = parsed[path][0]
+    text = path.read_text()
+    # The documented install pins a chart version range; the probes of its lowest version count.
+    pins = set(re.findall(r"port-labs/port-ocean\b[^\n]*?--version[ =]['\"]?>=?(\d+\.\d+\.\d+)", text)
+               + re.findall(r"--version[ =]['\"]?>=?(\d+\.\d+\.\d+)['\"]?[^\n]*port-labs/port-ocean", text))
+    in_docs = r"port-labs/port-ocean[^\n`]*?--version[ =]['\"]?>=?(\d+\.\d+\.\d+)"
+    docs = {f: set(re.findall(in_docs, (ROOT / f).read_text())) for f in ("README.md", "deploy/README.md")}
+    if not check(len(pins) == 1,
+                 f"values-port-ocean.yaml: the install command pins --version '>=X.Y.Z' ({sorted(pins)})"):
+        return
+    pin = pins.pop()
+    for name, found in docs.items():
+        check(found == {pin}, f"{name}: the port-ocean install command pins the same --version ({sorted(found)})")
+    probes = port_ocean_probes(version_tuple(pin))
+    live_on = values.get("livenessProbe", {}).get("enabled", True)
+    ready_on = values.get("readinessProbe", {}).get("enabled", True)
+    if probes is None:
+        check(True, f"port-ocean {pin} has no probes")
+        return
+    for enabled, probe, probe_path in ((live_on, "livenessProbe", probes[0]), (ready_on, "readinessProbe", probes[1])):
+        if enabled:
+            check(probe_path in routes["GET"],
+                  f"port-ocean >= {pin} {probe} GET {probe_path}: served by `serve` ({sorted(routes['GET'])})")
+        else:
+            check(probe_path not in routes["GET"], f"{probe} disabled although `serve` answers GET {probe_path}")
+    # port-ocean probes service.port without OCEAN__PATH_PREFIX, so neither may move.
+    extra = {e.get("name"): e.get("value") for e in values.get("extraEnv") or [] if isinstance(e, dict)}
+    check("OCEAN__PATH_PREFIX" not in extra, "no OCEAN__PATH_PREFIX: port-ocean's probe paths have no prefix")
+    port = int(extra.get("APPLICATION__PORT") or default_application_port() or 0)
+    check(int((values.get("service") or {}).get("port", 8000)) == port,
+          f"port-ocean service.port (probed) = the port `serve` listens on ({port})")
+    # Older charts probe GET /docs, which `serve` does not answer: the file must say what to do.
+    if "/docs" not in routes["GET"]:
+        check("/docs" in text and "enabled: false" in text,
+              "values-port-ocean.yaml explains charts older than 0.16.0 (GET /docs): disable both probes")
+
+    chart_dir = os.environ.get("CHECK_DEPLOY_PORT_OCEAN_CHART")
+    helm = helm_module()
+    if chart_dir and helm:
+        render_port_ocean(helm, Path(chart_dir), values, routes)
+
+
+def render_port_ocean(helm, chart_dir: Path, values: dict, routes: dict[str, set[str]]) -> None:
+    """With CHECK_DEPLOY_PORT_OCEAN_CHART=<a checkout of charts/port-ocean>: render it with
+    values-port-ocean.yaml and check the Deployment really probes paths `serve` answers."""
+    chart_version = yaml.safe_load((chart_dir / "Chart.yaml").read_text()).get("version")
+    section(f"render Port's port-ocean chart {chart_version} with values-port-ocean.yaml")
+    merged = deep_merge(values, {"port": {"clientId": "cid", "clientSecret": "cs"},
+                                 "integration": {"secrets": {"apiToken": "tok"}}})
+    with helm.Chart.load(str(chart_dir)) as chart:
+        out = chart.render(merged, name="og", namespace="opsgenie")
+    manifests = [d for name, text in out.items() if not name.endswith(".txt") for d in yaml.safe_load_all(text) if d]
+    deployments = [m for m in manifests if m.get("kind") == "Deployment"]
+    if not check(len(deployments) == 1, f"port-ocean {chart_version}: one Deployment"):
+        return
+    container = deployments[0]["spec"]["template"]["spec"]["containers"][0]
+    check(container.get("image") == f"{values['imageRegistry']}/{values['image']}",
+          f"port-ocean {chart_version}: runs {values['imageRegistry']}/{values['image']}")
+    check("command" not in container and "args" not in container,
+          f"port-ocean {chart_version}: no command, so the image's `serve` runs")
+    for probe in ("livenessProbe", "readinessProbe"):
+        if probe in container:
+            probe_path = container[probe].get("httpGet", {}).get("path")
+            check(probe_path in routes["GET"], f"port-ocean {chart_version}: {probe} GET {probe_path} is served")
+
+
 # --- Dockerfile -------------------------------------------------------------------------------------
 
 
@@ -898,6 +992,19 @@ def check_dockerfile() -> None:
         warn("hadolint not installed: Dockerfile lint skipped")
 
 
+def check_readme_mirror() -> None:
+    section("deploy/README.md mirrors the README's Container and Kubernetes section")
+    readme = (ROOT / "README.md").read_text()
+    start = readme.find("### Container and Kubernetes")
+    end = readme.find("\n## ", start)
+    if not check(start >= 0 and end > start, "README.md has a ### Container and Kubernetes section"):
+        return
+    # One heading level up (#### Image -> ### Image); comment lines in code blocks have one #.
+    mirrored = re.sub(r"^#(#+ )", r"\1", readme[start:end], flags=re.MULTILINE).strip()
+    check(mirrored == (DEPLOY / "README.md").read_text().strip(),
+          "deploy/README.md = README.md's section, one heading level up")
+
+
 def main() -> int:
     parsed = check_yaml_files()
     values = (parsed.get(CHART / "values.yaml") or [{}])[0] or {}
@@ -906,9 +1013,11 @@ def main() -> int:
     check_dockerfile()
     check_argocd(parsed, values)
     check_port_ocean_values(parsed)
+    check_readme_mirror()
     accepted, routes = accepted_env(), served_routes()
     if check_binary_surface(accepted, routes):
         check_scheduled_examples(parsed, values, chart, accepted, documented_env())
+        check_port_ocean_probes(parsed, routes)
     helm = helm_module()
     if helm is None:
         warn("helm_python not installed: chart lint and render skipped")
