@@ -41,6 +41,7 @@ from typing import Any
 
 import yaml
 
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dockerfile_config  # noqa: E402 - shared with scripts/image-build.sh
 

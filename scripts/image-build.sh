@@ -44,7 +44,7 @@ version_line=$("$rootfs/opsgenie-port" --version)
 version=${version_line##* }
 image=${IMAGE:-localhost/opsgenie-port:$version}
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-if [ "$revision" != unknown ] && [ -n "$(git status --porcelain 2>/dev/null)" ]; then
+if [ "$revision" != unknown ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
   revision="$revision-dirty"
 fi
 build_args=(--build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "MAPPINGS=$mappings")
