@@ -830,10 +830,11 @@ def check_port_ocean_probes(parsed: dict[Path, list[Any]], routes: dict[str, set
     port = int(extra.get("APPLICATION__PORT") or default_application_port() or 0)
     check(int((values.get("service") or {}).get("port", 8000)) == port,
           f"port-ocean service.port (probed) = the port `serve` listens on ({port})")
-    # Older charts probe GET /docs, which `serve` does not answer: the file must say what to do.
-    if "/docs" not in routes["GET"]:
-        check("/docs" in text and "enabled: false" in text,
-              "values-port-ocean.yaml explains charts older than 0.16.0 (GET /docs): disable both probes")
+    # Older charts probe GET /docs: `serve` answers it, or the file must say to disable both probes.
+    older = {p for _, live, ready in PORT_OCEAN_PROBES for p in (live, ready)}
+    check(older <= routes["GET"] or ("/docs" in text and "enabled: false" in text),
+          f"every port-ocean version's probes ({sorted(older)}) are served, or values-port-ocean.yaml "
+          "says to disable them")
 
     chart_dir = os.environ.get("CHECK_DEPLOY_PORT_OCEAN_CHART")
     helm = helm_module()
