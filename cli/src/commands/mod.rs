@@ -84,7 +84,7 @@ pub fn run(cli: Cli, built: Built) -> Result<ExitCode, String> {
             built,
         ),
         Command::Demo { alerts, output } => demo::run(alerts, &output, built),
-        Command::Sim { alerts, seed } => sim::run(alerts, seed),
+        Command::Sim(args) => sim::run(&args),
         Command::Expand => {
             use std::io::Write;
             let written = std::io::stdout().write_all(built.source.as_bytes());
