@@ -9,6 +9,7 @@
 //! `--mapping-source compiled` (GitOps) runs the built mapping and writes it to Port, so Port
 //! shows what runs; an edit made in Port is overwritten then, with a warning naming it.
 
+use super::blueprints::BlueprintUpdates;
 use super::drift;
 use super::Engine;
 use crate::config::MappingSource;
@@ -71,19 +72,36 @@ pub struct Selection {
     /// The mapping cannot run at all (Port's config unusable or unreadable): the resync fails
     /// and deletes nothing.
     pub failure: Option<String>,
+    /// The built mapping runs: how Port's blueprints compare with the built ones, and what
+    /// `--update-blueprints` did (see `blueprints.rs`).
+    pub blueprints: Option<BlueprintUpdates>,
+    /// The blueprints the run writes against as Port holds them (in a plan: as it would hold
+    /// them after initialisation and `--update-blueprints`); `None` when not read.
+    pub(super) blueprints_held: Option<Vec<Value>>,
     /// Whether `mapping` becomes the one webhook events use: not when Port could not be read
     /// (the last selection stays), yes when Port's mapping is unusable (`mapping` then has no
     /// resources, so events write nothing with a mapping the user replaced).
     replaces_current: bool,
 }
 
-/// A resource of Port's mapping that does not run.
+/// A resource that does not run: nothing is written for it and nothing is deleted anywhere in
+/// that resync.
 #[derive(Clone, Debug)]
 pub struct Blocked {
     pub index: usize,
     pub kind: String,
-    /// The diagnostics that block it, rendered as at build time but located by field path.
+    /// Why: the diagnostics of Port's mapping, rendered as at build time but located by field
+    /// path; or what Port's blueprint lacks of what the resource writes.
     pub diagnostics: String,
+    pub by: BlockedBy,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockedBy {
+    /// The mapping edited in Port cannot produce correct data for it.
+    Mapping,
+    /// The built mapping runs and Port's blueprint cannot take its entities.
+    Blueprint,
 }
 
 impl Selection {
@@ -94,6 +112,8 @@ impl Selection {
             blocked: Vec::new(),
             warnings: Vec::new(),
             failure: None,
+            blueprints: None,
+            blueprints_held: None,
             replaces_current: true,
         }
     }
@@ -137,10 +157,16 @@ impl Engine {
     /// Selects the mapping a resync (or `plan`, with `planning`) runs and makes it the one in
     /// use. With `--mapping-source compiled`, writes the built mapping to Port unless planning.
     pub async fn select_mapping(&self, planning: bool) -> Selection {
-        let selection = match self.settings().mapping_source {
+        let mut selection = match self.settings().mapping_source {
             MappingSource::Compiled => self.select_pinned(planning).await,
             MappingSource::Port => self.select_from_port().await,
         };
+        // The built mapping runs: its blueprints are the build's, which Port may lack.
+        if selection.failure.is_none()
+            && matches!(selection.mapping.origin, Origin::Compiled { .. })
+        {
+            self.check_blueprints(&mut selection, planning).await;
+        }
         if selection.replaces_current {
             self.inner.mapping.set(selection.mapping.clone());
         }
@@ -284,6 +310,7 @@ impl Engine {
                 index: b.index,
                 kind: b.kind.clone().unwrap_or_else(|| "?".to_owned()),
                 diagnostics: render(&b.diagnostics),
+                by: BlockedBy::Mapping,
             })
             .collect();
         let Some(plan) = compiled.plan else {
@@ -300,12 +327,9 @@ impl Engine {
         let blueprints_json = serde_json::to_string(blueprints).unwrap_or_else(|_| "[]".into());
         let mapping = Mapping::interpreted(plan, Origin::Port, blueprints_json, config.to_string());
         Selection {
-            mapping: Arc::new(mapping),
-            reason: Reason::Differs(differing),
             blocked,
             warnings,
-            failure: None,
-            replaces_current: true,
+            ..Selection::of(Arc::new(mapping), Reason::Differs(differing))
         }
     }
 
