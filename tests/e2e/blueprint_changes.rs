@@ -231,6 +231,29 @@ async fn without_the_flag_the_start_names_what_port_lacks_and_nothing_is_sent_fo
         .position(|line| line.contains("resyncing resource"))
         .expect("resources ran");
     assert!(at < first_resource, "said before writing:\n{logs}");
+
+    // The other fix: the user adds them in Port by hand. The alert resource runs again; the
+    // enum value Port still lacks is only a warning (no alert has that status).
+    let port = port_client(&sims);
+    let mut alert = port.get_blueprint(ALERT).await.unwrap().unwrap();
+    alert["schema"]["properties"]["tinyId"] = json!({"type": "string"});
+    alert["relations"]["incident"] = json!({"target": INCIDENT, "required": false, "many": false});
+    port.patch_blueprint(
+        ALERT,
+        &json!({"schema": alert["schema"], "relations": alert["relations"]}),
+    )
+    .await
+    .unwrap();
+    let fixed = engine.resync(&CancellationFlag::new()).await;
+    assert!(fixed.is_success(), "{}", fixed.render());
+    assert_eq!(every_alert_has(&sims, "tinyId", "tinyId"), 40);
+    let logs = capture.contents();
+    assert!(
+        logs.lines().any(|line| line.contains("\"level\":\"WARN\"")
+            && line.contains("stricter than blueprints.json for what the built mapping writes")
+            && line.contains("add enum value \\\"snoozed\\\" to property `status`")),
+        "{logs}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -186,15 +186,14 @@ impl Engine {
                 return;
             }
         };
-        let held = if planning {
+        // From here on: the blueprints the run writes against.
+        let mut held = if planning {
             self.after_initialisation(&built, held).await
         } else {
             held
         };
         let mut diffs = diff_all(&built, &held);
         updates.blueprints = listing(&diffs);
-        // The blueprints the run writes against.
-        let mut held = held;
         if updates.update == UpdateStatus::Planned && diffs.iter().any(|d| !d.is_current()) {
             let results: Vec<Option<Value>> = diffs.iter().map(|d| d.result.clone()).collect();
             if planning {
@@ -290,15 +289,13 @@ impl Engine {
                     )
                 })
                 .collect();
-            let fixes: Vec<&str> = refused.iter().map(|r| fix(&r.3, &updates.update)).fold(
-                Vec::new(),
-                |mut fixes, fix| {
-                    if !fixes.contains(&fix) {
-                        fixes.push(fix);
-                    }
-                    fixes
-                },
-            );
+            let mut fixes: Vec<&str> = Vec::new();
+            for (_, _, _, refusing) in refused {
+                let fix = fix(refusing, &updates.update);
+                if !fixes.contains(&fix) {
+                    fixes.push(fix);
+                }
+            }
             parts.push(format!(
                 "Port's blueprints cannot take what the built mapping writes: {}. Port would \
                  refuse every entity of these resources, so nothing is written for them and \
@@ -325,17 +322,16 @@ impl Engine {
         }
         if updates.update == UpdateStatus::Off && !listed.is_empty() && refused.is_empty() {
             parts.push(
-                "run with --update-blueprints (OCEAN__UPDATE_BLUEPRINTS=true) to make \
-                        these changes"
+                "run with --update-blueprints (OCEAN__UPDATE_BLUEPRINTS=true) to make these \
+                 changes"
                     .to_owned(),
             );
         }
-        if !parts.is_empty() {
-            self.notice(level, &parts.join("\n"));
-        }
+        self.notice(level, &parts.join("\n"));
     }
 
-    /// Logs `text` at `level` unless it is what was said last.
+    /// Logs `text` at `level` unless it is what was said last; an empty `text` says nothing
+    /// and forgets the last (a finding that comes back is said again).
     fn notice(&self, level: tracing::Level, text: &str) {
         let text = secret::mask(text);
         let mut last = self
@@ -343,7 +339,8 @@ impl Engine {
             .blueprint_notice
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if *last == text {
+        if *last == text || text.is_empty() {
+            *last = text;
             return;
         }
         match level {
