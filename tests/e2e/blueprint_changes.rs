@@ -560,3 +560,31 @@ async fn missing_blueprints_are_named_and_created_in_stages_with_the_flag() {
     );
     assert_eq!(every_alert_has(&sims, "tinyId", "tinyId"), 20);
 }
+
+/// The mapping held in Port runs (it differs from the built one): it is checked against Port's
+/// blueprints as they are, so the flag does not apply and no blueprint is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_mapping_held_in_port_the_flag_does_not_apply() {
+    let sims = old_installation(77).await;
+    let blueprints_before = sims.port.blueprints();
+    let mut engine_settings = settings();
+    engine_settings.update_blueprints = true;
+    let engine = Engine::new(
+        new::compiled(),
+        opsgenie_client(&sims, sims.opsgenie.api_key()),
+        port_client(&sims),
+        engine_settings,
+    );
+    let report = engine.resync(&CancellationFlag::new()).await;
+    assert!(report.is_success(), "{}", report.render());
+    assert_eq!(report.mapping.origin, "port", "{}", report.render());
+    assert_eq!(report.blueprints.update, UpdateStatus::NotApplicable);
+    assert!(
+        report.render().contains(
+            "blueprints: --update-blueprints does not apply: the mapping held in Port runs"
+        ),
+        "{}",
+        report.render()
+    );
+    assert_eq!(sims.port.blueprints(), blueprints_before);
+}

@@ -49,6 +49,9 @@ pub enum UpdateStatus {
     Failed(String),
     /// Port's blueprints could not be read: nothing was compared.
     Unread(String),
+    /// On, but the mapping held in Port runs: it is checked against Port's blueprints as they
+    /// are, and there is no git definition to add.
+    NotApplicable,
 }
 
 /// What one blueprint lacks in Port, or holds otherwise.
@@ -67,6 +70,9 @@ pub struct BlueprintUpdate {
 const FIX: &str = "run with --update-blueprints (OCEAN__UPDATE_BLUEPRINTS=true) to add them to \
                    Port's blueprints (additions only: nothing Port holds is removed or \
                    narrowed), or add them to the blueprints in Port";
+/// `--update-blueprints` while the mapping held in Port runs.
+const NOT_APPLICABLE: &str = "blueprints: --update-blueprints does not apply: the mapping held \
+                              in Port runs, checked against Port's blueprints as they are";
 /// What to do about a type or cardinality that differs.
 const FIX_INCOMPATIBLE: &str = "--update-blueprints does not change a property's type or a \
                                 relation's cardinality: change the blueprint in Port or \
@@ -89,6 +95,11 @@ impl BlueprintUpdates {
                     out,
                     "blueprints: not compared with blueprints.json: {error}"
                 );
+                return out;
+            }
+            UpdateStatus::NotApplicable => {
+                out.push_str(NOT_APPLICABLE);
+                out.push('\n');
                 return out;
             }
             UpdateStatus::Failed(error) => {
@@ -136,6 +147,7 @@ impl BlueprintUpdates {
             UpdateStatus::Applied => ("applied", None),
             UpdateStatus::Failed(error) => ("failed", Some(error)),
             UpdateStatus::Unread(error) => ("unread", Some(error)),
+            UpdateStatus::NotApplicable => ("not-applicable", None),
         };
         let blueprints: Vec<Value> = self
             .blueprints
@@ -154,6 +166,21 @@ impl BlueprintUpdates {
 }
 
 impl Engine {
+    /// With `--update-blueprints` and the mapping held in Port running: says (once) that the
+    /// flag does not apply.
+    pub(super) fn blueprints_not_applicable(&self, selection: &mut Selection, planning: bool) {
+        if !self.settings().update_blueprints {
+            return;
+        }
+        if !planning {
+            self.notice(tracing::Level::INFO, NOT_APPLICABLE);
+        }
+        selection.blueprints = Some(BlueprintUpdates {
+            update: UpdateStatus::NotApplicable,
+            blueprints: Vec::new(),
+        });
+    }
+
     /// Compares the blueprints of the built mapping `selection` runs with Port's; with
     /// `--update-blueprints` makes the additive changes (listed only when `planning`); blocks
     /// the resources Port would refuse every entity of. Says what it found once.

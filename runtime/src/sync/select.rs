@@ -162,10 +162,11 @@ impl Engine {
             MappingSource::Port => self.select_from_port().await,
         };
         // The built mapping runs: its blueprints are the build's, which Port may lack.
-        if selection.failure.is_none()
-            && matches!(selection.mapping.origin, Origin::Compiled { .. })
-        {
-            self.check_blueprints(&mut selection, planning).await;
+        if selection.failure.is_none() {
+            match selection.mapping.origin {
+                Origin::Compiled { .. } => self.check_blueprints(&mut selection, planning).await,
+                _ => self.blueprints_not_applicable(&mut selection, planning),
+            }
         }
         if selection.replaces_current {
             self.inner.mapping.set(selection.mapping.clone());
