@@ -231,6 +231,12 @@ async fn without_the_flag_the_start_names_what_port_lacks_and_nothing_is_sent_fo
         .position(|line| line.contains("resyncing resource"))
         .expect("resources ran");
     assert!(at < first_resource, "said before writing:\n{logs}");
+    // Before the built mapping replaced the old one in Port, too.
+    let pinned = logs
+        .lines()
+        .position(|line| line.contains("was overwritten with the built one"))
+        .expect("the built mapping was written to Port");
+    assert!(at < pinned, "said before writing:\n{logs}");
 
     // The other fix: the user adds them in Port by hand. The alert resource runs again; the
     // enum value Port still lacks is only a warning (no alert has that status).

@@ -157,16 +157,22 @@ impl Engine {
     /// Selects the mapping a resync (or `plan`, with `planning`) runs and makes it the one in
     /// use. With `--mapping-source compiled`, writes the built mapping to Port unless planning.
     pub async fn select_mapping(&self, planning: bool) -> Selection {
-        let mut selection = match self.settings().mapping_source {
-            MappingSource::Compiled => self.select_pinned(planning).await,
-            MappingSource::Port => self.select_from_port().await,
+        let pinned = self.settings().mapping_source == MappingSource::Compiled;
+        let mut selection = if pinned {
+            Selection::of(self.inner.compiled.clone(), Reason::Pinned)
+        } else {
+            self.select_from_port().await
         };
-        // The built mapping runs: its blueprints are the build's, which Port may lack.
+        // The built mapping runs: its blueprints are the build's, which Port may lack. Checked
+        // (and said) before anything is written, the pinned mapping included.
         if selection.failure.is_none() {
             match selection.mapping.origin {
                 Origin::Compiled { .. } => self.check_blueprints(&mut selection, planning).await,
                 _ => self.blueprints_not_applicable(&mut selection, planning),
             }
+        }
+        if pinned {
+            self.pin_built_mapping(planning).await;
         }
         if selection.replaces_current {
             self.inner.mapping.set(selection.mapping.clone());
@@ -186,16 +192,17 @@ impl Engine {
         Some(self.select_mapping(false).await)
     }
 
-    async fn select_pinned(&self, planning: bool) -> Selection {
+    /// `--mapping-source compiled`: writes the built mapping to the integration in Port when
+    /// Port's differs (unless planning), so Port shows what runs.
+    async fn pin_built_mapping(&self, planning: bool) {
         let compiled = self.inner.compiled.clone();
-        let selection = Selection::of(compiled.clone(), Reason::Pinned);
         let identifier = &self.settings().identifier;
         let stored = match self.port().get_integration(identifier).await {
             Ok(Some(integration)) => integration.get("config").cloned().unwrap_or(Value::Null),
-            Ok(None) => return selection,
+            Ok(None) => return,
             Err(error) => {
                 tracing::warn!(error = %error, "cannot read the integration's mapping from Port");
-                return selection;
+                return;
             }
         };
         let differing = self.differences_from_compiled(&stored);
@@ -206,14 +213,14 @@ impl Engine {
             config.clone()
         });
         if differing.is_empty() {
-            return selection;
+            return;
         }
         if planning {
             tracing::warn!(
                 differing = %differing.join(", "),
                 "the mapping in Port differs from the built one; a sync with --mapping-source compiled would overwrite it"
             );
-            return selection;
+            return;
         }
         match self
             .port()
@@ -229,7 +236,6 @@ impl Engine {
                 "cannot write the built mapping to Port; Port shows another mapping than the one that runs"
             ),
         }
-        selection
     }
 
     async fn select_from_port(&self) -> Selection {
