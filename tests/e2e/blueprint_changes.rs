@@ -133,12 +133,7 @@ fn blueprint_writes(sims: &Sims) -> u64 {
 // Single-threaded, so the engine logs through this test's subscriber.
 #[tokio::test]
 async fn without_the_flag_the_start_names_what_port_lacks_and_nothing_is_sent_for_it() {
-    let capture = CaptureWriter::new();
-    let options = LogOptions {
-        level: "INFO".into(),
-        format: LogFormat::Json,
-    };
-    let _logs = tracing::subscriber::set_default(subscriber(&options, capture.clone()));
+    let (capture, _logs) = capture_logs();
     // See tests/serve/webhook_limits.rs: a second dispatcher makes callsites ask this thread's.
     let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let sims = old_installation(71).await;
@@ -237,9 +232,29 @@ async fn without_the_flag_the_start_names_what_port_lacks_and_nothing_is_sent_fo
         .position(|line| line.contains("was overwritten with the built one"))
         .expect("the built mapping was written to Port");
     assert!(at < pinned, "said before writing:\n{logs}");
+}
 
-    // The other fix: the user adds them in Port by hand. The alert resource runs again; the
-    // enum value Port still lacks is only a warning (no alert has that status).
+/// Logs of this thread, as JSON lines, from now on (the test runs single-threaded, so the
+/// engine logs through this subscriber).
+fn capture_logs() -> (CaptureWriter, impl Drop) {
+    let capture = CaptureWriter::new();
+    let options = LogOptions {
+        level: "INFO".into(),
+        format: LogFormat::Json,
+    };
+    let guard = tracing::subscriber::set_default(subscriber(&options, capture.clone()));
+    (capture, guard)
+}
+
+/// The other fix — the user adds the property and relation in Port by hand — leaves Port's
+/// status enum without a value the build's has: only the alert that needs it is held back (not
+/// sent, so no 422), the others are written, nothing is deleted; `plan` predicts exactly that,
+/// and `--update-blueprints` adds the value.
+#[tokio::test]
+async fn an_enum_value_port_lacks_holds_back_only_the_entities_that_need_it() {
+    let (capture, _logs) = capture_logs();
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    let sims = old_installation(78).await;
     let port = port_client(&sims);
     let mut alert = port.get_blueprint(ALERT).await.unwrap().unwrap();
     alert["schema"]["properties"]["tinyId"] = json!({"type": "string"});
@@ -250,15 +265,63 @@ async fn without_the_flag_the_start_names_what_port_lacks_and_nothing_is_sent_fo
     )
     .await
     .unwrap();
-    let fixed = engine.resync(&CancellationFlag::new()).await;
-    assert!(fixed.is_success(), "{}", fixed.render());
-    assert_eq!(every_alert_has(&sims, "tinyId", "tinyId"), 40);
+    let snoozed = sims
+        .opsgenie
+        .with_account(|a| a.alerts().iter().next().unwrap().id.to_string());
+    let mut raw = sims.opsgenie.alert_json(&snoozed).unwrap();
+    raw["status"] = json!("snoozed");
+    sims.opsgenie.upsert_alert(raw).unwrap();
+    let before = sims.port.entity(ALERT, &snoozed).unwrap();
+    sims.port.reset_counters();
+
+    let report = new_engine(&sims, false)
+        .resync(&CancellationFlag::new())
+        .await;
+    assert_eq!(report.status, ResyncStatus::Failed, "{}", report.render());
+    let alerts = report.kinds.iter().find(|k| k.kind == "alert").unwrap();
+    assert_eq!((alerts.failed, alerts.upserted), (1, 39), "{alerts:?}");
+    assert_eq!(sims.port.entity(ALERT, &snoozed).unwrap(), before);
+    let counters = sims.port.counters();
+    assert_eq!(counters.entity_writes.get(ALERT), Some(&39));
+    assert_eq!(counters.entity_errors, 0);
+    assert!(!counters.by_status.contains_key(&422), "{counters:?}");
+    assert!(
+        sims.port.entity(ALERT, "stale-but-kept").is_some(),
+        "nothing deleted"
+    );
     let logs = capture.contents();
     assert!(
         logs.lines().any(|line| line.contains("\"level\":\"WARN\"")
-            && line.contains("stricter than blueprints.json for what the built mapping writes")
-            && line.contains("add enum value \\\"snoozed\\\" to property `status`")),
+            && line.contains(
+                "stricter than blueprints.json for what the built mapping writes: \
+                 opsGenieAlert: add enum value \\\"snoozed\\\" to property `status`. The \
+                 entities that need these changes are not sent"
+            )),
         "{logs}"
+    );
+    assert!(
+        logs.contains(&format!("\"identifier\":\"{snoozed}\"")) && logs.contains("(not sent: "),
+        "the held-back alert is logged with the reason: {logs}"
+    );
+
+    let plan = new_engine(&sims, false)
+        .plan(&CancellationFlag::new(), &NoProgress)
+        .await;
+    assert_eq!(
+        plan.blueprints[ALERT].refuse,
+        [(
+            snoozed.clone(),
+            "/properties/status must be equal to one of the allowed values".to_owned()
+        )]
+    );
+
+    let report = new_engine(&sims, true)
+        .resync(&CancellationFlag::new())
+        .await;
+    assert!(report.is_success(), "{}", report.render());
+    assert_eq!(
+        sims.port.entity(ALERT, &snoozed).unwrap()["properties"]["status"],
+        "snoozed"
     );
 }
 

@@ -10,6 +10,8 @@
 //!   it writes missing, a type or cardinality that differs) does not run: nothing is sent for
 //!   it, nothing is deleted anywhere in that resync (its error sees to that), the other
 //!   resources sync — and webhook events skip it too, since they run the selected mapping;
+//! - an enum value or a looser limit Port lacks concerns only the entities whose values need
+//!   it: those are held back ([`Gate`]) and fail as Port would fail them, without the 422s;
 //! - with `--update-blueprints` the additive changes ([`crate::port::blueprint_diff`]) are
 //!   written first, stage by stage across all blueprints, then Port is read again and decides;
 //!   `plan` only lists them, and predicts against the blueprints as they would be.
@@ -25,6 +27,7 @@ use crate::port::PortError;
 use crate::secret;
 use crate::serve::init::completion::{Completion, Stage};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -64,6 +67,61 @@ pub struct BlueprintUpdate {
     pub changes: Vec<String>,
     /// Differences no additive change resolves, left as Port holds them.
     pub conflicts: Vec<String>,
+}
+
+/// What a run does not send because Port's blueprint refuses a value the build allows (an
+/// enum value, a looser limit Port lacks): per blueprint, the written properties concerned,
+/// checked against Port's definitions — as Port would check them, without the 422s. Empty when
+/// nothing is stricter, or the mapping held in Port runs.
+#[derive(Debug, Default)]
+pub(super) struct Gate {
+    schemas: Schemas,
+    properties: HashMap<String, Vec<String>>,
+}
+
+impl Gate {
+    /// Whether some entities of `blueprint` are checked before they are sent.
+    fn guards(&self, blueprint: &str) -> bool {
+        self.properties.contains_key(blueprint)
+    }
+
+    /// Sorts entities of `blueprint`: the positions of those to send, and those held back
+    /// `(position, identifier, reason)`.
+    pub(super) fn sort(
+        &self,
+        blueprint: &str,
+        bodies: &[Value],
+    ) -> (Vec<usize>, Vec<(usize, String, String)>) {
+        if !self.guards(blueprint) {
+            return ((0..bodies.len()).collect(), Vec::new());
+        }
+        let (mut sent, mut held_back) = (Vec::new(), Vec::new());
+        for (index, body) in bodies.iter().enumerate() {
+            match self.refusal(blueprint, body) {
+                None => sent.push(index),
+                Some(reason) => {
+                    let identifier = match body.get("identifier") {
+                        Some(Value::String(id)) => id.clone(),
+                        other => other.map(Value::to_string).unwrap_or_default(),
+                    };
+                    held_back.push((index, identifier, reason));
+                }
+            }
+        }
+        (sent, held_back)
+    }
+
+    /// Why Port would refuse `body`, an entity of `blueprint`, for such a value; `None` to
+    /// send it.
+    fn refusal(&self, blueprint: &str, body: &Value) -> Option<String> {
+        let reason = self
+            .schemas
+            .refusal_of(body, self.properties.get(blueprint)?)?;
+        Some(format!(
+            "{reason} (not sent: Port's blueprint {blueprint} is stricter than blueprints.json; \
+             --update-blueprints loosens it)"
+        ))
+    }
 }
 
 /// What to do about members Port lacks, for people.
@@ -243,6 +301,7 @@ impl Engine {
 
         let mut refused: Vec<(usize, &'static str, String, Refusing)> = Vec::new();
         let mut stricter: Vec<String> = Vec::new();
+        let mut gated: HashMap<String, Vec<String>> = HashMap::new();
         for resource in &selection.mapping.resources {
             let Some(blueprint) = resource.blueprint.as_deref() else {
                 continue;
@@ -267,6 +326,10 @@ impl Engine {
                 if !stricter.contains(&line) {
                     stricter.push(line);
                 }
+                let names = gated.entry(blueprint.to_owned()).or_default();
+                if !names.contains(&change.member) {
+                    names.push(change.member.clone());
+                }
             }
         }
         if !planning {
@@ -290,7 +353,14 @@ impl Engine {
             }
             selection.blocked.sort_by_key(|b| b.index);
         }
-        selection.blueprints_held = Some(held.into_iter().flatten().collect());
+        let held: Vec<Value> = held.into_iter().flatten().collect();
+        if !gated.is_empty() {
+            selection.gate = Arc::new(Gate {
+                schemas: Schemas::new(&held),
+                properties: gated,
+            });
+        }
+        selection.blueprints_held = Some(held);
         selection.blueprints = Some(updates);
     }
 
@@ -337,7 +407,8 @@ impl Engine {
             }
             parts.push(format!(
                 "Port's blueprints are stricter than blueprints.json for what the built mapping \
-                 writes, so Port refuses the entities that need these changes: {}",
+                 writes: {}. The entities that need these changes are not sent (Port would \
+                 refuse them) and the resync fails, deleting nothing; the others are written",
                 stricter.join("; ")
             ));
         }
@@ -613,6 +684,41 @@ mod tests {
             "blueprints: differences no addition resolves:\n  left as Port holds it: alert: \
              property `count` is of type string in Port but number in blueprints.json\n"
         );
+    }
+
+    #[test]
+    fn the_gate_holds_back_only_entities_whose_checked_values_port_refuses() {
+        let gate = Gate {
+            schemas: Schemas::new(&[json!({"identifier": "alert", "schema": {"properties": {
+                "status": {"type": "string", "enum": ["open"]},
+                "message": {"type": "string", "maxLength": 1}}}})]),
+            properties: HashMap::from([("alert".to_owned(), vec!["status".to_owned()])]),
+        };
+        let body = |id: Value, status: &str| {
+            json!({"identifier": id, "blueprint": "alert",
+                   "properties": {"status": status, "message": "longer than Port takes"}})
+        };
+        let bodies = [
+            body(json!("a"), "open"),
+            body(json!("b"), "closed"),
+            body(json!(7), "closed"),
+        ];
+        let (sent, held_back) = gate.sort("alert", &bodies);
+        // `message` is not checked: only what was found stricter in Port.
+        assert_eq!(sent, [0]);
+        let reason = "/properties/status must be equal to one of the allowed values (not \
+                      sent: Port's blueprint alert is stricter than blueprints.json; \
+                      --update-blueprints loosens it)";
+        assert_eq!(
+            held_back,
+            [
+                (1, "b".to_owned(), reason.to_owned()),
+                (2, "7".to_owned(), reason.to_owned())
+            ]
+        );
+        // Other blueprints, and an empty gate, send everything.
+        assert_eq!(gate.sort("incident", &bodies).0, [0, 1, 2]);
+        assert_eq!(Gate::default().sort("alert", &bodies).0, [0, 1, 2]);
     }
 
     #[test]

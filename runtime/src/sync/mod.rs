@@ -270,6 +270,9 @@ struct Inner {
     warned_custom_build: AtomicBool,
     /// What the last blueprint check said, so `serve` says it once, not before every resync.
     blueprint_notice: std::sync::Mutex<String>,
+    /// The entities not sent because Port's blueprint is stricter than the built one; replaced
+    /// with the mapping in use.
+    gate: std::sync::Mutex<Arc<blueprints::Gate>>,
     opsgenie: OpsgenieClient,
     port: PortClient,
     settings: SyncSettings,
@@ -308,6 +311,7 @@ impl Engine {
                 custom_build,
                 warned_custom_build: AtomicBool::new(false),
                 blueprint_notice: Default::default(),
+                gate: Default::default(),
                 opsgenie,
                 port,
                 settings,
@@ -457,19 +461,46 @@ impl Engine {
         bodies: &[serde_json::Value],
     ) -> Result<UpsertSummary, SyncError> {
         let mut summary = UpsertSummary::default();
-        if bodies.is_empty() {
+        // Entities Port would refuse for a value its blueprint does not take yet are failed
+        // here, as Port would fail them, instead of being sent for a 422 each.
+        let gate = self
+            .inner
+            .gate
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let (sent, held_back) = gate.sort(blueprint, bodies);
+        for (index, identifier, reason) in held_back {
+            summary.failed += 1;
+            summary.failed_indexes.push(index);
+            summary
+                .failures
+                .push((blueprint.to_owned(), identifier, reason));
+        }
+        if sent.is_empty() {
             return Ok(summary);
         }
+        let kept: Vec<serde_json::Value>;
+        let bodies_sent = if sent.len() == bodies.len() {
+            bodies
+        } else {
+            kept = sent.iter().map(|&index| bodies[index].clone()).collect();
+            &kept
+        };
         let results = self
             .inner
             .port
-            .upsert_entities(blueprint, bodies, &self.upsert_options())
+            .upsert_entities(blueprint, bodies_sent, &self.upsert_options())
             .await?;
         for result in results {
+            // Back to the position in `bodies`.
+            let Some(&index) = sent.get(result.index) else {
+                continue;
+            };
             match result.status {
                 crate::port::UpsertStatus::Failed(error) => {
                     summary.failed += 1;
-                    summary.failed_indexes.push(result.index);
+                    summary.failed_indexes.push(index);
                     summary.failures.push((
                         blueprint.to_owned(),
                         result.identifier,
@@ -478,7 +509,7 @@ impl Engine {
                 }
                 crate::port::UpsertStatus::Created => {
                     summary.upserted += 1;
-                    summary.created_indexes.push(result.index);
+                    summary.created_indexes.push(index);
                 }
                 crate::port::UpsertStatus::Updated => summary.upserted += 1,
             }

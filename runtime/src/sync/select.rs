@@ -9,7 +9,7 @@
 //! `--mapping-source compiled` (GitOps) runs the built mapping and writes it to Port, so Port
 //! shows what runs; an edit made in Port is overwritten then, with a warning naming it.
 
-use super::blueprints::BlueprintUpdates;
+use super::blueprints::{BlueprintUpdates, Gate};
 use super::drift;
 use super::Engine;
 use crate::config::MappingSource;
@@ -78,6 +78,8 @@ pub struct Selection {
     /// The blueprints the run writes against as Port holds them (in a plan: as it would hold
     /// them after initialisation and `--update-blueprints`); `None` when not read.
     pub(super) blueprints_held: Option<Vec<Value>>,
+    /// The entities not sent because Port's blueprint is stricter than the built one.
+    pub(super) gate: Arc<Gate>,
     /// Whether `mapping` becomes the one webhook events use: not when Port could not be read
     /// (the last selection stays), yes when Port's mapping is unusable (`mapping` then has no
     /// resources, so events write nothing with a mapping the user replaced).
@@ -114,6 +116,7 @@ impl Selection {
             failure: None,
             blueprints: None,
             blueprints_held: None,
+            gate: Arc::default(),
             replaces_current: true,
         }
     }
@@ -176,6 +179,7 @@ impl Engine {
         }
         if selection.replaces_current {
             self.inner.mapping.set(selection.mapping.clone());
+            *self.inner.gate.lock().unwrap_or_else(|e| e.into_inner()) = selection.gate.clone();
         }
         selection
     }
