@@ -141,6 +141,7 @@ pub enum Command {
     /// Examples:
     ///   opsgenie-port sync
     ///   opsgenie-port sync --identifier my-opsgenie-integration --log-format json
+    ///   opsgenie-port sync --mapping-source compiled --update-blueprints
     #[command(verbatim_doc_comment)]
     Sync {
         #[command(flatten)]
@@ -148,6 +149,8 @@ pub enum Command {
         /// Do not PATCH the integration's resync-state in Port.
         #[arg(long)]
         no_resync_state: bool,
+        #[command(flatten)]
+        blueprints: UpdateBlueprints,
     },
     /// Show what a resync would create, update and delete in Port, changing nothing.
     ///
@@ -166,10 +169,13 @@ pub enum Command {
     ///   opsgenie-port plan --show 20
     ///   opsgenie-port plan --format json > plan.json
     ///   opsgenie-port plan --detailed-exitcode || echo "the catalog is out of date"
+    ///   opsgenie-port plan --mapping-source compiled --update-blueprints
     #[command(verbatim_doc_comment)]
     Plan {
         #[command(flatten)]
         connection: Connection,
+        #[command(flatten)]
+        blueprints: UpdateBlueprints,
         /// Output: text (a table and the first identifiers) or json (every identifier).
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
@@ -219,6 +225,8 @@ pub enum Command {
         /// this binary and writes it to Port at start (GitOps).
         #[arg(long, value_parser = ["port", "compiled"])]
         mapping_source: Option<String>,
+        #[command(flatten)]
+        blueprints: UpdateBlueprints,
     },
     /// Print the Rust code generated from the mapping this binary was built with.
     ///
@@ -294,6 +302,18 @@ pub struct Connection {
     /// and writes it to Port first (GitOps).
     #[arg(long, value_parser = ["port", "compiled"])]
     pub mapping_source: Option<String>,
+}
+
+/// `--update-blueprints`, for the commands that run the mapping (`sync`, `plan`, `serve`).
+#[derive(Args, Debug, Default)]
+pub struct UpdateBlueprints {
+    /// When the built mapping runs (--mapping-source compiled, or Port holds the built
+    /// mapping), first add to Port's blueprints what blueprints.json adds: properties,
+    /// relations, enum values, looser limits; nothing is removed or narrowed
+    /// (OCEAN__UPDATE_BLUEPRINTS=true). `plan` only lists the changes. Without it, a resource
+    /// whose blueprint in Port lacks what it writes does not run.
+    #[arg(long)]
+    pub update_blueprints: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

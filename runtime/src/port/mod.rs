@@ -4,6 +4,7 @@
 
 mod auth;
 mod batch;
+pub mod blueprint_diff;
 mod entities;
 mod resources;
 pub mod schema;

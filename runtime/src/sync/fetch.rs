@@ -310,7 +310,9 @@ impl<'a> ResourceRun<'a> {
                         identifier = %identifier,
                         reason = %reason,
                         retried,
-                        "Port refused an entity"
+                        // Refused by Port, or held back as Port would refuse it (the reason
+                        // says which).
+                        "Port refused an entity, or would: not written"
                     );
                 }
             }

@@ -5,6 +5,7 @@
 //! the account size. After all resources, stale entities owned by this integration are deleted
 //! — only when nothing at all went wrong (§3.7).
 
+mod blueprints;
 mod decode;
 mod diff;
 mod drift;
@@ -17,10 +18,11 @@ mod select;
 mod summary;
 mod time;
 
+pub use blueprints::{BlueprintUpdate, BlueprintUpdates, UpdateStatus};
 pub use decode::project;
 pub use enrich::supported as supported_enrichments;
 pub use plan::{BlueprintPlan, PlanReport, PlannedDeletion};
-pub use select::{read_port_mapping, Blocked, Reason, Selection};
+pub use select::{read_port_mapping, Blocked, BlockedBy, Reason, Selection};
 pub use summary::{
     DeletionOutcome, KindSummary, MappingUsed, NoProgress, Progress, ResyncReport, ResyncStatus,
 };
@@ -72,6 +74,12 @@ pub struct SyncSettings {
     pub send_raw_data_examples: bool,
     /// `OCEAN__MAPPING_SOURCE`: run the mapping Port holds (default) or the built one.
     pub mapping_source: MappingSource,
+    /// `OCEAN__UPDATE_BLUEPRINTS`: when the built mapping runs, first add to Port's blueprints
+    /// what `blueprints.json` adds (a plan only lists it).
+    pub update_blueprints: bool,
+    /// `OCEAN__INITIALIZE_PORT_RESOURCES`: a plan counts on initialisation to create and
+    /// complete the blueprints before a resync, as `sync` and `serve` do.
+    pub initialize_port_resources: bool,
 }
 
 impl SyncSettings {
@@ -86,6 +94,8 @@ impl SyncSettings {
             enrichment_concurrency: 5,
             send_raw_data_examples: config.send_raw_data_examples,
             mapping_source: config.mapping_source,
+            update_blueprints: config.update_blueprints,
+            initialize_port_resources: config.initialize_port_resources,
         }
     }
 }
@@ -258,6 +268,11 @@ struct Inner {
     /// loudly, once.
     custom_build: bool,
     warned_custom_build: AtomicBool,
+    /// What the last blueprint check said, so `serve` says it once, not before every resync.
+    blueprint_notice: std::sync::Mutex<String>,
+    /// The entities not sent because Port's blueprint is stricter than the built one; replaced
+    /// with the mapping in use.
+    gate: std::sync::Mutex<Arc<blueprints::Gate>>,
     opsgenie: OpsgenieClient,
     port: PortClient,
     settings: SyncSettings,
@@ -295,6 +310,8 @@ impl Engine {
                 from_port: Default::default(),
                 custom_build,
                 warned_custom_build: AtomicBool::new(false),
+                blueprint_notice: Default::default(),
+                gate: Default::default(),
                 opsgenie,
                 port,
                 settings,
@@ -444,19 +461,46 @@ impl Engine {
         bodies: &[serde_json::Value],
     ) -> Result<UpsertSummary, SyncError> {
         let mut summary = UpsertSummary::default();
-        if bodies.is_empty() {
+        // Entities Port would refuse for a value its blueprint does not take yet are failed
+        // here, as Port would fail them, instead of being sent for a 422 each.
+        let gate = self
+            .inner
+            .gate
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let (sent, held_back) = gate.sort(blueprint, bodies);
+        for (index, identifier, reason) in held_back {
+            summary.failed += 1;
+            summary.failed_indexes.push(index);
+            summary
+                .failures
+                .push((blueprint.to_owned(), identifier, reason));
+        }
+        if sent.is_empty() {
             return Ok(summary);
         }
+        let kept: Vec<serde_json::Value>;
+        let bodies_sent = if sent.len() == bodies.len() {
+            bodies
+        } else {
+            kept = sent.iter().map(|&index| bodies[index].clone()).collect();
+            &kept
+        };
         let results = self
             .inner
             .port
-            .upsert_entities(blueprint, bodies, &self.upsert_options())
+            .upsert_entities(blueprint, bodies_sent, &self.upsert_options())
             .await?;
         for result in results {
+            // Back to the position in `bodies`.
+            let Some(&index) = sent.get(result.index) else {
+                continue;
+            };
             match result.status {
                 crate::port::UpsertStatus::Failed(error) => {
                     summary.failed += 1;
-                    summary.failed_indexes.push(result.index);
+                    summary.failed_indexes.push(index);
                     summary.failures.push((
                         blueprint.to_owned(),
                         result.identifier,
@@ -465,7 +509,7 @@ impl Engine {
                 }
                 crate::port::UpsertStatus::Created => {
                     summary.upserted += 1;
-                    summary.created_indexes.push(result.index);
+                    summary.created_indexes.push(index);
                 }
                 crate::port::UpsertStatus::Updated => summary.upserted += 1,
             }
@@ -603,6 +647,7 @@ impl Engine {
         let report = ResyncReport {
             status,
             mapping: MappingUsed::of(&selection),
+            blueprints: selection.blueprints.clone().unwrap_or_default(),
             kinds,
             errors,
             deletion,
@@ -671,12 +716,19 @@ impl Engine {
         if !pass.aborted && !pass.fatal && !refused.is_empty() {
             retry::upsert_refused(self, refused, &mut pass.kinds).await;
         }
-        // Resources of Port's mapping that cannot run: nothing written for them, and their
+        // Resources that cannot run (Port's mapping cannot produce correct data for them, or
+        // Port's blueprint cannot take their entities): nothing written for them, and their
         // errors keep this resync from deleting anything.
         for blocked in &selection.blocked {
-            tracing::error!(index = blocked.index, kind = %blocked.kind, diagnostics = %blocked.diagnostics, "resource blocked by its mapping");
-            let first_line = blocked.diagnostics.lines().next().unwrap_or_default();
-            let error = format!("blocked by the mapping in Port: {first_line}");
+            let error = match blocked.by {
+                BlockedBy::Mapping => {
+                    tracing::error!(index = blocked.index, kind = %blocked.kind, diagnostics = %blocked.diagnostics, "resource blocked by its mapping");
+                    let first_line = blocked.diagnostics.lines().next().unwrap_or_default();
+                    format!("blocked by the mapping in Port: {first_line}")
+                }
+                // Said once, before anything was written (`blueprints.rs`).
+                BlockedBy::Blueprint => blocked.diagnostics.clone(),
+            };
             pass.errors.push(format!(
                 "{} (resource {}): {error}",
                 blocked.kind, blocked.index
