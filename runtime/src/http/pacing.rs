@@ -6,8 +6,9 @@
 //!   `x-ratelimit-period`. Requests are spaced at `limit / period` (less a small headroom for
 //!   network jitter), the remaining budget is spread over the time to the reset when that is
 //!   slower (another client of the same organisation spends it too), and nothing is sent while
-//!   the budget is known to be spent. `x-ratelimit-reset` has whole-second resolution, so a
-//!   window of a second or two is paced by its rate alone.
+//!   the budget is known to be spent. `x-ratelimit-reset` has whole-second resolution; when a
+//!   window is seen to start (see [`SPARE`]) its end is known to within a round trip, and the
+//!   remaining budget is spread over exactly the time left, so a pause is made good.
 //! - [`Pacing::Adaptive`] (Opsgenie): answers say nothing about the budget, only a 429 per
 //!   request domain. Each request kind (domain) has its own rate: unlimited until its first 429,
 //!   then the rate of accepted requests seen in the last second times [`DECREASE`]; accepted
@@ -41,6 +42,18 @@ pub const DECREASE: f64 = 0.8;
 pub const INCREASE: f64 = 0.025;
 /// No adaptive rate goes below this (requests per second).
 pub const MIN_RATE: f64 = 1.0;
+/// Slots a paced schedule may fall behind and catch up at once: a caller that paused (the
+/// engine reads a page from Opsgenie between Port writes) gets that time back, up to two
+/// requests' worth, instead of losing it. With [`HEADROOM`] a 50-per-second window still gets
+/// at most 48 + 2.
+pub const BURST: u32 = 2;
+/// Requests kept in reserve when a window's end is known to within a round trip: the answer
+/// whose `remaining` is `limit - 1` was the window's first request, so the window ends at most
+/// `period` after that answer came. The remaining budget is then spread over exactly that time
+/// (catching up any pause instead of losing it), less this many for answers still on the way.
+pub const SPARE: u64 = 2;
+/// Recent slots remembered to correct answers for requests they do not count yet.
+const RESERVED_KEPT: usize = 1024;
 /// Kinds a client can tell apart (see [`RequestKinds`]).
 pub const MAX_KINDS: usize = 8;
 
@@ -98,8 +111,11 @@ struct Budget {
     remaining: Option<u64>,
     /// Sends since `remaining` was seen.
     sent_since: u64,
-    /// When the window resets (bounded by the cap).
+    /// When the window resets (bounded by the cap): the header's instant, or sooner when the
+    /// window was seen to start (see [`SPARE`]).
     reset: Instant,
+    /// Whether `reset` is this client's own estimate (window start + period), not the header's.
+    precise: bool,
     /// The reset header's value, to tell answers of the same window apart.
     reset_header: String,
 }
@@ -121,7 +137,12 @@ struct Domain {
 struct State {
     /// Earliest instant the next request of each kind may be sent (GCRA's theoretical arrival).
     next_slot: [Option<Instant>; MAX_KINDS],
+    /// How far behind `now` a schedule may fall ([`BURST`] of its last spacing).
+    credit: [Duration; MAX_KINDS],
     budget: Option<Budget>,
+    /// Slots handed out lately (Port): an answer does not count those sent after its request,
+    /// or still waiting, so they are taken off its `remaining`.
+    reserved: VecDeque<Instant>,
     domains: [Domain; MAX_KINDS],
 }
 
@@ -143,7 +164,9 @@ impl Pacer {
             cap: cap.min(MAX_WAIT),
             state: Mutex::new(State {
                 next_slot: [None; MAX_KINDS],
+                credit: [Duration::ZERO; MAX_KINDS],
                 budget: None,
+                reserved: VecDeque::new(),
                 domains: Default::default(),
             }),
         }
@@ -163,7 +186,8 @@ impl Pacer {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         // Port's budget is the organisation's, not per kind: one schedule for all.
         let slot_index = if self.mode == Pacing::Budget { 0 } else { kind };
-        let mut slot = state.next_slot[slot_index].map_or(now, |slot| slot.max(now));
+        let earliest = now.checked_sub(state.credit[slot_index]).unwrap_or(now);
+        let mut slot = state.next_slot[slot_index].map_or(now, |slot| slot.max(earliest));
         let interval = match self.mode {
             Pacing::Budget => state.budget.as_mut().and_then(|budget| {
                 // A spent budget: nothing goes before the reset.
@@ -178,14 +202,22 @@ impl Pacer {
         };
         let Some(interval) = interval else {
             state.next_slot[slot_index] = None;
+            state.credit[slot_index] = Duration::ZERO;
             return Duration::ZERO;
         };
         let interval = Duration::try_from_secs_f64(interval.max(0.0))
             .unwrap_or(self.cap)
             .min(self.cap);
         let slot = slot.min(now + self.cap);
+        if self.mode == Pacing::Budget {
+            if state.reserved.len() >= RESERVED_KEPT {
+                state.reserved.pop_front();
+            }
+            state.reserved.push_back(slot);
+        }
         state.next_slot[slot_index] = Some(slot + interval);
-        slot - now
+        state.credit[slot_index] = interval * BURST;
+        slot.saturating_duration_since(now)
     }
 
     /// Learns from an answer to a request of `kind` sent at `sent` (after a pacing wait when
@@ -207,8 +239,9 @@ impl Pacer {
         match self.mode {
             Pacing::Off => {}
             Pacing::Budget => {
-                let reset = |wait: Duration| now + wait.min(self.cap);
-                observe_budget(&mut state.budget, status, headers, reset, now_ms);
+                let pending = state.reserved.iter().filter(|slot| **slot > sent).count() as u64;
+                let answer = (status, headers, pending);
+                observe_budget(&mut state.budget, answer, now, self.cap, now_ms);
             }
             Pacing::Adaptive => state.domains[kind].observe(sent, paced, status, now),
         }
@@ -232,7 +265,8 @@ impl Budget {
     }
 
     fn spent(&self) -> bool {
-        self.left() == Some(0)
+        let spare = if self.precise { SPARE } else { 0 };
+        self.left().is_some_and(|left| left <= spare)
     }
 
     /// Seconds from a send at `at` to the next: the advertised rate, slower when the remaining
@@ -244,18 +278,32 @@ impl Budget {
             // A new window: until an answer says otherwise, its budget is whole again.
             self.sent_since = 0;
             self.remaining = None;
+            self.precise = false;
         }
         let by_rate = self.rate.map(|rate| 1.0 / (rate * HEADROOM));
+        if self.precise {
+            let to_reset = self.reset.saturating_duration_since(at).as_secs_f64();
+            let spread = self
+                .left()
+                .map(|left| left.saturating_sub(SPARE).max(1))
+                .map(|left| to_reset / left as f64);
+            // Catching up goes at most twice the advertised rate: a pause is made good, not
+            // burst away.
+            return match (spread, by_rate) {
+                (Some(spread), Some(by_rate)) => Some(spread.max(by_rate / 2.0)),
+                (spread, by_rate) => spread.or(by_rate),
+            };
+        }
         let to_reset = self
             .reset
             .saturating_duration_since(at)
             .saturating_sub(Duration::from_secs(1))
             .as_secs_f64();
+        // No spacing needed while the remaining budget outlasts the window at full rate.
         let by_budget = self
             .left()
             .filter(|left| *left > 0 && to_reset > 0.0)
             .map(|left| to_reset / left as f64)
-            // No spacing needed while the remaining budget outlasts the window at full rate.
             .filter(|spread| by_rate.is_none_or(|by_rate| *spread > by_rate));
         match (by_rate, by_budget) {
             (Some(a), Some(b)) => Some(a.max(b)),
@@ -264,11 +312,12 @@ impl Budget {
     }
 }
 
+/// `answer`: status, headers, and the requests handed a slot after this one was sent.
 fn observe_budget(
     budget: &mut Option<Budget>,
-    status: u16,
-    headers: &HeaderMap,
-    reset_at: impl Fn(Duration) -> Instant,
+    (status, headers, pending): (u16, &HeaderMap, u64),
+    now: Instant,
+    cap: Duration,
     now_ms: i64,
 ) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -281,7 +330,8 @@ fn observe_budget(
     let Some(to_reset) = parse_wait(reset_header, now_ms) else {
         return;
     };
-    let rate = match (number("x-ratelimit-limit"), number("x-ratelimit-period")) {
+    let (limit, period) = (number("x-ratelimit-limit"), number("x-ratelimit-period"));
+    let rate = match (limit, period) {
         (Some(limit), Some(period)) if limit > 0 && period > 0 => {
             Some(limit as f64 / period as f64)
         }
@@ -289,21 +339,39 @@ fn observe_budget(
     };
     // A 429 means the window is spent, whatever the counter said.
     let remaining = if status == 429 { 0 } else { remaining };
-    let reset = reset_at(to_reset);
+    let mut reset = now + to_reset.min(cap);
+    // The first request of a window: it ends `period` after this answer at the latest.
+    let started = status != 429 && limit.is_some_and(|limit| limit > 0 && remaining + 1 == limit);
+    let own_end = period
+        .filter(|_| started)
+        .map(|period| now + Duration::from_secs(period).min(cap))
+        .filter(|end| *end < reset);
+    if let Some(end) = own_end {
+        reset = end;
+    }
+    let precise = own_end.is_some();
+    let left = remaining.saturating_sub(pending);
     match budget {
-        // Answers of one window arrive out of order: the lowest remaining is the latest.
-        Some(current)
-            if current.reset_header == reset_header
-                && current.left().is_some_and(|left| remaining >= left) =>
-        {
+        // Answers of one window arrive out of order: the lowest count is the latest.
+        Some(current) if current.reset_header == reset_header => {
             current.rate = rate.or(current.rate);
+            if current
+                .left()
+                .is_none_or(|current_left| left < current_left)
+            {
+                (current.remaining, current.sent_since) = (Some(remaining), pending);
+            }
+            if !current.precise && precise {
+                (current.reset, current.precise) = (reset, true);
+            }
         }
         _ => {
             *budget = Some(Budget {
                 rate: rate.or(budget.as_ref().and_then(|b| b.rate)),
                 remaining: Some(remaining),
-                sent_since: 0,
+                sent_since: pending,
                 reset,
+                precise,
                 reset_header: reset_header.to_owned(),
             });
         }
