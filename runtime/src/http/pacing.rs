@@ -19,8 +19,9 @@
 //!
 //! Hand-written rather than `governor`: the rates here change on every answer, while a
 //! `governor` limiter's quota is fixed when it is built (re-building it on each change would
-//! drop its state); the scheduling itself is a dozen lines of GCRA (a "next free slot" instant).
-//! Every wait is bounded by [`MAX_WAIT`], whatever a header says.
+//! drop its state); the scheduling itself is a dozen lines of GCRA (a "next free slot" instant,
+//! allowed to fall [`BURST`] slots behind). Every wait is bounded by the retry policy's longest
+//! server-asked wait and by [`MAX_WAIT`] (60 s), whatever a header says.
 
 use reqwest::header::HeaderMap;
 use std::collections::VecDeque;

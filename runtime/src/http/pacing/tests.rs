@@ -79,6 +79,31 @@ fn a_schedule_left_idle_catches_up_by_two_requests_at_most() {
 }
 
 #[test]
+fn a_windows_first_answer_dates_its_end_and_a_pause_is_made_good() {
+    let t0 = Instant::now();
+    let later = t0 + Duration::from_millis(500);
+    // Not the window's first answer: its end is only known to the second, so the rate rules:
+    // 1 / (10 × 0.96) s apart.
+    let pacer = Pacer::new(Pacing::Budget, MAX_WAIT);
+    let headers = port_headers(10, 1, 5, EPOCH_MS / 1000 + 1);
+    pacer.observe(0, t0, false, 200, &headers, t0, EPOCH_MS);
+    assert_eq!(pacer.reserve(0, later), Duration::ZERO);
+    assert_eq!(millis(pacer.reserve(0, later)), 104);
+    // The window's first answer (remaining = limit - 1): it ends within a second of it, and
+    // after a pause of half of it the 6 left after this one (9, less it, less 2 spare) are
+    // spread over the 0.5 s left.
+    let pacer = Pacer::new(Pacing::Budget, MAX_WAIT);
+    let headers = port_headers(10, 1, 9, EPOCH_MS / 1000 + 2);
+    pacer.observe(0, t0, false, 200, &headers, t0, EPOCH_MS);
+    assert_eq!(pacer.reserve(0, later), Duration::ZERO);
+    assert_eq!(millis(pacer.reserve(0, later)), 83);
+    // The rest of them evenly up to the window's end (two spare never used), then the new
+    // window at the advertised rate until its own first answer comes.
+    let waits: Vec<u128> = (0..6).map(|_| millis(pacer.reserve(0, later))).collect();
+    assert_eq!(waits, [166, 249, 333, 416, 500, 604]);
+}
+
+#[test]
 fn a_spent_budget_waits_for_the_reset_and_no_longer_than_the_cap() {
     let now = Instant::now();
     let pacer = Pacer::new(Pacing::Budget, MAX_WAIT);
