@@ -365,3 +365,66 @@ async fn adaptive_pacing_finds_a_domains_rate() {
         "unpaced: {refused} refused, {accepted}"
     );
 }
+
+#[test]
+fn opsgenie_requests_are_counted_by_rate_limit_domain_as_the_simulator_limits_them() {
+    use reqwest::Method;
+    let domains = crate::opsgenie::DOMAINS;
+    let name = |method: Method, url: &str| domains.names[domains.of(&method, url)];
+    let base = "https://api.opsgenie.com";
+    for (url, domain) in [
+        ("/v2/alerts?limit=100&query=x", "search"),
+        ("/v2/users", "search"),
+        ("/v2/alerts/a1", "alert"),
+        ("/v1/incidents?query=status%3Aopen", "incident"),
+        ("/v1/incidents/i1/associated-alert-ids?limit=25", "incident"),
+        ("/v2/schedules/s1/on-calls?flat=true", "schedule-oncalls"),
+        ("/v2/schedules?expand=rotation", "configuration"),
+        ("/v2/teams/t1", "configuration"),
+        ("/v1/services", "configuration"),
+    ] {
+        assert_eq!(name(Method::GET, &format!("{base}{url}")), domain, "{url}");
+    }
+}
+
+#[test]
+fn port_calls_are_counted_by_kind() {
+    use reqwest::Method;
+    let calls = crate::port::CALLS;
+    let name = |method: Method, url: &str| calls.names[calls.of(&method, url)];
+    let base = "https://api.getport.io/v1";
+    for (method, url, kind) in [
+        (Method::POST, "/auth/access_token", "auth"),
+        (
+            Method::POST,
+            "/entities/search?include=identifier",
+            "search",
+        ),
+        (
+            Method::POST,
+            "/blueprints/entities/datasource-entities",
+            "search",
+        ),
+        (Method::GET, "/blueprints/bp/entities/e1", "search"),
+        (
+            Method::POST,
+            "/blueprints/bp/entities/bulk?upsert=true",
+            "upsert",
+        ),
+        (
+            Method::POST,
+            "/blueprints/bp/entities?upsert=true",
+            "upsert",
+        ),
+        (
+            Method::POST,
+            "/blueprints/bp/bulk/entities/delete",
+            "delete",
+        ),
+        (Method::DELETE, "/blueprints/bp/entities/e1", "delete"),
+        (Method::PATCH, "/integration/x/resync-state", "config"),
+        (Method::GET, "/blueprints/bp", "config"),
+    ] {
+        assert_eq!(name(method, &format!("{base}{url}")), kind, "{url}");
+    }
+}
