@@ -4,22 +4,28 @@
 //!
 //!     cargo run --release --example sync_bench [-- --alerts N --incidents N --services N]
 //!
+//! With `--port-rate N` (Port's budget, requests per second) and/or `--search-rate N` (Opsgenie's
+//! search domain, requests per second) the simulators are rate limited; `--compare-pacing` then
+//! runs only the first resync, once paced and once not (fresh simulators each time), and prints
+//! the request rates and 429s of both; `--no-pacing` turns pacing off for the usual three runs.
+//!
 //! The simulators run in a child process (this program started with `--sims`), so the peak RSS
 //! measured here is the engine's alone, not the simulated accounts'.
 
 use opsgenie_port::generated::compiled;
 use opsgenie_port::runtime::config::MappingSource;
+use opsgenie_port::runtime::http::Pacing;
 use opsgenie_port::runtime::opsgenie::{OpsgenieClient, OpsgenieOptions};
-use opsgenie_port::runtime::port::PortClient;
+use opsgenie_port::runtime::port::{PortClient, PortOptions};
 use opsgenie_port::runtime::secret::Secret;
 use opsgenie_port::runtime::sync::{CancellationFlag, Engine, NoProgress, SyncSettings};
 use opsgenie_port_sim::generate::{Account, GenSpec};
-use opsgenie_port_sim::opsgenie::{self, OpsgenieSimConfig};
-use opsgenie_port_sim::port::{self, PortSimConfig};
+use opsgenie_port_sim::opsgenie::{self, DomainLimit, OpsgenieSimConfig, RateLimits};
+use opsgenie_port_sim::port::{self, PortSimConfig, RateLimit};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 const IDENTIFIER: &str = "bench-integration";
 
@@ -47,20 +53,41 @@ fn main() -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    let rate = |name: &str| -> Result<Option<u32>, String> {
+        let rate = number(name, 0)?;
+        Ok((rate > 0).then(|| u32::try_from(rate).unwrap_or(u32::MAX)))
+    };
+    let limits = Limits {
+        port: rate("--port-rate")?,
+        search: rate("--search-rate")?,
+    };
     if args.iter().any(|a| a == "--sims") {
-        return runtime.block_on(serve_sims(spec));
+        return runtime.block_on(serve_sims(spec, limits));
     }
-    bench(&runtime, &spec)
+    if args.iter().any(|a| a == "--compare-pacing") {
+        return compare_pacing(&runtime, &spec, &limits);
+    }
+    let pacing = !args.iter().any(|a| a == "--no-pacing");
+    bench(&runtime, &spec, pacing)
+}
+
+/// The simulators' rate limits (requests per second), `None` for unlimited.
+struct Limits {
+    port: Option<u32>,
+    search: Option<u32>,
 }
 
 /// Child mode: run both simulators, print their coordinates, stop when stdin closes.
-async fn serve_sims(spec: GenSpec) -> Result<(), String> {
+async fn serve_sims(spec: GenSpec, limits: Limits) -> Result<(), String> {
     let account = Account::generate(&spec);
     let blueprints: Vec<Value> =
         serde_json::from_str(&compiled().blueprints_json).map_err(|e| e.to_string())?;
     let port = port::start(PortSimConfig {
         blueprints: dependency_order(blueprints),
-        rate_limit: None,
+        rate_limit: limits.port.map(|limit| RateLimit {
+            limit,
+            period: Duration::from_secs(1),
+        }),
         ..PortSimConfig::default()
     })
     .await
@@ -72,9 +99,22 @@ async fn serve_sims(spec: GenSpec) -> Result<(), String> {
         json!({"installationId": IDENTIFIER, "installationAppType": "opsgenie",
                                    "version": "0.1.0", "config": config}),
     )?;
-    let opsgenie = opsgenie::start(account, OpsgenieSimConfig::default())
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut rate_limits = RateLimits::default();
+    if let Some(per_second) = limits.search {
+        rate_limits.search = DomainLimit {
+            per_second,
+            per_minute: per_second.saturating_mul(60),
+        };
+    }
+    let opsgenie = opsgenie::start(
+        account,
+        OpsgenieSimConfig {
+            rate_limits,
+            ..OpsgenieSimConfig::default()
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     println!(
         "{}",
         json!({"opsgenie": opsgenie.base_url(), "key": opsgenie.api_key(), "port": port.base_url(),
@@ -95,7 +135,8 @@ async fn serve_sims(spec: GenSpec) -> Result<(), String> {
     Ok(())
 }
 
-fn bench(runtime: &tokio::runtime::Runtime, spec: &GenSpec) -> Result<(), String> {
+/// Starts the simulators' child process; returns it and its coordinates.
+fn spawn_sims() -> Result<(Child, Value), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut child = Command::new(exe)
         .args(std::env::args().skip(1))
@@ -111,19 +152,35 @@ fn bench(runtime: &tokio::runtime::Runtime, spec: &GenSpec) -> Result<(), String
         .map_err(|e| e.to_string())?;
     let sims: Value =
         serde_json::from_str(&line).map_err(|e| format!("simulators: {e}: {line}"))?;
-    let text = |key: &str| sims[key].as_str().unwrap_or_default().to_owned();
+    Ok((child, sims))
+}
 
+/// An engine on the simulators at `sims`, pacing both clients or neither.
+fn engine(sims: &Value, pacing: bool) -> Result<Engine, String> {
+    let text = |key: &str| sims[key].as_str().unwrap_or_default().to_owned();
+    let (port_pacing, opsgenie_pacing) = if pacing {
+        (Pacing::Budget, Pacing::Adaptive)
+    } else {
+        (Pacing::Off, Pacing::Off)
+    };
     let opsgenie = OpsgenieClient::new(
         &text("opsgenie"),
         Secret::new(text("key")),
-        OpsgenieOptions::default(),
+        OpsgenieOptions {
+            pacing: opsgenie_pacing,
+            ..OpsgenieOptions::default()
+        },
     )
     .map_err(|e| e.to_string())?;
-    let port = PortClient::new(
+    let port = PortClient::with_options(
         &text("port"),
         Secret::new(text("id")),
         Secret::new(text("secret")),
         opsgenie_port::runtime::port::user_agent("opsgenie", "0.1.0", IDENTIFIER),
+        PortOptions {
+            pacing: port_pacing,
+            ..PortOptions::default()
+        },
     )
     .map_err(|e| e.to_string())?;
     let settings = SyncSettings {
@@ -137,7 +194,70 @@ fn bench(runtime: &tokio::runtime::Runtime, spec: &GenSpec) -> Result<(), String
         update_blueprints: false,
         initialize_port_resources: true,
     };
-    let engine = Engine::new(compiled(), opsgenie, port, settings);
+    Ok(Engine::new(compiled(), opsgenie, port, settings))
+}
+
+/// The first resync against rate-limited simulators, paced and then unpaced.
+fn compare_pacing(
+    runtime: &tokio::runtime::Runtime,
+    spec: &GenSpec,
+    limits: &Limits,
+) -> Result<(), String> {
+    let mut lines = Vec::new();
+    for pacing in [true, false] {
+        let (mut child, sims) = spawn_sims()?;
+        let engine = engine(&sims, pacing)?;
+        let started = Instant::now();
+        let report = runtime.block_on(engine.resync(&CancellationFlag::new()));
+        let wall = started.elapsed();
+        drop(child.stdin.take());
+        let _ = child.wait();
+        print!("{}", report.render());
+        if !report.is_success() {
+            return Err(format!("resync failed: {:?}", report.errors));
+        }
+        let alert_time = report
+            .kinds
+            .iter()
+            .filter(|k| k.kind == "alert")
+            .map(|k| k.elapsed)
+            .sum::<Duration>();
+        let (port, search) = (report.traffic.port, report.traffic.opsgenie.kinds[0]);
+        let rate = |requests: u64, over: Duration| requests as f64 / over.as_secs_f64().max(1e-9);
+        let share = |part: u64, whole: u64| 100.0 * part as f64 / whole.max(1) as f64;
+        lines.push(format!(
+            "bench: {} first resync, {} alerts: wall {:.1}s; Port {} requests = {:.1}/s over the \
+             run (limit {}), {} answered 429 ({:.2}%), waited {:.1}s paced + {:.1}s after 429s; \
+             Opsgenie search {} requests = {:.1}/s over the run, {:.1}/s over the alert phase \
+             ({:.1}s; limit {}), {} answered 429 ({:.2}%)",
+            if pacing { "paced" } else { "unpaced" },
+            spec.alerts,
+            wall.as_secs_f64(),
+            port.requests,
+            rate(port.requests, wall),
+            limits.port.map_or("none".into(), |l| format!("{l}/s")),
+            port.throttled,
+            share(port.throttled, port.requests),
+            port.paced_wait.as_secs_f64(),
+            port.rate_limit_wait.as_secs_f64(),
+            search.requests,
+            rate(search.requests, wall),
+            rate(search.requests, alert_time),
+            alert_time.as_secs_f64(),
+            limits.search.map_or("none".into(), |l| format!("{l}/s")),
+            search.throttled,
+            share(search.throttled, search.requests),
+        ));
+    }
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+fn bench(runtime: &tokio::runtime::Runtime, spec: &GenSpec, pacing: bool) -> Result<(), String> {
+    let (mut child, sims) = spawn_sims()?;
+    let engine = engine(&sims, pacing)?;
     let rss_before = peak_rss_kib();
     let started = Instant::now();
     let report = runtime.block_on(engine.resync(&CancellationFlag::new()));

@@ -2,7 +2,7 @@
 //! results, deletes, ownership, faults and the integration/blueprint endpoints.
 
 use opsgenie_port_runtime::config::Config;
-use opsgenie_port_runtime::http::RetryPolicy;
+use opsgenie_port_runtime::http::{Pacing, RetryPolicy};
 use opsgenie_port_runtime::port::{
     plan_batches, user_agent, PortClient, PortError, PortOptions, UpsertOptions, UpsertStatus,
 };
@@ -371,6 +371,8 @@ async fn throttling_honours_the_reset_header() {
                 max_rate_limit_wait: Duration::from_secs(2),
                 ..RetryPolicy::fast(6)
             },
+            // The retry layer on its own: paced, the client would not meet a 429 here.
+            pacing: Pacing::Off,
             ..options()
         },
     );

@@ -1,6 +1,6 @@
 //! End to end against both simulators: full resyncs (`sync`), dry runs (`plan`), mappings
 //! edited in Port (`live`), initialisation (`init`), a build whose blueprints Port lacks
-//! (`blueprint_changes`), Port's faults (`retries`) and the acceptance runs under faults and
+//! (`blueprint_changes`), Port's faults (`retries`), pacing by rate-limit signals (`pacing`) and the acceptance runs under faults and
 //! `kill -9` in small (`runs`).
 //! One test binary for these modules: each binary links the whole dependency graph.
 
@@ -8,6 +8,7 @@ mod blueprint_changes;
 mod common;
 mod init;
 mod live;
+mod pacing;
 mod plan;
 mod retries;
 mod runs;

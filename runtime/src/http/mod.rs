@@ -1,13 +1,17 @@
 //! The HTTP layer both API clients share: one reqwest client, a concurrency limit, retries with
 //! exponential backoff that honour the servers' rate-limit headers, JSON decoding inside the retry
-//! loop (a truncated `200` is a transient fault, not a result), and counters for metrics.
+//! loop (a truncated `200` is a transient fault, not a result), pacing by the servers' rate-limit
+//! signals ([`pacing`]), and counters per kind of request for metrics and the resync summary.
 
+pub mod pacing;
 mod retry;
 pub mod time;
 
+pub use pacing::{Pacing, RequestKinds};
 pub use retry::{parse_wait, unit_random, RetryPolicy, RETRY_STATUSES};
 
 use crate::secret;
+use pacing::{Pacer, MAX_KINDS};
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde_json::Value;
@@ -26,6 +30,10 @@ pub struct HttpOptions {
     pub concurrency: usize,
     pub retry: RetryPolicy,
     pub user_agent: String,
+    /// How requests are spaced by the server's rate-limit signals.
+    pub pacing: Pacing,
+    /// The kinds requests are counted (and, with [`Pacing::Adaptive`], paced) by.
+    pub kinds: RequestKinds,
 }
 
 /// One request; rebuilt on every attempt from these parts.
@@ -189,6 +197,48 @@ pub struct HttpCounters {
     pub rate_limit_wait: Duration,
     /// Requests that ended in an [`HttpError`].
     pub failed: u64,
+    /// Answers with status 429 (each retried one included).
+    pub throttled: u64,
+    /// Total time requests were held back by pacing before being sent.
+    pub paced_wait: Duration,
+    /// Sends and 429s per kind of request; unused slots have an empty name.
+    pub kinds: [KindCounters; MAX_KINDS],
+}
+
+/// Sends and 429s of one kind of request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KindCounters {
+    pub name: &'static str,
+    pub requests: u64,
+    pub throttled: u64,
+}
+
+impl HttpCounters {
+    /// `self - earlier`, counter by counter (a resync's share of a client's totals).
+    pub fn since(&self, earlier: &HttpCounters) -> HttpCounters {
+        let mut kinds = self.kinds;
+        for (kind, before) in kinds.iter_mut().zip(&earlier.kinds) {
+            kind.requests = kind.requests.saturating_sub(before.requests);
+            kind.throttled = kind.throttled.saturating_sub(before.throttled);
+        }
+        HttpCounters {
+            requests: self.requests.saturating_sub(earlier.requests),
+            retries: self.retries.saturating_sub(earlier.retries),
+            rate_limit_waits: self
+                .rate_limit_waits
+                .saturating_sub(earlier.rate_limit_waits),
+            rate_limit_wait: self.rate_limit_wait.saturating_sub(earlier.rate_limit_wait),
+            failed: self.failed.saturating_sub(earlier.failed),
+            throttled: self.throttled.saturating_sub(earlier.throttled),
+            paced_wait: self.paced_wait.saturating_sub(earlier.paced_wait),
+            kinds,
+        }
+    }
+
+    /// The kinds a client has names for.
+    pub fn named_kinds(&self) -> impl Iterator<Item = &KindCounters> {
+        self.kinds.iter().filter(|kind| !kind.name.is_empty())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -198,6 +248,14 @@ struct Counters {
     rate_limit_waits: AtomicU64,
     rate_limit_wait_micros: AtomicU64,
     failed: AtomicU64,
+    throttled: AtomicU64,
+    paced_wait_micros: AtomicU64,
+    kind_requests: [AtomicU64; MAX_KINDS],
+    kind_throttled: [AtomicU64; MAX_KINDS],
+}
+
+fn micros(wait: Duration) -> u64 {
+    u64::try_from(wait.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// A pooled HTTP client with retries; cheap to clone (clones share pool, limit and counters).
@@ -207,6 +265,8 @@ pub struct HttpClient {
     retry: RetryPolicy,
     permits: Arc<Semaphore>,
     counters: Arc<Counters>,
+    pacer: Arc<Pacer>,
+    kinds: RequestKinds,
 }
 
 /// What one attempt produced.
@@ -236,10 +296,19 @@ impl HttpClient {
             })?;
         Ok(HttpClient {
             client,
-            retry: options.retry,
             permits: Arc::new(Semaphore::new(options.concurrency.max(1))),
             counters: Arc::new(Counters::default()),
+            pacer: Arc::new(Pacer::new(
+                options.pacing,
+                options.retry.max_rate_limit_wait,
+            )),
+            kinds: options.kinds,
+            retry: options.retry,
         })
+    }
+
+    pub fn pacing(&self) -> Pacing {
+        self.pacer.mode()
     }
 
     pub fn counters(&self) -> HttpCounters {
@@ -250,6 +319,13 @@ impl HttpClient {
             rate_limit_waits: load(&self.counters.rate_limit_waits),
             rate_limit_wait: Duration::from_micros(load(&self.counters.rate_limit_wait_micros)),
             failed: load(&self.counters.failed),
+            throttled: load(&self.counters.throttled),
+            paced_wait: Duration::from_micros(load(&self.counters.paced_wait_micros)),
+            kinds: std::array::from_fn(|index| KindCounters {
+                name: self.kinds.names.get(index).copied().unwrap_or(""),
+                requests: load(&self.counters.kind_requests[index]),
+                throttled: load(&self.counters.kind_throttled[index]),
+            }),
         }
     }
 
@@ -346,18 +422,28 @@ impl HttpClient {
             self.counters
                 .rate_limit_waits
                 .fetch_add(1, Ordering::Relaxed);
-            let micros = u64::try_from(wait.as_micros()).unwrap_or(u64::MAX);
             self.counters
                 .rate_limit_wait_micros
-                .fetch_add(micros, Ordering::Relaxed);
+                .fetch_add(micros(wait), Ordering::Relaxed);
         }
         tokio::time::sleep(wait).await;
     }
 
     async fn attempt(&self, request: &Request, raw: bool) -> Attempt {
+        let kind = self.kinds.of(&request.method, &request.url);
+        // Paced before taking a permit: a request waiting for its slot holds no connection.
+        let paced = self.pacer.reserve(kind, tokio::time::Instant::now());
+        if !paced.is_zero() {
+            self.counters
+                .paced_wait_micros
+                .fetch_add(micros(paced), Ordering::Relaxed);
+            tokio::time::sleep(paced).await;
+        }
         // Held only while the request is in flight, not during backoff sleeps.
         let _permit = self.permits.acquire().await;
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        self.counters.kind_requests[kind].fetch_add(1, Ordering::Relaxed);
+        let sent = tokio::time::Instant::now();
 
         let mut builder = self
             .client
@@ -374,6 +460,13 @@ impl HttpClient {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        if status == 429 {
+            self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+            self.counters.kind_throttled[kind].fetch_add(1, Ordering::Relaxed);
+        }
+        let now = tokio::time::Instant::now();
+        let paced = !paced.is_zero();
+        (self.pacer).observe(kind, sent, paced, status, &headers, now, time::now_millis());
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes,
             Err(error) => return transport_failure(&error),
@@ -550,6 +643,8 @@ mod tests {
             concurrency: 1,
             retry: RetryPolicy::fast(3),
             user_agent: "test".into(),
+            pacing: Pacing::Off,
+            kinds: RequestKinds::SINGLE,
         })
         .expect("client");
         let capture = CaptureWriter::new();
@@ -592,6 +687,8 @@ mod tests {
             concurrency: 1,
             retry: RetryPolicy::fast(5),
             user_agent: "test".into(),
+            pacing: Pacing::Off,
+            kinds: RequestKinds::SINGLE,
         })
         .expect("client");
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -621,6 +718,8 @@ mod tests {
             concurrency: 1,
             retry: RetryPolicy::fast(3),
             user_agent: "test".into(),
+            pacing: Pacing::Off,
+            kinds: RequestKinds::SINGLE,
         })
         .expect("client");
         let capture = CaptureWriter::new();

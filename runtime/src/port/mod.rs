@@ -15,7 +15,10 @@ pub use entities::{
 };
 
 use crate::config::Config;
-use crate::http::{HttpClient, HttpCounters, HttpError, HttpOptions, Reply, Request, RetryPolicy};
+use crate::http::{
+    HttpClient, HttpCounters, HttpError, HttpOptions, Pacing, Reply, Request, RequestKinds,
+    RetryPolicy,
+};
 use crate::secret::{self, Secret};
 use auth::TokenCache;
 use reqwest::Url;
@@ -51,6 +54,8 @@ pub struct PortOptions {
     pub delete_batch_max_length: usize,
     /// Refresh the token this long before it expires (at most a tenth of its lifetime).
     pub token_refresh_margin: Duration,
+    /// By Port's `x-ratelimit-*` headers by default; `Off` leaves 429s to the retry layer alone.
+    pub pacing: Pacing,
 }
 
 impl Default for PortOptions {
@@ -64,6 +69,7 @@ impl Default for PortOptions {
             batch_max_bytes: BULK_MAX_BYTES,
             delete_batch_max_length: DELETE_MAX_LENGTH,
             token_refresh_margin: Duration::from_secs(60),
+            pacing: Pacing::Budget,
         }
     }
 }
@@ -140,6 +146,28 @@ impl PortError {
     }
 }
 
+/// The kinds of Port call counted apart (one budget covers them all).
+pub const CALLS: RequestKinds = RequestKinds {
+    names: &["auth", "search", "upsert", "delete", "config"],
+    classify: call_of,
+};
+
+/// The kind of a Port call by its path: the token; reads of entities (searches, listings); entity
+/// writes; entity deletes; everything else (integration, blueprints, resync state, examples).
+fn call_of(method: &reqwest::Method, path: &str) -> usize {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let delete = method == reqwest::Method::DELETE;
+    match segments.as_slice() {
+        [.., "auth", "access_token"] => 0,
+        [.., "entities", "search"] | [.., "datasource-entities"] => 1,
+        [.., "bulk", "entities", "delete"] => 3,
+        [.., "entities", _] if delete => 3,
+        [.., "entities"] | [.., "entities", "bulk"] => 2,
+        [.., "entities", _] if method == reqwest::Method::GET => 1,
+        _ => 4,
+    }
+}
+
 /// A cheap-to-clone Port client; clones share connections, the token and counters.
 #[derive(Clone, Debug)]
 pub struct PortClient {
@@ -204,6 +232,8 @@ impl PortClient {
             concurrency: options.concurrency,
             retry: options.retry.clone(),
             user_agent,
+            pacing: options.pacing,
+            kinds: CALLS,
         })
         .map_err(PortError::Http)?;
         Ok(PortClient {

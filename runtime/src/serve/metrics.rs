@@ -1,7 +1,7 @@
 //! Process metrics in Prometheus' text exposition format (version 0.0.4), written by hand: a
 //! handful of counters, gauges and one histogram do not justify a metrics crate.
 
-use crate::http::HttpCounters;
+use crate::http::{HttpCounters, KindCounters};
 use crate::sync::MappingUsed;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -426,7 +426,7 @@ impl Metrics {
             .map(|(name, source)| (*name, source()))
             .collect();
         type Pick = fn(&HttpCounters) -> f64;
-        let series: [(&str, &str, Pick); 5] = [
+        let series: [(&str, &str, Pick); 7] = [
             (
                 "opsgenie_port_api_requests_total",
                 "HTTP requests sent per API, retries included.",
@@ -452,11 +452,48 @@ impl Metrics {
                 "Time slept because of HTTP 429 per API.",
                 |c| c.rate_limit_wait.as_secs_f64(),
             ),
+            (
+                "opsgenie_port_api_throttled_total",
+                "HTTP 429 answers received per API.",
+                |c| c.throttled as f64,
+            ),
+            (
+                "opsgenie_port_api_paced_wait_seconds_total",
+                "Time requests were held back by pacing (rate-limit headers, adapted rates) per API.",
+                |c| c.paced_wait.as_secs_f64(),
+            ),
         ];
         for (name, help, pick) in series {
             header(out, name, "counter", help);
             for (client, counters) in &snapshot {
                 let _ = writeln!(out, "{name}{{api=\"{client}\"}} {}", pick(counters));
+            }
+        }
+        // Per kind of request: Opsgenie's rate-limit domains, Port's kinds of call.
+        type PickKind = fn(&KindCounters) -> u64;
+        let per_kind: [(&str, &str, PickKind); 2] = [
+            (
+                "opsgenie_port_api_kind_requests_total",
+                "HTTP requests per API and kind of request (Opsgenie: rate-limit domain).",
+                |k| k.requests,
+            ),
+            (
+                "opsgenie_port_api_kind_throttled_total",
+                "HTTP 429 answers per API and kind of request.",
+                |k| k.throttled,
+            ),
+        ];
+        for (name, help, pick) in per_kind {
+            header(out, name, "counter", help);
+            for (client, counters) in &snapshot {
+                for kind in counters.named_kinds() {
+                    let _ = writeln!(
+                        out,
+                        "{name}{{api=\"{client}\",kind=\"{}\"}} {}",
+                        escape_label(kind.name),
+                        pick(kind)
+                    );
+                }
             }
         }
     }
@@ -645,6 +682,52 @@ mod tests {
             ),
             Some(7.0)
         );
+    }
+
+    #[test]
+    fn throttling_and_pacing_are_shown_per_api_and_kind() {
+        let metrics = Metrics::new();
+        let mut counters = HttpCounters {
+            requests: 12,
+            throttled: 3,
+            paced_wait: Duration::from_millis(1500),
+            ..HttpCounters::default()
+        };
+        counters.kinds[0] = KindCounters {
+            name: "search",
+            requests: 10,
+            throttled: 3,
+        };
+        counters.kinds[1] = KindCounters {
+            name: "alert",
+            requests: 2,
+            throttled: 0,
+        };
+        metrics.add_client("opsgenie", Arc::new(move || counters));
+        let text = metrics.render();
+        let value = |series: &str| line_value(&text, series);
+        assert_eq!(
+            value("opsgenie_port_api_throttled_total{api=\"opsgenie\"}"),
+            Some(3.0)
+        );
+        assert_eq!(
+            value("opsgenie_port_api_paced_wait_seconds_total{api=\"opsgenie\"}"),
+            Some(1.5)
+        );
+        assert_eq!(
+            value("opsgenie_port_api_kind_requests_total{api=\"opsgenie\",kind=\"search\"}"),
+            Some(10.0)
+        );
+        assert_eq!(
+            value("opsgenie_port_api_kind_throttled_total{api=\"opsgenie\",kind=\"search\"}"),
+            Some(3.0)
+        );
+        assert_eq!(
+            value("opsgenie_port_api_kind_throttled_total{api=\"opsgenie\",kind=\"alert\"}"),
+            Some(0.0)
+        );
+        // Slots without a name are not series.
+        assert!(!text.contains("kind=\"\""), "{text}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub use plan::{BlueprintPlan, PlanReport, PlannedDeletion};
 pub use select::{read_port_mapping, Blocked, BlockedBy, Reason, Selection};
 pub use summary::{
     DeletionOutcome, KindSummary, MappingUsed, NoProgress, Progress, ResyncReport, ResyncStatus,
+    Traffic,
 };
 pub use time::format_iso_millis;
 
@@ -555,6 +556,7 @@ impl Engine {
         progress: &dyn Progress,
     ) -> ResyncReport {
         let started = Instant::now();
+        let counters_before = (self.opsgenie().counters(), self.port().counters());
         let start_ms = crate::http::time::now_millis();
         let start_iso = format_iso_millis(start_ms);
         let mut errors: Vec<String> = Vec::new();
@@ -652,6 +654,10 @@ impl Engine {
             errors,
             deletion,
             elapsed: started.elapsed(),
+            traffic: summary::Traffic {
+                opsgenie: self.opsgenie().counters().since(&counters_before.0),
+                port: self.port().counters().since(&counters_before.1),
+            },
         };
         tracing::info!(
             status = status.as_str(),

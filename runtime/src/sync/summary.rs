@@ -1,5 +1,6 @@
 //! What a resync did: per-kind counters, the deletion phase, the final status.
 
+use crate::http::HttpCounters;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -126,6 +127,43 @@ pub struct ResyncReport {
     pub errors: Vec<String>,
     pub deletion: DeletionOutcome,
     pub elapsed: Duration,
+    /// The requests of the resync per service and kind, 429s and waits on rate limits.
+    pub traffic: Traffic,
+}
+
+/// Each client's counters over one resync (see [`HttpCounters::since`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    pub opsgenie: HttpCounters,
+    pub port: HttpCounters,
+}
+
+impl Traffic {
+    /// One line per service: requests per kind, 429s, time waiting on limits (paced before
+    /// sending; after 429s).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (service, counters) in [("opsgenie", &self.opsgenie), ("port", &self.port)] {
+            let kinds: Vec<String> = counters
+                .named_kinds()
+                .filter(|kind| kind.requests > 0)
+                .map(|kind| match kind.throttled {
+                    0 => format!("{} {}", kind.name, kind.requests),
+                    throttled => format!("{} {} ({throttled} 429)", kind.name, kind.requests),
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "{service}: {} requests ({}), {} answered 429; waited {:.1}s paced, {:.1}s after 429s",
+                counters.requests,
+                kinds.join(", "),
+                counters.throttled,
+                counters.paced_wait.as_secs_f64(),
+                counters.rate_limit_wait.as_secs_f64()
+            );
+        }
+        out
+    }
 }
 
 impl ResyncReport {
@@ -200,6 +238,7 @@ impl ResyncReport {
                 );
             }
         }
+        out.push_str(&self.traffic.render());
         let (opsgenie, port) = self.api_calls();
         let _ = writeln!(
             out,
