@@ -374,8 +374,15 @@ impl HttpClient {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let bytes = match response.bytes().await {
-            Ok(bytes) => bytes,
+        let bytes = match read_capped(response, MAX_RESPONSE_BYTES).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(too_large)) => {
+                return Attempt::Retry {
+                    kind: HttpErrorKind::MalformedBody,
+                    detail: too_large,
+                    server_wait: None,
+                }
+            }
             Err(error) => return transport_failure(&error),
         };
 
@@ -447,6 +454,32 @@ impl HttpClient {
             None,
         )
     }
+}
+
+/// The largest answer read: a server is not trusted to keep to its page sizes, and an answer
+/// is held whole in memory (the largest real ones, Port's listings of 1,000 entities, are a few
+/// MB).
+pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
+
+/// The body, or `Ok(Err(why))` once it is known to be longer than `cap` bytes (from its
+/// `Content-Length`, or while reading).
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Result<Vec<u8>, String>, reqwest::Error> {
+    let too_large = || format!("the answer is larger than {cap} bytes");
+    let announced = response.content_length().unwrap_or(0);
+    if announced > cap as u64 {
+        return Ok(Err(too_large()));
+    }
+    let mut bytes = Vec::with_capacity(announced as usize);
+    while let Some(chunk) = response.chunk().await? {
+        if bytes.len() + chunk.len() > cap {
+            return Ok(Err(too_large()));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Ok(bytes))
 }
 
 fn transport_failure(error: &reqwest::Error) -> Attempt {
@@ -583,6 +616,64 @@ mod tests {
         let text = capture.contents();
         assert!(!text.contains("retry-log-secret-5151"), "{text}");
         assert!(text.contains(&format!("127.0.0.1:{port}/v1/x")), "{text}");
+    }
+
+    #[test]
+    fn answers_longer_than_the_cap_are_not_read() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+        let port = listener.local_addr().expect("address").port();
+        // Two answers: one announcing more than the client reads, one chunked and too long.
+        std::thread::spawn(move || {
+            for body in [None, Some(vec![b' '; 3000])] {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    return;
+                };
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let answer = match &body {
+                    None => format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{{}}",
+                        MAX_RESPONSE_BYTES + 1
+                    )
+                    .into_bytes(),
+                    Some(body) => {
+                        let mut answer =
+                            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+                        for chunk in body.chunks(500) {
+                            answer.extend(format!("{:x}\r\n", chunk.len()).into_bytes());
+                            answer.extend(chunk);
+                            answer.extend(b"\r\n");
+                        }
+                        answer.extend(b"0\r\n\r\n");
+                        answer
+                    }
+                };
+                let _ = stream.write_all(&answer);
+            }
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let client = HttpClient::new(HttpOptions {
+            timeout: Duration::from_secs(5),
+            concurrency: 1,
+            retry: RetryPolicy::fast(1),
+            user_agent: "test".into(),
+        })
+        .expect("client");
+        let url = format!("http://127.0.0.1:{port}/v1/x");
+        let error = runtime
+            .block_on(client.send(&Request::get(url.clone())))
+            .expect_err("too large");
+        assert_eq!(error.kind, HttpErrorKind::MalformedBody, "{error}");
+        assert!(error.detail.contains("larger than"), "{error}");
+        let response = runtime
+            .block_on(reqwest::get(url))
+            .expect("the chunked answer");
+        let read = runtime.block_on(read_capped(response, 2000)).expect("read");
+        assert!(read.expect_err("over the cap").contains("2000"));
     }
 
     #[test]
