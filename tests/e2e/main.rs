@@ -1,10 +1,12 @@
-//! End to end against both simulators: full resyncs (`sync`), dry runs (`plan`), mappings
+//! End to end against both simulators: full resyncs (`sync`) and what they send (`listing`),
+//! dry runs (`plan`), mappings
 //! edited in Port (`live`), initialisation (`init`), Port's faults (`retries`) and the
 //! acceptance runs under faults and `kill -9` in small (`runs`).
 //! One test binary for these modules: each binary links the whole dependency graph.
 
 mod common;
 mod init;
+mod listing;
 mod live;
 mod plan;
 mod retries;

@@ -1,15 +1,19 @@
 //! The resync engine: Port Ocean's `sync_raw_all` for Opsgenie (ocean-core.md §3).
 //!
-//! Resources run in mapping order. Each page of raw items is enriched, mapped with the compiled
-//! mapping and upserted before the next page is fetched, so memory follows the page size, not
-//! the account size. After all resources, stale entities owned by this integration are deleted
-//! — only when nothing at all went wrong (§3.7).
+//! First the entities this integration owns are listed once, as Port holds them (`listing`).
+//! Then resources run in mapping order: each page of raw items is enriched, mapped with the
+//! compiled mapping and compared with the listing; what differs is upserted a few pages later
+//! at most (`pending`), so memory follows the page size, not the account size. After all
+//! resources, stale entities of the listing are deleted — only when nothing at all went wrong
+//! (§3.7).
 
 mod decode;
 mod diff;
 mod drift;
 mod enrich;
 mod fetch;
+mod listing;
+mod pending;
 mod plan;
 mod reconcile;
 mod retry;
@@ -554,15 +558,33 @@ impl Engine {
 
         let relation_targets = reconcile::relation_targets(&mapping.blueprints_json);
         let mut generated = reconcile::Generated::new(&relation_targets);
-        let pass = if fatal {
+        // Port's copies are listed before Opsgenie is read: what is compared is what Port holds
+        // (an entity changed by hand is written again), and the deletion phase needs them.
+        let mut listing = None;
+        let mut aborted = false;
+        if !fatal {
+            match listing::Listing::read(self, &mapping, cancel).await {
+                Ok(listed) => listing = Some(listed),
+                Err(SyncError::Aborted) => aborted = true,
+                Err(error) => {
+                    errors.push(format!("cannot list this integration's entities: {error}"));
+                    fatal = error.stops_the_run();
+                }
+            }
+        }
+        let pass = if fatal || aborted {
             Pass::default()
         } else {
-            self.run_resources(cancel, &selection, &mut generated, None, progress)
+            let run = fetch::Run {
+                plan: None,
+                listing: listing.as_mut(),
+            };
+            self.run_resources(cancel, &selection, &mut generated, run, progress)
                 .await
         };
         errors.extend(pass.errors);
         let mut kinds = pass.kinds;
-        let mut aborted = pass.aborted;
+        aborted |= pass.aborted;
         fatal |= pass.fatal;
         let deletion = if aborted || cancel.is_cancelled() {
             aborted = true;
@@ -573,7 +595,8 @@ impl Engine {
                 summary::count_of(errors.len(), "error")
             ))
         } else {
-            match reconcile::delete_stale(self, &generated, &start_iso, &mut kinds).await {
+            let listed = listing.as_ref();
+            match reconcile::delete_stale(self, &generated, listed, &start_iso, &mut kinds).await {
                 Ok(outcome) => outcome,
                 Err(error) => {
                     errors.push(format!("reconciliation: {error}"));
@@ -623,9 +646,13 @@ impl Engine {
         cancel: &CancellationFlag,
         selection: &Selection,
         generated: &mut reconcile::Generated,
-        mut plan: Option<&mut plan::PlanBook>,
+        run: fetch::Run<'_>,
         progress: &dyn Progress,
     ) -> Pass {
+        let fetch::Run {
+            mut plan,
+            mut listing,
+        } = run;
         let mut enricher = enrich::Enricher::new(
             self.inner.opsgenie.clone(),
             self.inner.settings.enrichment_concurrency,
@@ -643,7 +670,10 @@ impl Engine {
                 resource,
                 &mut enricher,
                 generated,
-                plan.as_deref_mut(),
+                fetch::Run {
+                    plan: plan.as_deref_mut(),
+                    listing: listing.as_deref_mut(),
+                },
                 &mut refused,
                 progress,
             );
@@ -669,7 +699,7 @@ impl Engine {
             }
         }
         if !pass.aborted && !pass.fatal && !refused.is_empty() {
-            retry::upsert_refused(self, refused, &mut pass.kinds).await;
+            retry::upsert_refused(self, refused, &mut pass.kinds, listing).await;
         }
         // Resources of Port's mapping that cannot run: nothing written for them, and their
         // errors keep this resync from deleting anything.
