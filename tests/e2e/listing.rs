@@ -275,7 +275,7 @@ async fn a_stale_entity_written_by_someone_else_during_the_resync_is_not_deleted
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_repeat_after_more_than_a_thousand_writes_compares_with_what_was_written() {
+async fn a_repeat_after_more_writes_than_are_held_compares_with_what_was_written() {
     // The first service once more, as the last: 1,100 services apart, more than a resync holds
     // back, so the first is written before its repeat is mapped.
     let mut account = Account::generate(&GenSpec {

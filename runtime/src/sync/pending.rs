@@ -14,10 +14,11 @@ use crate::mapping::Entity;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet, VecDeque};
 
-/// Entities held before the oldest are written.
-pub(super) const HOLD: usize = 1000;
+/// Entities held before the oldest are written: a few pages' worth (a page is 100 items),
+/// as bodies of about 4 KB each.
+pub(super) const HOLD: usize = 400;
 /// How many of the oldest are written then (a multiple of Port's bulk limit of 20).
-pub(super) const FLUSH: usize = 500;
+pub(super) const FLUSH: usize = 200;
 
 /// An entity to write (or, in a plan, to record).
 pub(super) struct Held {
