@@ -38,7 +38,8 @@ pub(super) enum Verdict {
     Create,
     Update,
     Unchanged,
-    /// The listing cannot tell (fields no resource declared): ask Port.
+    /// The listing cannot tell (this resync wrote the entity already, or the fields are not a
+    /// resource's): ask Port.
     Unknown,
 }
 
