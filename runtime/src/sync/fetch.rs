@@ -515,7 +515,8 @@ impl<'a> ResourceRun<'a> {
     }
 
     /// One warning per field, like Ocean's misconfiguration report, and one for identifiers the
-    /// resource mapped more than once (only the last of them is written).
+    /// resource mapped more than once (only the last of them is written, unless more than
+    /// [`pending::HOLD`] differing entities came between them).
     fn log_notes(&self) {
         if let (count, Some(example)) = &self.repeated {
             tracing::warn!(
