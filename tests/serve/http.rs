@@ -144,6 +144,10 @@ async fn health_and_metrics_respond_under_the_path_prefix() {
     assert_eq!(ready.json()["status"], "healthy");
     let unprefixed = http(service.addr(), "GET", "/health/live", &[], b"").await;
     assert_eq!(unprefixed.status, 404);
+    // Port's port-ocean chart before 0.16 probes Ocean's API page.
+    let docs = http(service.addr(), "GET", "/opsgenie/docs", &[], b"").await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.body.contains("/integration/webhook"), "{}", docs.body);
 
     let metrics = http(service.addr(), "GET", "/opsgenie/metrics", &[], b"").await;
     assert_eq!(metrics.status, 200);

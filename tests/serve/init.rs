@@ -288,8 +288,8 @@ async fn a_start_with_a_failing_initialisation_reports_it() {
     parts.port = Some(
         PortClient::with_options(
             "http://127.0.0.1:9",
-            Secret::new("id"),
-            Secret::new("secret"),
+            Secret::new("unit-test-client-id"),
+            Secret::new("unit-test-client-secret"),
             "ua".into(),
             opsgenie_port::runtime::port::PortOptions {
                 retry: opsgenie_port::runtime::http::RetryPolicy::fast(1),

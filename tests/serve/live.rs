@@ -1,6 +1,7 @@
 //! `serve` and a mapping edited in Port: selected at start and when polling sees it change,
 //! applied by the resync Port requests on save, and used by webhook events; pinned to the built
-//! mapping, the edit is overwritten at start.
+//! mapping, the edit is overwritten at start. The built mapping and blueprints Port lacks
+//! (`--update-blueprints`).
 
 use crate::support::*;
 use opsgenie_port::generated::compiled;
@@ -192,6 +193,63 @@ async fn pinned_to_the_built_mapping_serve_overwrites_an_edit_at_start() {
         ),
         "{metrics}"
     );
+    service.shutdown();
+    service.wait().await.unwrap();
+}
+
+/// A build whose alert blueprint has a property Port's lacks: without --update-blueprints the
+/// alert resource does not run, and webhook events (which run the selected mapping) send
+/// nothing Port would refuse; with it, `serve` adds the property at start and events write it.
+#[tokio::test]
+async fn update_blueprints_adds_what_port_lacks_at_start_and_without_it_events_send_nothing() {
+    let sims = sims(Account::empty()).await;
+    // The first start creates the blueprints and marks the integration initialised.
+    let service = serve::start(engine_parts(config(&sims, &[])))
+        .await
+        .expect("starts");
+    service.shutdown();
+    service.wait().await.unwrap();
+    let port = port_client(&sims);
+    let mut alert = port.get_blueprint("opsGenieAlert").await.unwrap().unwrap();
+    alert["schema"]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("sourceName");
+    port.put_blueprint("opsGenieAlert", &alert).await.unwrap();
+    sims.opsgenie
+        .upsert_alert(rest_alert("bp-1", "first"))
+        .unwrap();
+    sims.port.reset_counters();
+
+    let service = serve::start(engine_parts(config(&sims, &[])))
+        .await
+        .expect("starts");
+    let response = post_webhook(&service, &payload(&sims, "Create", "bp-1"), &[]).await;
+    assert_eq!(response.status, 202, "{}", response.body);
+    assert!(service.webhooks_idle(Duration::from_secs(10)).await);
+    assert!(sims.port.entity("opsGenieAlert", "bp-1").is_none());
+    let counters = sims.port.counters();
+    assert_eq!(
+        counters.entity_writes.get("opsGenieAlert"),
+        None,
+        "{counters:?}"
+    );
+    assert_eq!(counters.entity_errors, 0);
+    service.shutdown();
+    service.wait().await.unwrap();
+
+    let config = config(&sims, &[("OCEAN__UPDATE_BLUEPRINTS", "true")]);
+    let service = serve::start(engine_parts(config)).await.expect("starts");
+    let alert = port.get_blueprint("opsGenieAlert").await.unwrap().unwrap();
+    assert_eq!(
+        alert["schema"]["properties"]["sourceName"]["type"], "string",
+        "added at start"
+    );
+    let response = post_webhook(&service, &payload(&sims, "Create", "bp-1"), &[]).await;
+    assert_eq!(response.status, 202, "{}", response.body);
+    assert!(service.webhooks_idle(Duration::from_secs(10)).await);
+    let entity = sims.port.entity("opsGenieAlert", "bp-1").expect("written");
+    assert_eq!(entity["properties"]["sourceName"], "test");
     service.shutdown();
     service.wait().await.unwrap();
 }

@@ -52,14 +52,22 @@ pub fn run(cli: Cli, built: Built) -> Result<ExitCode, String> {
         Command::Sync {
             connection,
             no_resync_state,
-        } => sync::run(&connection, no_resync_state, built),
+            blueprints,
+        } => sync::run(
+            &connection,
+            no_resync_state,
+            blueprints.update_blueprints,
+            built,
+        ),
         Command::Plan {
             connection,
+            blueprints,
             format,
             show,
             detailed_exitcode,
         } => plan::run(plan::PlanArgs {
             connection,
+            update_blueprints: blueprints.update_blueprints,
             format,
             show,
             detailed_exitcode,
@@ -72,6 +80,7 @@ pub fn run(cli: Cli, built: Built) -> Result<ExitCode, String> {
             log_level,
             log_format,
             mapping_source,
+            blueprints,
         } => serve::run(
             serve::ServeArgs {
                 port,
@@ -80,11 +89,12 @@ pub fn run(cli: Cli, built: Built) -> Result<ExitCode, String> {
                 log_level,
                 log_format,
                 mapping_source,
+                update_blueprints: blueprints.update_blueprints,
             },
             built,
         ),
         Command::Demo { alerts, output } => demo::run(alerts, &output, built),
-        Command::Sim { alerts, seed } => sim::run(alerts, seed),
+        Command::Sim(args) => sim::run(&args),
         Command::Expand => {
             use std::io::Write;
             let written = std::io::stdout().write_all(built.source.as_bytes());

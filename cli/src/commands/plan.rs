@@ -11,6 +11,8 @@ use std::process::ExitCode;
 
 pub struct PlanArgs {
     pub connection: Connection,
+    /// `--update-blueprints`: list the blueprint changes a resync would make first.
+    pub update_blueprints: bool,
     pub format: PlanFormat,
     /// Identifiers listed per blueprint and change in the text output.
     pub show: usize,
@@ -25,7 +27,13 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
         engine,
         runtime,
         bars,
-    } = prepare(&args.connection, args.built, false, true)?;
+    } = prepare(
+        &args.connection,
+        args.update_blueprints,
+        args.built,
+        false,
+        true,
+    )?;
     let init_plan = super::sync::init_plan(&config, args.built)?;
     let (resources, report) = runtime.block_on(async {
         // What `sync` would create before its resync (read-only here).

@@ -17,6 +17,8 @@ pub struct ServeArgs {
     pub log_level: Option<String>,
     pub log_format: Option<String>,
     pub mapping_source: Option<String>,
+    /// `--update-blueprints`: sets OCEAN__UPDATE_BLUEPRINTS (absent, the environment decides).
+    pub update_blueprints: bool,
 }
 
 pub fn run(args: ServeArgs, built: Built) -> Result<ExitCode, String> {
@@ -34,6 +36,10 @@ pub fn run(args: ServeArgs, built: Built) -> Result<ExitCode, String> {
     );
     set("APPLICATION__LOG_LEVEL", args.log_level);
     set("OCEAN__MAPPING_SOURCE", args.mapping_source);
+    set(
+        "OCEAN__UPDATE_BLUEPRINTS",
+        args.update_blueprints.then(|| "true".to_owned()),
+    );
     let config = Config::from_env_with_overrides(overrides).map_err(|e| e.to_string())?;
     let format = match &args.log_format {
         None => LogFormat::Auto,

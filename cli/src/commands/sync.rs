@@ -40,10 +40,12 @@ pub fn init_plan(config: &Config, built: Built) -> Result<InitPlan, String> {
     .map_err(|e| e.to_string())
 }
 
-/// Reads the configuration (flags over `OCEAN__*`), starts logging (above progress bars on a
-/// terminal unless `--no-progress`) and builds the engine.
+/// Reads the configuration (flags over `OCEAN__*`; `update_blueprints` is the flag, which only
+/// ever turns it on), starts logging (above progress bars on a terminal unless
+/// `--no-progress`) and builds the engine.
 pub fn prepare(
     args: &Connection,
+    update_blueprints: bool,
     built: Built,
     report_resync_state: bool,
     planning: bool,
@@ -62,6 +64,10 @@ pub fn prepare(
     set("OCEAN__INTEGRATION__IDENTIFIER", &args.identifier);
     set("APPLICATION__LOG_LEVEL", &args.log_level);
     set("OCEAN__MAPPING_SOURCE", &args.mapping_source);
+    set(
+        "OCEAN__UPDATE_BLUEPRINTS",
+        &update_blueprints.then(|| "true".to_owned()),
+    );
     let config = Config::from_env_with_overrides(overrides).map_err(|e| e.to_string())?;
     for secret in config.secrets() {
         secret::register(secret);
@@ -137,6 +143,7 @@ async fn shutdown_signal() {
 pub fn run(
     connection: &Connection,
     no_resync_state: bool,
+    update_blueprints: bool,
     built: Built,
 ) -> Result<ExitCode, String> {
     let Prepared {
@@ -144,7 +151,13 @@ pub fn run(
         engine,
         runtime,
         bars,
-    } = prepare(connection, built, !no_resync_state, false)?;
+    } = prepare(
+        connection,
+        update_blueprints,
+        built,
+        !no_resync_state,
+        false,
+    )?;
     let plan = init_plan(&config, built)?;
     let report = runtime.block_on(async {
         // As Ocean does at every start: the integration, and with initializePortResources the

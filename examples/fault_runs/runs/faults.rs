@@ -289,6 +289,8 @@ async fn first_sync(
         enrichment_concurrency: 5,
         send_raw_data_examples: true,
         mapping_source: MappingSource::Port,
+        update_blueprints: false,
+        initialize_port_resources: true,
     };
     let engine = Engine::new(compiled(), opsgenie_client, port_client, settings);
     let plan = InitPlan::from_json(

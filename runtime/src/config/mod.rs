@@ -49,6 +49,9 @@ pub struct Config {
     pub create_port_resources_origin: Option<String>,
     /// `OCEAN__MAPPING_SOURCE`: which mapping a resync runs (ours; Ocean always runs Port's).
     pub mapping_source: MappingSource,
+    /// `OCEAN__UPDATE_BLUEPRINTS`: when the built mapping runs, add to Port's blueprints what
+    /// `blueprints.json` adds (ours; Ocean only creates missing blueprints).
+    pub update_blueprints: bool,
     pub application: ApplicationSettings,
 }
 
@@ -271,6 +274,7 @@ impl Config {
                     ))
                 }
             },
+            update_blueprints: ocean.boolean(&["update_blueprints"])?.unwrap_or(false),
             application: ApplicationSettings {
                 port: app_port,
                 log_level,

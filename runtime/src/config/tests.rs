@@ -45,6 +45,10 @@ fn defaults_match_ocean() {
     assert_eq!(config.delete_batch_max_length, 100);
     assert_eq!(config.application.port, 8000);
     assert_eq!(config.application.log_level, "INFO");
+    assert!(
+        !config.update_blueprints,
+        "Port's blueprints change only when asked"
+    );
 }
 
 #[test]
@@ -210,9 +214,11 @@ fn scalar_settings_parse() {
         ("OCEAN__DELETE_ENTITIES_MAX_BATCH_SIZE", "1000"),
         ("APPLICATION__PORT", "9000"),
         ("APPLICATION__LOG_LEVEL", "debug"),
+        ("OCEAN__UPDATE_BLUEPRINTS", "true"),
     ]))
     .unwrap();
     assert!(!config.initialize_port_resources);
+    assert!(config.update_blueprints);
     assert!(!config.send_raw_data_examples);
     assert_eq!(
         config.scheduled_resync_interval,
@@ -236,6 +242,7 @@ fn malformed_scalars_name_the_variable() {
         ("OCEAN__CLIENT_TIMEOUT", "0.0"),
         ("OCEAN__CLIENT_TIMEOUT", "0.0000001"),
         ("OCEAN__INITIALIZE_PORT_RESOURCES", "maybe"),
+        ("OCEAN__UPDATE_BLUEPRINTS", "additive"),
         ("OCEAN__UPSERT_ENTITIES_BATCH_MAX_LENGTH", "0"),
         ("APPLICATION__PORT", "70000"),
         ("APPLICATION__LOG_LEVEL", "LOUD"),

@@ -87,7 +87,7 @@ impl std::fmt::Display for Origin {
 }
 
 /// One entry of `resources:`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Resource {
     pub index: usize,
     pub kind: &'static str,
@@ -105,7 +105,7 @@ pub struct Resource {
 }
 
 /// Kind-specific selector keys.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SelectorOptions {
     pub include_members: Option<bool>,
     /// `apiQueryParams` as Opsgenie search terms: `(camelCase field, value)`.
@@ -114,7 +114,7 @@ pub struct SelectorOptions {
 }
 
 /// `port.itemsToParse`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ItemsToParse {
     /// Its first output is the list to fan out.
     pub items: Leaf,
@@ -125,7 +125,7 @@ pub struct ItemsToParse {
 }
 
 /// `port.entity.mappings`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct EntityMapping {
     pub identifier: FieldValue,
     pub title: Option<Leaf>,
@@ -181,20 +181,20 @@ impl std::fmt::Debug for Leaf {
 }
 
 /// A mapping value: a jq leaf, or a search query whose leaves are jq (Port resolves it).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum FieldValue {
     Jq(Leaf),
     Search(SearchQuery),
 }
 
 /// `{combinator, rules}`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SearchQuery {
     pub combinator: Leaf,
     pub rules: Vec<SearchRule>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum SearchRule {
     Rule {
         property: Leaf,
@@ -382,6 +382,20 @@ impl Mapping {
             blueprints_json: self.blueprints_json.clone(),
             app_config_json: self.app_config_json.clone(),
             schemas: self.schemas,
+        }
+    }
+
+    /// This mapping without the resources at `indexes` (positions in `resources:`): what runs
+    /// while Port cannot take their entities.
+    pub fn without(&self, indexes: &[usize]) -> Mapping {
+        Mapping {
+            resources: self
+                .resources
+                .iter()
+                .filter(|resource| !indexes.contains(&resource.index))
+                .cloned()
+                .collect(),
+            ..self.shell()
         }
     }
 

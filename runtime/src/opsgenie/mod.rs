@@ -504,7 +504,7 @@ mod tests {
     fn urls_escape_ids_and_keep_base_path() {
         let client = OpsgenieClient::new(
             "http://127.0.0.1:1/proxy/",
-            Secret::new("k"),
+            Secret::new("unit-test-genie-key"),
             OpsgenieOptions::default(),
         )
         .unwrap();
@@ -517,8 +517,12 @@ mod tests {
 
     #[test]
     fn invalid_base_url_is_rejected_without_leaking() {
-        let error = OpsgenieClient::new("not a url", Secret::new("k"), OpsgenieOptions::default())
-            .unwrap_err();
+        let error = OpsgenieClient::new(
+            "not a url",
+            Secret::new("unit-test-genie-key"),
+            OpsgenieOptions::default(),
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("invalid API URL"));
     }
 

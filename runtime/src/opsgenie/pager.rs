@@ -391,7 +391,7 @@ mod tests {
     fn next_links_must_stay_on_the_api_host() {
         let client = OpsgenieClient::new(
             "http://127.0.0.1:9/",
-            crate::secret::Secret::new("k"),
+            crate::secret::Secret::new("unit-test-genie-key"),
             super::super::OpsgenieOptions::default(),
         )
         .unwrap();

@@ -4,6 +4,7 @@
 
 mod auth;
 mod batch;
+pub mod blueprint_diff;
 mod entities;
 mod resources;
 pub mod schema;
@@ -332,8 +333,8 @@ mod tests {
     fn urls_are_under_v1_and_escaped() {
         let client = PortClient::new(
             "http://127.0.0.1:1/",
-            Secret::new("id"),
-            Secret::new("secret"),
+            Secret::new("unit-test-client-id"),
+            Secret::new("unit-test-client-secret"),
             "ua".into(),
         )
         .unwrap();
@@ -355,8 +356,8 @@ mod tests {
         };
         let error = PortClient::with_options(
             "http://127.0.0.1:1",
-            Secret::new("id"),
-            Secret::new("secret"),
+            Secret::new("unit-test-client-id"),
+            Secret::new("unit-test-client-secret"),
             "ua".into(),
             options,
         )

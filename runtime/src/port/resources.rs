@@ -4,7 +4,8 @@
 //! timeout), and why — the README's retry table lists the same:
 //! - GETs and DELETEs: always (reading twice changes nothing; deleting a deleted blueprint is
 //!   a 404, which counts as deleted).
-//! - PATCHes of the integration, its config and its resync state, and of blueprints: always.
+//! - PUTs of blueprints (the whole definition) and PATCHes of the integration, its config and
+//!   its resync state, and of blueprints: always.
 //!   Ocean does not retry PATCH at all, but each of these sets the fields it carries to the
 //!   values it carries (Port replaces the top-level keys a PATCH names), so sending it again
 //!   leaves Port as one success would. A lost resync-state PATCH must not end a resync.
@@ -62,6 +63,19 @@ impl PortClient {
         let url = self.url(&["blueprints", identifier], &[]);
         let request = Request::json(Method::PATCH, url.as_str(), patch).retryable(true);
         self.take(request, "PATCH /v1/blueprints/{id}", "blueprint")
+            .await
+    }
+
+    /// `PUT /v1/blueprints/{id}` with a whole blueprint, which replaces the one Port holds
+    /// (retried: it sets what it carries).
+    pub async fn put_blueprint(
+        &self,
+        identifier: &str,
+        blueprint: &Value,
+    ) -> Result<Value, PortError> {
+        let url = self.url(&["blueprints", identifier], &[]);
+        let request = Request::json(Method::PUT, url.as_str(), blueprint).retryable(true);
+        self.take(request, "PUT /v1/blueprints/{id}", "blueprint")
             .await
     }
 

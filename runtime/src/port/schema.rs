@@ -81,6 +81,35 @@ impl Schemas {
             .find(|name| properties.get(name.as_str()).is_none_or(Value::is_null))
             .map(|name| format!("/properties must have required property '{name}'"))
     }
+
+    /// [`Schemas::refusal`] for the properties `names` only (their value, their requirement):
+    /// for the few properties whose definition in Port is known to be stricter than the one
+    /// the mapping was built against.
+    pub fn refusal_of(&self, body: &Value, names: &[String]) -> Option<String> {
+        let blueprint = body.get("blueprint")?.as_str()?;
+        let schema = self.blueprints.get(blueprint)?;
+        let properties = body.get("properties").and_then(Value::as_object);
+        for name in names {
+            match properties
+                .and_then(|p| p.get(name))
+                .filter(|v| !v.is_null())
+            {
+                Some(value) => {
+                    let Some(definition) = schema.properties.get(name) else {
+                        continue;
+                    };
+                    if let Err(message) = check(&format!("/properties/{name}"), definition, value) {
+                        return Some(message);
+                    }
+                }
+                None if schema.required.contains(name) => {
+                    return Some(format!("/properties must have required property '{name}'"));
+                }
+                None => {}
+            }
+        }
+        None
+    }
 }
 
 /// Whether `value` is of the blueprint property type `wanted` (an unknown type matches nothing).
@@ -237,6 +266,35 @@ mod tests {
         // Entities of blueprints not known here cannot be predicted.
         let body = json!({"identifier": "a", "blueprint": "other", "properties": {"x": 1}});
         assert_eq!(schemas().refusal(&body), None);
+    }
+
+    #[test]
+    fn only_the_named_properties_are_checked() {
+        let names = |list: &[&str]| -> Vec<String> { list.iter().map(|n| n.to_string()).collect() };
+        let body = json!({"identifier": "a", "blueprint": "alert",
+                          "properties": {"status": "acked", "count": -1, "unknown": 1}});
+        let schemas = schemas();
+        assert_eq!(
+            schemas.refusal_of(&body, &names(&["status"])).as_deref(),
+            Some("/properties/status must be equal to one of the allowed values")
+        );
+        assert_eq!(
+            schemas.refusal_of(&body, &names(&["count"])).as_deref(),
+            Some("/properties/count must be >= 0")
+        );
+        // Not named: neither the unknown property nor the other values are looked at.
+        assert_eq!(
+            schemas.refusal_of(&body, &names(&["message", "unknown"])),
+            None
+        );
+        let missing =
+            json!({"identifier": "a", "blueprint": "alert", "properties": {"status": null}});
+        assert_eq!(
+            schemas.refusal_of(&missing, &names(&["status"])).as_deref(),
+            Some("/properties must have required property 'status'")
+        );
+        let other = json!({"identifier": "a", "blueprint": "other", "properties": {"status": 1}});
+        assert_eq!(schemas.refusal_of(&other, &names(&["status"])), None);
     }
 
     #[test]

@@ -73,8 +73,12 @@ impl MappingSelector for EngineSelector {
             for warning in &selection.warnings {
                 super::log::warn(warning);
             }
+            // A blueprint that cannot take a resource's entities is said by the selection
+            // itself, once.
             for blocked in &selection.blocked {
-                super::log::error(&blocked.diagnostics);
+                if blocked.by == crate::sync::BlockedBy::Mapping {
+                    super::log::error(&blocked.diagnostics);
+                }
             }
             match &selection.failure {
                 Some(failure) => super::log::error(failure),

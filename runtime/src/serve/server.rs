@@ -161,11 +161,22 @@ pub fn router(state: Arc<AppState>, prefix: &str) -> Router {
         .route(&format!("{prefix}/health/live"), get(live))
         .route(&format!("{prefix}/health/ready"), get(ready))
         .route(&format!("{prefix}/metrics"), get(metrics))
+        // Ocean (FastAPI) serves its API page here, and Port's port-ocean chart before 0.16
+        // probes it for liveness: answer so that those installs work unchanged.
+        .route(&format!("{prefix}/docs"), get(docs))
         .with_state(state)
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
+}
+
+/// A page naming the endpoints; 200 whenever the server runs, like `/health/live`.
+async fn docs() -> Response {
+    let page = "<!doctype html><title>opsgenie-port</title><h1>opsgenie-port</h1><ul>\
+                <li>POST /integration/webhook: Opsgenie webhook events</li>\
+                <li>GET /health/live, GET /health/ready</li><li>GET /metrics</li></ul>";
+    axum::response::Html(page).into_response()
 }
 
 async fn live(State(state): State<Arc<AppState>>) -> Response {

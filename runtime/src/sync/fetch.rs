@@ -35,6 +35,21 @@ impl<'a> Run<'a> {
             listing: None,
         }
     }
+
+    pub(super) fn resync(listing: Option<&'a mut Listing>) -> Self {
+        Run {
+            plan: None,
+            listing,
+        }
+    }
+
+    /// The same, for one resource.
+    pub(super) fn reborrow(&mut self) -> Run<'_> {
+        Run {
+            plan: self.plan.as_deref_mut(),
+            listing: self.listing.as_deref_mut(),
+        }
+    }
 }
 
 pub(super) struct ResourceRun<'a> {
@@ -489,7 +504,9 @@ impl<'a> ResourceRun<'a> {
                     identifier = %identifier,
                     reason = %reason,
                     retried,
-                    "Port refused an entity"
+                    // Refused by Port, or held back as Port would refuse it (the reason
+                    // says which).
+                    "Port refused an entity, or would: not written"
                 );
             }
         }

@@ -130,6 +130,19 @@ impl Listing {
         listing
     }
 
+    /// [`Listing::read`], unless the run is over already (`done`).
+    pub(super) async fn read_unless(
+        done: bool,
+        engine: &Engine,
+        mapping: &Mapping,
+        cancel: &CancellationFlag,
+    ) -> Result<Option<Listing>, SyncError> {
+        if done {
+            return Ok(None);
+        }
+        Listing::read(engine, mapping, cancel).await.map(Some)
+    }
+
     /// Lists every entity this integration owns (`$datasource`), as Port returns them.
     pub(super) async fn read(
         engine: &Engine,

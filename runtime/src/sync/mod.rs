@@ -1,12 +1,11 @@
 //! The resync engine: Port Ocean's `sync_raw_all` for Opsgenie (ocean-core.md §3).
 //!
-//! First the entities this integration owns are listed once, as Port holds them (`listing`).
-//! Then resources run in mapping order: each page of raw items is enriched, mapped with the
-//! compiled mapping and compared with the listing; what differs is upserted a few pages later
-//! at most (`pending`), so memory follows the page size, not the account size. After all
-//! resources, stale entities of the listing are deleted — only when nothing at all went wrong
-//! (§3.7).
+//! The entities this integration owns are listed first (`listing`); then resources run in mapping
+//! order, each page of raw items enriched, mapped, compared with the listing and what differs
+//! upserted a few pages later at most (`pending`): memory follows the page size. After all
+//! resources, stale entities are deleted — only when nothing at all went wrong (§3.7).
 
+mod blueprints;
 mod decode;
 mod diff;
 mod drift;
@@ -21,10 +20,11 @@ mod select;
 mod summary;
 mod time;
 
+pub use blueprints::{BlueprintUpdate, BlueprintUpdates, UpdateStatus};
 pub use decode::project;
 pub use enrich::supported as supported_enrichments;
 pub use plan::{BlueprintPlan, PlanReport, PlannedDeletion};
-pub use select::{read_port_mapping, Blocked, Reason, Selection};
+pub use select::{read_port_mapping, Blocked, BlockedBy, Reason, Selection};
 pub use summary::{
     DeletionOutcome, KindSummary, MappingUsed, NoProgress, Progress, ResyncReport, ResyncStatus,
 };
@@ -76,6 +76,12 @@ pub struct SyncSettings {
     pub send_raw_data_examples: bool,
     /// `OCEAN__MAPPING_SOURCE`: run the mapping Port holds (default) or the built one.
     pub mapping_source: MappingSource,
+    /// `OCEAN__UPDATE_BLUEPRINTS`: when the built mapping runs, first add to Port's blueprints
+    /// what `blueprints.json` adds (a plan only lists it).
+    pub update_blueprints: bool,
+    /// `OCEAN__INITIALIZE_PORT_RESOURCES`: a plan counts on initialisation to create and
+    /// complete the blueprints before a resync, as `sync` and `serve` do.
+    pub initialize_port_resources: bool,
 }
 
 impl SyncSettings {
@@ -90,6 +96,8 @@ impl SyncSettings {
             enrichment_concurrency: 5,
             send_raw_data_examples: config.send_raw_data_examples,
             mapping_source: config.mapping_source,
+            update_blueprints: config.update_blueprints,
+            initialize_port_resources: config.initialize_port_resources,
         }
     }
 }
@@ -262,6 +270,11 @@ struct Inner {
     /// loudly, once.
     custom_build: bool,
     warned_custom_build: AtomicBool,
+    /// What the last blueprint check said, so `serve` says it once, not before every resync.
+    blueprint_notice: std::sync::Mutex<String>,
+    /// The entities not sent because Port's blueprint is stricter than the built one; replaced
+    /// with the mapping in use.
+    gate: std::sync::Mutex<Arc<blueprints::Gate>>,
     opsgenie: OpsgenieClient,
     port: PortClient,
     settings: SyncSettings,
@@ -299,6 +312,8 @@ impl Engine {
                 from_port: Default::default(),
                 custom_build,
                 warned_custom_build: AtomicBool::new(false),
+                blueprint_notice: Default::default(),
+                gate: Default::default(),
                 opsgenie,
                 port,
                 settings,
@@ -448,19 +463,46 @@ impl Engine {
         bodies: &[serde_json::Value],
     ) -> Result<UpsertSummary, SyncError> {
         let mut summary = UpsertSummary::default();
-        if bodies.is_empty() {
+        // Entities Port would refuse for a value its blueprint does not take yet are failed
+        // here, as Port would fail them, instead of being sent for a 422 each.
+        let gate = self
+            .inner
+            .gate
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let (sent, held_back) = gate.sort(blueprint, bodies);
+        for (index, identifier, reason) in held_back {
+            summary.failed += 1;
+            summary.failed_indexes.push(index);
+            summary
+                .failures
+                .push((blueprint.to_owned(), identifier, reason));
+        }
+        if sent.is_empty() {
             return Ok(summary);
         }
+        let kept: Vec<serde_json::Value>;
+        let bodies_sent = if sent.len() == bodies.len() {
+            bodies
+        } else {
+            kept = sent.iter().map(|&index| bodies[index].clone()).collect();
+            &kept
+        };
         let results = self
             .inner
             .port
-            .upsert_entities(blueprint, bodies, &self.upsert_options())
+            .upsert_entities(blueprint, bodies_sent, &self.upsert_options())
             .await?;
         for result in results {
+            // Back to the position in `bodies`.
+            let Some(&index) = sent.get(result.index) else {
+                continue;
+            };
             match result.status {
                 crate::port::UpsertStatus::Failed(error) => {
                     summary.failed += 1;
-                    summary.failed_indexes.push(result.index);
+                    summary.failed_indexes.push(index);
                     summary.failures.push((
                         blueprint.to_owned(),
                         result.identifier,
@@ -469,7 +511,7 @@ impl Engine {
                 }
                 crate::port::UpsertStatus::Created => {
                     summary.upserted += 1;
-                    summary.created_indexes.push(result.index);
+                    summary.created_indexes.push(index);
                 }
                 crate::port::UpsertStatus::Updated => summary.upserted += 1,
             }
@@ -560,52 +602,36 @@ impl Engine {
         let mut generated = reconcile::Generated::new(&relation_targets);
         // Port's copies are listed before Opsgenie is read: what is compared is what Port holds
         // (an entity changed by hand is written again), and the deletion phase needs them.
-        let mut listing = None;
-        let mut aborted = false;
-        if !fatal {
-            match listing::Listing::read(self, &mapping, cancel).await {
-                Ok(listed) => listing = Some(listed),
-                Err(SyncError::Aborted) => aborted = true,
-                Err(error) => {
-                    errors.push(format!("cannot list this integration's entities: {error}"));
-                    fatal = error.stops_the_run();
-                }
+        let (mut listing, mut aborted) = (None, false);
+        match listing::Listing::read_unless(fatal, self, &mapping, cancel).await {
+            Ok(listed) => listing = listed,
+            Err(SyncError::Aborted) => aborted = true,
+            Err(error) => {
+                errors.push(format!("cannot list this integration's entities: {error}"));
+                fatal = error.stops_the_run();
             }
         }
         let pass = if fatal || aborted {
             Pass::default()
         } else {
-            let run = fetch::Run {
-                plan: None,
-                listing: listing.as_mut(),
-            };
+            let run = fetch::Run::resync(listing.as_mut());
             self.run_resources(cancel, &selection, &mut generated, run, progress)
                 .await
         };
         errors.extend(pass.errors);
         let mut kinds = pass.kinds;
-        aborted |= pass.aborted;
+        aborted |= pass.aborted || cancel.is_cancelled();
         fatal |= pass.fatal;
-        let deletion = if aborted || cancel.is_cancelled() {
-            aborted = true;
-            DeletionOutcome::Skipped("the resync was aborted".to_owned())
-        } else if !errors.is_empty() {
-            DeletionOutcome::Skipped(format!(
-                "{} during the resync; the current state is not known",
-                summary::count_of(errors.len(), "error")
-            ))
-        } else {
-            let listed = listing.as_ref();
-            match reconcile::delete_stale(self, &generated, listed, &start_iso, &mut kinds).await {
-                Ok(outcome) => outcome,
-                Err(error) => {
-                    errors.push(format!("reconciliation: {error}"));
-                    DeletionOutcome::Skipped(format!(
-                        "cannot list this integration's entities: {error}"
-                    ))
-                }
-            }
-        };
+        let deletion = reconcile::phase(
+            self,
+            &generated,
+            listing.as_ref(),
+            &start_iso,
+            &mut kinds,
+            &mut errors,
+            aborted,
+        )
+        .await;
         let status = if aborted {
             ResyncStatus::Aborted
         } else if errors.is_empty() {
@@ -626,6 +652,7 @@ impl Engine {
         let report = ResyncReport {
             status,
             mapping: MappingUsed::of(&selection),
+            blueprints: selection.blueprints.clone().unwrap_or_default(),
             kinds,
             errors,
             deletion,
@@ -646,13 +673,9 @@ impl Engine {
         cancel: &CancellationFlag,
         selection: &Selection,
         generated: &mut reconcile::Generated,
-        run: fetch::Run<'_>,
+        mut run: fetch::Run<'_>,
         progress: &dyn Progress,
     ) -> Pass {
-        let fetch::Run {
-            mut plan,
-            mut listing,
-        } = run;
         let mut enricher = enrich::Enricher::new(
             self.inner.opsgenie.clone(),
             self.inner.settings.enrichment_concurrency,
@@ -670,10 +693,7 @@ impl Engine {
                 resource,
                 &mut enricher,
                 generated,
-                fetch::Run {
-                    plan: plan.as_deref_mut(),
-                    listing: listing.as_deref_mut(),
-                },
+                run.reborrow(),
                 &mut refused,
                 progress,
             );
@@ -699,14 +719,22 @@ impl Engine {
             }
         }
         if !pass.aborted && !pass.fatal && !refused.is_empty() {
+            let listing = run.listing.as_deref_mut();
             retry::upsert_refused(self, refused, &mut pass.kinds, listing).await;
         }
-        // Resources of Port's mapping that cannot run: nothing written for them, and their
+        // Resources that cannot run (Port's mapping cannot produce correct data for them, or
+        // Port's blueprint cannot take their entities): nothing written for them, and their
         // errors keep this resync from deleting anything.
         for blocked in &selection.blocked {
-            tracing::error!(index = blocked.index, kind = %blocked.kind, diagnostics = %blocked.diagnostics, "resource blocked by its mapping");
-            let first_line = blocked.diagnostics.lines().next().unwrap_or_default();
-            let error = format!("blocked by the mapping in Port: {first_line}");
+            let error = match blocked.by {
+                BlockedBy::Mapping => {
+                    tracing::error!(index = blocked.index, kind = %blocked.kind, diagnostics = %blocked.diagnostics, "resource blocked by its mapping");
+                    let first_line = blocked.diagnostics.lines().next().unwrap_or_default();
+                    format!("blocked by the mapping in Port: {first_line}")
+                }
+                // Said once, before anything was written (`blueprints.rs`).
+                BlockedBy::Blueprint => blocked.diagnostics.clone(),
+            };
             pass.errors.push(format!(
                 "{} (resource {}): {error}",
                 blocked.kind, blocked.index

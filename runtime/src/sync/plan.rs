@@ -49,6 +49,8 @@ pub struct PlanReport {
     /// Per resource, the counters a resync would report (`created`, `updated`, `unchanged`).
     pub kinds: Vec<KindSummary>,
     pub deletion: PlannedDeletion,
+    /// What `--update-blueprints` would add to Port's blueprints (the built mapping runs).
+    pub blueprint_updates: super::BlueprintUpdates,
     /// Every error, one line each; a plan with errors is not what a resync would do.
     pub errors: Vec<String>,
     pub aborted: bool,
@@ -347,7 +349,7 @@ impl Engine {
         let started = Instant::now();
         let selection = self.select_mapping(true).await;
         let mut book = PlanBook::new(self);
-        book.schemas = self.schemas_in_port().await;
+        book.schemas = self.schemas_for(&selection).await;
         let relation_targets = super::reconcile::relation_targets(&self.mapping().blueprints_json);
         let mut generated = Generated::new(&relation_targets);
         let pass = self
@@ -414,6 +416,7 @@ impl Engine {
             blueprints: book.blueprints,
             kinds,
             deletion,
+            blueprint_updates: selection.blueprints.clone().unwrap_or_default(),
             errors,
             aborted: pass.aborted,
             elapsed: started.elapsed(),
@@ -422,28 +425,6 @@ impl Engine {
 }
 
 impl Engine {
-    /// The blueprints a resync would write against: Port's own where they exist (a user may
-    /// have edited them), the compiled ones where `initializePortResources` would create them.
-    async fn schemas_in_port(&self) -> Schemas {
-        let compiled: Vec<Value> =
-            serde_json::from_str(&self.mapping().blueprints_json).unwrap_or_default();
-        let mut blueprints = Vec::with_capacity(compiled.len());
-        for blueprint in compiled {
-            let identifier = blueprint["identifier"].as_str().unwrap_or_default();
-            match self.port().get_blueprint(identifier).await {
-                Ok(Some(in_port)) => blueprints.push(in_port),
-                Ok(None) => blueprints.push(blueprint),
-                Err(error) => {
-                    // The plan itself will meet the same trouble and report it; refusals of
-                    // this blueprint are predicted from the compiled schema meanwhile.
-                    tracing::warn!(blueprint = identifier, error = %error, "cannot read the blueprint from Port");
-                    blueprints.push(blueprint);
-                }
-            }
-        }
-        Schemas::new(&blueprints)
-    }
-
     /// After a page is recorded: the relation targets Port would create as placeholders while
     /// writing it (`createMissingRelatedEntities`) — related to a written entity, neither
     /// planned so far nor in Port under any owner. Planned as creates, so a resource that
@@ -477,18 +458,20 @@ impl PlanReport {
 
     /// Whether a resync would write or delete anything (a write Port would refuse included).
     pub fn has_changes(&self) -> bool {
-        self.blueprints.values().any(|p| {
-            !p.create.is_empty()
-                || !p.update.is_empty()
-                || !p.delete.is_empty()
-                || !p.refuse.is_empty()
-        })
+        self.blueprint_updates.would_write()
+            || self.blueprints.values().any(|p| {
+                !p.create.is_empty()
+                    || !p.update.is_empty()
+                    || !p.delete.is_empty()
+                    || !p.refuse.is_empty()
+            })
     }
 
     /// A table per blueprint, then up to `shown` identifiers of each change (none for 0).
     pub fn render(&self, shown: usize) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "mapping: {}", self.mapping.headline);
+        out.push_str(&self.blueprint_updates.render());
         let _ = writeln!(
             out,
             "{:<32} {:>8} {:>8} {:>9} {:>8} {:>8}",
@@ -611,6 +594,7 @@ impl PlanReport {
                 "blockedResources": self.mapping.blocked,
             },
             "blueprints": blueprints,
+            "blueprintUpdates": self.blueprint_updates.to_json(),
             "deletion": deletion,
             "errors": self.errors,
             "elapsedMs": self.elapsed.as_millis() as u64,
@@ -717,6 +701,7 @@ mod tests {
                 stale: 0,
                 protected: 0,
             },
+            blueprint_updates: Default::default(),
             errors: Vec::new(),
             aborted: false,
             elapsed: Duration::ZERO,

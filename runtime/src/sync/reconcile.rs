@@ -293,10 +293,41 @@ async fn still_stale(
     Ok(confirmed)
 }
 
+/// The deletion phase of a resync: nothing after an abort or any error (the account's state is
+/// not known then), else [`delete_stale`]; its failure is an error of the resync.
+pub(super) async fn phase(
+    engine: &Engine,
+    generated: &Generated,
+    listing: Option<&Listing>,
+    start_iso: &str,
+    kinds: &mut [KindSummary],
+    errors: &mut Vec<String>,
+    aborted: bool,
+) -> DeletionOutcome {
+    if aborted {
+        return DeletionOutcome::Skipped("the resync was aborted".to_owned());
+    }
+    if !errors.is_empty() {
+        return DeletionOutcome::Skipped(format!(
+            "{} during the resync; the current state is not known",
+            super::summary::count_of(errors.len(), "error")
+        ));
+    }
+    match delete_stale(engine, generated, listing, start_iso, kinds).await {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            errors.push(format!("reconciliation: {error}"));
+            DeletionOutcome::Skipped(format!(
+                "cannot confirm the stale entities with Port: {error}"
+            ))
+        }
+    }
+}
+
 /// Finds the stale entities of a finished resync and deletes them.
 /// Candidates are the resync's `listing` minus what it wrote; before deleting, each stale one
 /// is confirmed unwritten since `start_iso` (see [`still_stale`]).
-pub(super) async fn delete_stale(
+async fn delete_stale(
     engine: &Engine,
     generated: &Generated,
     listing: Option<&Listing>,

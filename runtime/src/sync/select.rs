@@ -9,6 +9,7 @@
 //! `--mapping-source compiled` (GitOps) runs the built mapping and writes it to Port, so Port
 //! shows what runs; an edit made in Port is overwritten then, with a warning naming it.
 
+use super::blueprints::{BlueprintUpdates, Gate};
 use super::drift;
 use super::Engine;
 use crate::config::MappingSource;
@@ -71,19 +72,38 @@ pub struct Selection {
     /// The mapping cannot run at all (Port's config unusable or unreadable): the resync fails
     /// and deletes nothing.
     pub failure: Option<String>,
+    /// The built mapping runs: how Port's blueprints compare with the built ones, and what
+    /// `--update-blueprints` did (see `blueprints.rs`).
+    pub blueprints: Option<BlueprintUpdates>,
+    /// The blueprints the run writes against as Port holds them (in a plan: as it would hold
+    /// them after initialisation and `--update-blueprints`); `None` when not read.
+    pub(super) blueprints_held: Option<Vec<Value>>,
+    /// The entities not sent because Port's blueprint is stricter than the built one.
+    pub(super) gate: Arc<Gate>,
     /// Whether `mapping` becomes the one webhook events use: not when Port could not be read
     /// (the last selection stays), yes when Port's mapping is unusable (`mapping` then has no
     /// resources, so events write nothing with a mapping the user replaced).
     replaces_current: bool,
 }
 
-/// A resource of Port's mapping that does not run.
+/// A resource that does not run: nothing is written for it and nothing is deleted anywhere in
+/// that resync.
 #[derive(Clone, Debug)]
 pub struct Blocked {
     pub index: usize,
     pub kind: String,
-    /// The diagnostics that block it, rendered as at build time but located by field path.
+    /// Why: the diagnostics of Port's mapping, rendered as at build time but located by field
+    /// path; or what Port's blueprint lacks of what the resource writes.
     pub diagnostics: String,
+    pub by: BlockedBy,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockedBy {
+    /// The mapping edited in Port cannot produce correct data for it.
+    Mapping,
+    /// The built mapping runs and Port's blueprint cannot take its entities.
+    Blueprint,
 }
 
 impl Selection {
@@ -94,6 +114,9 @@ impl Selection {
             blocked: Vec::new(),
             warnings: Vec::new(),
             failure: None,
+            blueprints: None,
+            blueprints_held: None,
+            gate: Arc::default(),
             replaces_current: true,
         }
     }
@@ -137,12 +160,26 @@ impl Engine {
     /// Selects the mapping a resync (or `plan`, with `planning`) runs and makes it the one in
     /// use. With `--mapping-source compiled`, writes the built mapping to Port unless planning.
     pub async fn select_mapping(&self, planning: bool) -> Selection {
-        let selection = match self.settings().mapping_source {
-            MappingSource::Compiled => self.select_pinned(planning).await,
-            MappingSource::Port => self.select_from_port().await,
+        let pinned = self.settings().mapping_source == MappingSource::Compiled;
+        let mut selection = if pinned {
+            Selection::of(self.inner.compiled.clone(), Reason::Pinned)
+        } else {
+            self.select_from_port().await
         };
+        // The built mapping runs: its blueprints are the build's, which Port may lack. Checked
+        // (and said) before anything is written, the pinned mapping included.
+        if selection.failure.is_none() {
+            match selection.mapping.origin {
+                Origin::Compiled { .. } => self.check_blueprints(&mut selection, planning).await,
+                _ => self.blueprints_not_applicable(&mut selection, planning),
+            }
+        }
+        if pinned {
+            self.pin_built_mapping(planning).await;
+        }
         if selection.replaces_current {
             self.inner.mapping.set(selection.mapping.clone());
+            *self.inner.gate.lock().unwrap_or_else(|e| e.into_inner()) = selection.gate.clone();
         }
         selection
     }
@@ -159,16 +196,17 @@ impl Engine {
         Some(self.select_mapping(false).await)
     }
 
-    async fn select_pinned(&self, planning: bool) -> Selection {
+    /// `--mapping-source compiled`: writes the built mapping to the integration in Port when
+    /// Port's differs (unless planning), so Port shows what runs.
+    async fn pin_built_mapping(&self, planning: bool) {
         let compiled = self.inner.compiled.clone();
-        let selection = Selection::of(compiled.clone(), Reason::Pinned);
         let identifier = &self.settings().identifier;
         let stored = match self.port().get_integration(identifier).await {
             Ok(Some(integration)) => integration.get("config").cloned().unwrap_or(Value::Null),
-            Ok(None) => return selection,
+            Ok(None) => return,
             Err(error) => {
                 tracing::warn!(error = %error, "cannot read the integration's mapping from Port");
-                return selection;
+                return;
             }
         };
         let differing = self.differences_from_compiled(&stored);
@@ -179,14 +217,14 @@ impl Engine {
             config.clone()
         });
         if differing.is_empty() {
-            return selection;
+            return;
         }
         if planning {
             tracing::warn!(
                 differing = %differing.join(", "),
                 "the mapping in Port differs from the built one; a sync with --mapping-source compiled would overwrite it"
             );
-            return selection;
+            return;
         }
         match self
             .port()
@@ -202,7 +240,6 @@ impl Engine {
                 "cannot write the built mapping to Port; Port shows another mapping than the one that runs"
             ),
         }
-        selection
     }
 
     async fn select_from_port(&self) -> Selection {
@@ -284,6 +321,7 @@ impl Engine {
                 index: b.index,
                 kind: b.kind.clone().unwrap_or_else(|| "?".to_owned()),
                 diagnostics: render(&b.diagnostics),
+                by: BlockedBy::Mapping,
             })
             .collect();
         let Some(plan) = compiled.plan else {
@@ -300,12 +338,9 @@ impl Engine {
         let blueprints_json = serde_json::to_string(blueprints).unwrap_or_else(|_| "[]".into());
         let mapping = Mapping::interpreted(plan, Origin::Port, blueprints_json, config.to_string());
         Selection {
-            mapping: Arc::new(mapping),
-            reason: Reason::Differs(differing),
             blocked,
             warnings,
-            failure: None,
-            replaces_current: true,
+            ..Selection::of(Arc::new(mapping), Reason::Differs(differing))
         }
     }
 

@@ -122,6 +122,8 @@ pub struct ResyncReport {
     pub status: ResyncStatus,
     /// Which mapping ran and why.
     pub mapping: MappingUsed,
+    /// How Port's blueprints compared with the built ones, and what `--update-blueprints` did.
+    pub blueprints: super::BlueprintUpdates,
     pub kinds: Vec<KindSummary>,
     /// Every error, one line each, secrets masked.
     pub errors: Vec<String>,
@@ -145,6 +147,7 @@ impl ResyncReport {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "mapping: {}", self.mapping.headline);
+        out.push_str(&self.blueprints.render());
         let _ = writeln!(
             out,
             "{:<20} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>9} {:>8} {:>9} {:>9} {:>8}",

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use tokio::time::Instant;
@@ -20,11 +20,20 @@ use crate::faults::Fault;
 pub(super) struct ResetConnection;
 
 /// The counter name and rate-limit domain of a path.
-pub(super) fn classify(path: &str) -> (&'static str, Domain) {
+pub(super) fn classify(method: &Method, path: &str) -> (&'static str, Domain) {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let delete = method == Method::DELETE;
     match segments.as_slice() {
+        ["v2", "alerts"] if method == Method::POST => ("alerts.create", Domain::Alert),
         ["v2", "alerts"] => ("alerts.list", Domain::Search),
+        ["v2", "alerts", "requests", _] => ("alerts.request-status", Domain::Alert),
+        ["v2", "alerts", _] if delete => ("alerts.delete", Domain::Alert),
         ["v2", "alerts", _] => ("alerts.get", Domain::Alert),
+        ["v2", "alerts", _, "close"] => ("alerts.close", Domain::Alert),
+        ["v2", "alerts", _, "acknowledge"] => ("alerts.acknowledge", Domain::Alert),
+        ["v2", "alerts", _, "notes"] => ("alerts.add-note", Domain::Alert),
+        ["v2", "alerts", _, "tags"] if delete => ("alerts.remove-tags", Domain::Alert),
+        ["v2", "alerts", _, "tags"] => ("alerts.add-tags", Domain::Alert),
         ["v1", "incidents"] => ("incidents.list", Domain::Incident),
         ["v1", "incidents", _] => ("incidents.get", Domain::Incident),
         ["v1", "incidents", _, "associated-alert-ids"] => {
@@ -85,7 +94,7 @@ pub(super) async fn gate(
         request_id: shared.next_request_id(),
         started: Instant::now(),
     };
-    let (family, domain) = classify(request.uri().path());
+    let (family, domain) = classify(request.method(), request.uri().path());
     shared.count(family);
     // A stalled Opsgenie: hold the request until resumed (or the client hangs up, which drops
     // this future).

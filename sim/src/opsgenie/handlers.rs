@@ -7,23 +7,30 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde_json::{json, Value};
 
 use super::paging::{encode, param, parse_query, Order, Page, PageRules};
 use super::query::Expr;
 use super::response::{data, finish, ApiError, ApiResult, RequestCtx};
-use super::Shared;
-use crate::generate::{Account, Alert, AlertView, Incident, Schedule, Service, Team, User};
+use super::{actions, Shared};
+use crate::generate::{
+    Account, Alert, AlertStore, AlertView, Incident, Schedule, Service, Team, User,
+};
 
 type St = State<Arc<Shared>>;
 type Ctx = Extension<RequestCtx>;
 
 pub(super) fn routes(state: Arc<Shared>) -> Router {
     Router::new()
-        .route("/v2/alerts", get(list_alerts))
-        .route("/v2/alerts/{id}", get(get_alert))
+        .route("/v2/alerts", get(list_alerts).post(actions::create))
+        .route("/v2/alerts/{id}", get(get_alert).delete(actions::delete))
+        .route(
+            "/v2/alerts/{id}/{action}",
+            post(actions::post_action).delete(actions::delete_action),
+        )
+        .route("/v2/alerts/requests/{id}", get(actions::request_status))
         .route("/v1/incidents", get(list_incidents))
         .route("/v1/incidents/{id}", get(get_incident))
         .route(
@@ -53,7 +60,7 @@ async fn no_route(Extension(ctx): Ctx) -> Response {
 }
 
 /// `identifierType` (or another parameter name) restricted to `allowed`, default the first.
-fn identifier_type(
+pub(super) fn identifier_type(
     params: &[(String, String)],
     name: &str,
     allowed: &[&'static str],
@@ -221,18 +228,26 @@ impl Shared {
     fn get_alert(&self, id: &str, params: &[(String, String)]) -> ApiResult {
         let kind = identifier_type(params, "identifierType", &["id", "tiny", "alias"])?;
         let account = self.account();
-        let store = account.alerts();
-        let found = match kind {
-            "id" => store.get(id),
-            "tiny" => store.iter().rev().find(|a| &*a.tiny_id == id),
-            // Alias lookups only see open alerts.
-            _ => store
-                .iter()
-                .rev()
-                .find(|a| &*a.alias == id && &*a.status == "open"),
-        };
-        let alert = found.ok_or_else(|| ApiError::not_found("Alert does not exist"))?;
+        let alert = find_alert(account.alerts(), kind, id)
+            .ok_or_else(|| ApiError::not_found("Alert does not exist"))?;
         Ok(data(alert.to_json(AlertView::Get)))
+    }
+}
+
+/// The alert `identifier` names, as `identifierType` (`id`, `tiny` or `alias`) reads it.
+pub(super) fn find_alert<'a>(
+    store: &'a AlertStore,
+    kind: &str,
+    identifier: &str,
+) -> Option<&'a Alert> {
+    match kind {
+        "id" => store.get(identifier),
+        "tiny" => store.iter().rev().find(|a| &*a.tiny_id == identifier),
+        // Alias lookups only see open alerts.
+        _ => store
+            .iter()
+            .rev()
+            .find(|a| &*a.alias == identifier && &*a.status == "open"),
     }
 }
 

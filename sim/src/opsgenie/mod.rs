@@ -1,4 +1,5 @@
-//! Opsgenie API simulator: the read endpoints the integration uses, on `127.0.0.1:0`.
+//! Opsgenie API simulator: the read endpoints the integration uses and the Alert API's write
+//! actions, on `127.0.0.1:0`; with a webhook URL, it posts each alert action's event there.
 //!
 //! It enforces what Opsgenie enforces (GenieKey auth, `limit ≤ 100`, `offset + limit ≤ 20000`,
 //! associated-alert-ids' `limit ≤ 25` and `offset ≥ 1`, query syntax, per-domain rate limits)
@@ -11,8 +12,13 @@
 //! [services.list], `/v1/services/{id}` [services.get], `/v2/teams` [teams.list],
 //! `/v2/teams/{id}` [teams.get], `/v2/schedules` [schedules.list], `/v2/schedules/{id}`
 //! [schedules.get], `/v2/schedules/{id}/on-calls` [schedules.on-calls], `/v2/users`
-//! [users.list], `/v2/request-limits` [request-limits]; anything else counts as `other`.
+//! [users.list], `/v2/request-limits` [request-limits]; writes: `POST /v2/alerts`
+//! [alerts.create], `POST /v2/alerts/{id}/close|acknowledge|notes|tags` [alerts.close, …],
+//! `DELETE /v2/alerts/{id}/tags` [alerts.remove-tags], `DELETE /v2/alerts/{id}`
+//! [alerts.delete], `GET /v2/alerts/requests/{id}` [alerts.request-status]; anything else
+//! counts as `other`.
 
+mod actions;
 mod fields;
 mod gate;
 mod handlers;
@@ -52,6 +58,9 @@ pub struct OpsgenieSimConfig {
     pub faults: FaultConfig,
     /// Refuse `/v1/incidents` without `query` (422), as the OAS and the Go SDK require.
     pub strict_incident_query: bool,
+    /// Where to post the Webhook integration's events for the alert actions made through the
+    /// Alert API (`None`: no events).
+    pub webhook_url: Option<String>,
 }
 
 impl Default for OpsgenieSimConfig {
@@ -63,6 +72,7 @@ impl Default for OpsgenieSimConfig {
             latency: Duration::ZERO,
             faults: FaultConfig::none(),
             strict_incident_query: false,
+            webhook_url: None,
         }
     }
 }
@@ -78,6 +88,10 @@ pub(crate) struct Shared {
     request_seq: AtomicU64,
     /// `true` while requests are held unanswered ([`OpsgenieSim::stall`]).
     stalled: tokio::sync::watch::Sender<bool>,
+    /// Outcomes of accepted writes, for `GET /v2/alerts/requests/{id}`.
+    requests: actions::RequestLog,
+    /// The queue of webhook events to post, in the order the actions were applied.
+    webhook: Option<tokio::sync::mpsc::Sender<Value>>,
 }
 
 impl Shared {
@@ -108,7 +122,10 @@ pub struct OpsgenieSim {
 pub async fn start(account: Account, config: OpsgenieSimConfig) -> std::io::Result<OpsgenieSim> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
+    let webhook = config.webhook_url.clone().map(webhook::spawn_sender);
     let shared = Arc::new(Shared {
+        requests: actions::RequestLog::default(),
+        webhook,
         account: RwLock::new(account),
         faults: FaultPlan::new(config.faults.clone()),
         limiter: ratelimit::RateLimiter::new(config.rate_limits.clone()),

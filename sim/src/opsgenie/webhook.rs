@@ -1,5 +1,5 @@
 //! Bodies of Opsgenie's outgoing webhook (opsgenie-api.md §7), for tests that post them to the
-//! integration's `/integration/webhook`.
+//! integration's `/integration/webhook`, and the sender that posts the simulator's own events.
 
 use serde_json::{json, Map, Value};
 
@@ -71,4 +71,31 @@ pub fn webhook_payload(action: &str, alert: &Alert) -> Value {
         json!({ "requestId": rng.uuid(), "traceId": rng.uuid(), "content": {} }),
     );
     Value::Object(body)
+}
+
+/// Events waiting to be posted; a full queue makes the action that adds one wait.
+const QUEUE: usize = 1_000;
+
+/// Starts the task that posts each event to `url`, one at a time in order, as Opsgenie's
+/// Webhook integration does (JSON body, no signature). A failed post is reported on stderr and
+/// not retried: the receiver's own resync repairs what it missed, as with Opsgenie.
+pub(super) fn spawn_sender(url: String) -> tokio::sync::mpsc::Sender<Value> {
+    let (sender, mut events) = tokio::sync::mpsc::channel::<Value>(QUEUE);
+    tokio::spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap_or_default();
+        while let Some(event) = events.recv().await {
+            let action = event["action"].as_str().unwrap_or("?").to_owned();
+            match client.post(&url).json(&event).send().await {
+                Ok(response) if response.status().is_success() => {}
+                Ok(response) => {
+                    eprintln!("opsgenie sim: webhook {action}: HTTP {}", response.status())
+                }
+                Err(e) => eprintln!("opsgenie sim: webhook {action}: {e}"),
+            }
+        }
+    });
+    sender
 }

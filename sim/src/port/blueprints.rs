@@ -174,6 +174,9 @@ pub(crate) async fn post(
     Ok(ok(StatusCode::CREATED, json!({"blueprint": blueprint})))
 }
 
+/// PUT replaces the whole blueprint (port-api.md §5, "Change a blueprint"): whatever the body
+/// leaves out is gone, relations and derived properties included, as in Port; so a client
+/// that means to keep what a user added must send it back.
 pub(crate) async fn put(
     State(app): State<Arc<App>>,
     Path(identifier): Path<String>,
@@ -186,7 +189,10 @@ pub(crate) async fn put(
 }
 
 /// PATCH replaces the top-level keys it carries (how Ocean adds relations, then mirror,
-/// calculation and aggregation properties, in separate calls).
+/// calculation and aggregation properties, in separate calls). Port documents that it merges
+/// the body onto the blueprint without saying how deep; replacing whole top-level keys is the
+/// stricter reading (a `schema` sent without a property drops it), so a client that works here
+/// works with a deeper merge too.
 pub(crate) async fn patch(
     State(app): State<Arc<App>>,
     Path(identifier): Path<String>,

@@ -99,6 +99,9 @@ pub struct PortCounters {
     pub entities_deleted: u64,
     /// Entities refused by validation (single or per bulk item).
     pub entity_errors: u64,
+    /// Entity writes received per blueprint (each bulk item counts; refused ones included),
+    /// so a test can tell that nothing at all was sent for a blueprint.
+    pub entity_writes: BTreeMap<String, u64>,
     pub logs_ingested: u64,
 }
 

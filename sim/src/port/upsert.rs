@@ -59,6 +59,11 @@ pub fn upsert(
     options: WriteOptions,
     actor: &Actor,
 ) -> Result<Written, Refused> {
+    *store
+        .counters
+        .entity_writes
+        .entry(blueprint_id.to_owned())
+        .or_default() += 1;
     let refuse = |identifier: &str, error: ApiError| Refused {
         identifier: identifier.to_string(),
         error,

@@ -39,3 +39,71 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "opsgenie-port.pathPrefix" -}}
 {{- trimSuffix "/" .Values.pathPrefix }}
 {{- end }}
+
+{{/*
+Pod and container settings the Deployment (`serve`) and the CronJob (`sync`) share, so both read
+the same ConfigMap and Secret and run under the same security context.
+*/}}
+{{- define "opsgenie-port.podSettings" -}}
+automountServiceAccountToken: false
+terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.podSecurityContext }}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{- define "opsgenie-port.podScheduling" -}}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{- define "opsgenie-port.containerImage" -}}
+image: {{ include "opsgenie-port.image" . | quote }}
+imagePullPolicy: {{ .Values.image.pullPolicy }}
+{{- end }}
+
+{{- define "opsgenie-port.containerEnv" -}}
+envFrom:
+  - configMapRef:
+      name: {{ include "opsgenie-port.fullname" . }}
+  - secretRef:
+      name: {{ include "opsgenie-port.secretName" . }}
+{{- with .Values.extraEnv }}
+env:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{- define "opsgenie-port.containerLimits" -}}
+{{- with .Values.resources }}
+resources:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.containerSecurityContext }}
+securityContext:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* Pod labels: the selector labels plus podLabels. */}}
+{{- define "opsgenie-port.podLabels" -}}
+{{ include "opsgenie-port.selectorLabels" . }}
+{{- with .Values.podLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}

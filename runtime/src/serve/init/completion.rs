@@ -16,6 +16,7 @@
 //! Members are compared by key; a definition "differs" when a field the build sets has another
 //! value in Port (fields Port adds on its own do not count).
 
+pub use crate::port::blueprint_diff::identifier;
 use serde_json::{Map, Value};
 
 /// The order additions are made in: a relation needs its target blueprint, a mirror or
@@ -215,15 +216,6 @@ impl Completion {
         }
         format!("{} ({})", self.identifier, self.added.join(", "))
     }
-}
-
-/// A built blueprint's identifier (empty when it has none).
-pub fn identifier(blueprint: &Value) -> String {
-    blueprint
-        .get("identifier")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn fields(value: &Value) -> impl Iterator<Item = (&String, &Value)> {
