@@ -10,7 +10,9 @@
 //! the request rates and 429s of both; `--no-pacing` turns pacing off for the usual three runs.
 //!
 //! The simulators run in a child process (this program started with `--sims`), so the peak RSS
-//! measured here is the engine's alone, not the simulated accounts'.
+//! measured here is the engine's alone, not the simulated accounts'. Requests are counted by the
+//! simulators (every one they served, bookkeeping and listings included), asked over the
+//! child's stdin before and after each run.
 
 use opsgenie_port::generated::compiled;
 use opsgenie_port::runtime::config::MappingSource;
@@ -23,8 +25,9 @@ use opsgenie_port_sim::generate::{Account, GenSpec};
 use opsgenie_port_sim::opsgenie::{self, DomainLimit, OpsgenieSimConfig, RateLimits};
 use opsgenie_port_sim::port::{self, PortSimConfig, RateLimit};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const IDENTIFIER: &str = "bench-integration";
@@ -120,9 +123,21 @@ async fn serve_sims(spec: GenSpec, limits: Limits) -> Result<(), String> {
         json!({"opsgenie": opsgenie.base_url(), "key": opsgenie.api_key(), "port": port.base_url(),
                "id": port.client_id(), "secret": port.client_secret()})
     );
-    tokio::task::spawn_blocking(|| {
-        let mut sink = Vec::new();
-        let _ = std::io::stdin().read_to_end(&mut sink);
+    // Each `counters` line on stdin is answered with what the simulators served so far.
+    let (port, opsgenie) = (Arc::new(port), Arc::new(opsgenie));
+    let (port_sim, opsgenie_sim) = (port.clone(), opsgenie.clone());
+    tokio::task::spawn_blocking(move || {
+        for line in std::io::stdin().lock().lines() {
+            match line {
+                Ok(line) if line.trim() == "counters" => println!(
+                    "{}",
+                    json!({"port": port_sim.counters(),
+                           "opsgenie": opsgenie_sim.counters().values().sum::<u64>()})
+                ),
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
     })
     .await
     .map_err(|e| e.to_string())?;
@@ -135,8 +150,8 @@ async fn serve_sims(spec: GenSpec, limits: Limits) -> Result<(), String> {
     Ok(())
 }
 
-/// Starts the simulators' child process; returns it and its coordinates.
-fn spawn_sims() -> Result<(Child, Value), String> {
+/// Starts the simulators' child process; returns it, its coordinates and its counters.
+fn spawn_sims() -> Result<(Child, Value, SimCounters), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut child = Command::new(exe)
         .args(std::env::args().skip(1))
@@ -147,12 +162,15 @@ fn spawn_sims() -> Result<(Child, Value), String> {
         .map_err(|e| format!("cannot start the simulators: {e}"))?;
     let mut line = String::new();
     let stdout = child.stdout.take().ok_or("no child stdout")?;
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
+    let mut stdout = BufReader::new(stdout);
+    stdout.read_line(&mut line).map_err(|e| e.to_string())?;
     let sims: Value =
         serde_json::from_str(&line).map_err(|e| format!("simulators: {e}: {line}"))?;
-    Ok((child, sims))
+    let counters = SimCounters {
+        stdin: child.stdin.take().ok_or("no child stdin")?,
+        stdout,
+    };
+    Ok((child, sims, counters))
 }
 
 /// An engine on the simulators at `sims`, pacing both clients or neither.
@@ -205,12 +223,12 @@ fn compare_pacing(
 ) -> Result<(), String> {
     let mut lines = Vec::new();
     for pacing in [true, false] {
-        let (mut child, sims) = spawn_sims()?;
+        let (mut child, sims, counters) = spawn_sims()?;
         let engine = engine(&sims, pacing)?;
         let started = Instant::now();
         let report = runtime.block_on(engine.resync(&CancellationFlag::new()));
         let wall = started.elapsed();
-        drop(child.stdin.take());
+        drop(counters);
         let _ = child.wait();
         print!("{}", report.render());
         if !report.is_success() {
@@ -256,61 +274,135 @@ fn compare_pacing(
 }
 
 fn bench(runtime: &tokio::runtime::Runtime, spec: &GenSpec, pacing: bool) -> Result<(), String> {
-    let (mut child, sims) = spawn_sims()?;
+    let (mut child, sims, counters) = spawn_sims()?;
     let engine = engine(&sims, pacing)?;
+    let mut sims = counters;
     let rss_before = peak_rss_kib();
+    let before = sims.read()?;
     let started = Instant::now();
     let report = runtime.block_on(engine.resync(&CancellationFlag::new()));
     let wall = started.elapsed();
-    let (opsgenie_calls, port_calls) = report.api_calls();
+    let served = sims.read()?.since(&before);
     print!("{}", report.render());
     println!(
-        "bench: {} alerts, {} incidents, {} services: wall {:.1}s, {opsgenie_calls} Opsgenie + \
-         {port_calls} Port requests, peak RSS {:.1} MiB (before the resync {:.1} MiB)",
+        "bench: {} alerts, {} incidents, {} services: wall {:.1}s, {}, peak RSS {:.1} MiB \
+         (before the resync {:.1} MiB)",
         spec.alerts,
         spec.incidents,
         spec.services,
         wall.as_secs_f64(),
+        served.describe(),
         peak_rss_kib() as f64 / 1024.0,
         rss_before as f64 / 1024.0
     );
     if !report.is_success() {
-        drop(child.stdin.take());
+        drop(sims);
         let _ = child.wait();
         return Err(format!("resync failed: {:?}", report.errors));
     }
 
     // The same account again: every entity compares equal, nothing is written.
+    let before = sims.read()?;
     let started = Instant::now();
     let again = runtime.block_on(engine.resync(&CancellationFlag::new()));
-    let (opsgenie_calls, port_calls) = again.api_calls();
-    let written: u64 = again.kinds.iter().map(|k| k.upserted).sum();
+    let wall = started.elapsed();
+    let served = sims.read()?.since(&before);
     print!("{}", again.render());
     println!(
-        "bench: second resync of the unchanged account: wall {:.1}s, {opsgenie_calls} Opsgenie + \
-         {port_calls} Port requests, {written} entities written, peak RSS {:.1} MiB",
-        started.elapsed().as_secs_f64(),
+        "bench: second resync of the unchanged account: wall {:.1}s, {}, peak RSS {:.1} MiB",
+        wall.as_secs_f64(),
+        served.describe(),
         peak_rss_kib() as f64 / 1024.0
     );
+    let before = sims.read()?;
     let started = Instant::now();
     let plan = runtime.block_on(engine.plan(&CancellationFlag::new(), &NoProgress));
-    let (opsgenie_calls, port_calls) = plan
-        .kinds
-        .iter()
-        .fold((0, 0), |(o, p), k| (o + k.opsgenie_calls, p + k.port_calls));
+    let wall = started.elapsed();
+    let served = sims.read()?.since(&before);
     print!("{}", plan.render(3));
     println!(
-        "bench: plan of the unchanged account: wall {:.1}s, {opsgenie_calls} Opsgenie + \
-         {port_calls} Port requests, peak RSS {:.1} MiB",
-        started.elapsed().as_secs_f64(),
+        "bench: plan of the unchanged account: wall {:.1}s, {}, peak RSS {:.1} MiB",
+        wall.as_secs_f64(),
+        served.describe(),
         peak_rss_kib() as f64 / 1024.0
     );
-    drop(child.stdin.take());
+    drop(sims);
     let _ = child.wait();
     if again.is_success() && plan.is_success() {
         Ok(())
     } else {
         Err(format!("failed: {:?} {:?}", again.errors, plan.errors))
+    }
+}
+
+/// The simulators' own counts (every request they served, bookkeeping included), asked of the
+/// child process over its stdin.
+struct SimCounters {
+    stdin: ChildStdin,
+    stdout: BufReader<std::process::ChildStdout>,
+}
+
+/// What the simulators served in one run.
+struct Served {
+    opsgenie: u64,
+    port: u64,
+    by_route: std::collections::BTreeMap<String, u64>,
+    written: u64,
+}
+
+impl SimCounters {
+    fn read(&mut self) -> Result<Served, String> {
+        writeln!(self.stdin, "counters").map_err(|e| e.to_string())?;
+        let mut line = String::new();
+        self.stdout
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let counters: Value = serde_json::from_str(&line).map_err(|e| format!("{e}: {line}"))?;
+        let port = &counters["port"];
+        let number = |value: &Value| value.as_u64().unwrap_or(0);
+        Ok(Served {
+            opsgenie: number(&counters["opsgenie"]),
+            port: number(&port["requests"]),
+            by_route: port["by_route"]
+                .as_object()
+                .map(|routes| routes.iter().map(|(k, v)| (k.clone(), number(v))).collect())
+                .unwrap_or_default(),
+            written: ["entities_created", "entities_updated", "entities_deleted"]
+                .iter()
+                .map(|key| number(&port[*key]))
+                .sum(),
+        })
+    }
+}
+
+impl Served {
+    fn since(&self, before: &Served) -> Served {
+        Served {
+            opsgenie: self.opsgenie - before.opsgenie,
+            port: self.port - before.port,
+            by_route: self
+                .by_route
+                .iter()
+                .map(|(route, n)| (route.clone(), n - before.by_route.get(route).unwrap_or(&0)))
+                .filter(|(_, n)| *n > 0)
+                .collect(),
+            written: self.written - before.written,
+        }
+    }
+
+    fn describe(&self) -> String {
+        let route = |name: &str| self.by_route.get(name).copied().unwrap_or(0);
+        let listing = route("POST /v1/blueprints/entities/datasource-entities");
+        let bulk = route("POST /v1/blueprints/{blueprint}/entities/bulk");
+        let searches = route("POST /v1/entities/search");
+        format!(
+            "{} Opsgenie + {} Port requests ({listing} listing, {bulk} bulk upserts, {searches} \
+             searches, {} other), {} entities written",
+            self.opsgenie,
+            self.port,
+            self.port - listing - bulk - searches,
+            self.written
+        )
     }
 }
 

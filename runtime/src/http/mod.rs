@@ -467,8 +467,15 @@ impl HttpClient {
         let now = tokio::time::Instant::now();
         let paced = !paced.is_zero();
         (self.pacer).observe(kind, sent, paced, status, &headers, now, time::now_millis());
-        let bytes = match response.bytes().await {
-            Ok(bytes) => bytes,
+        let bytes = match read_capped(response, MAX_RESPONSE_BYTES).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(too_large)) => {
+                return Attempt::Retry {
+                    kind: HttpErrorKind::MalformedBody,
+                    detail: too_large,
+                    server_wait: None,
+                }
+            }
             Err(error) => return transport_failure(&error),
         };
 
@@ -542,6 +549,32 @@ impl HttpClient {
     }
 }
 
+/// The largest answer read: a server is not trusted to keep to its page sizes, and an answer
+/// is held whole in memory (the largest real ones, Port's listings of 1,000 entities, are a few
+/// MB).
+pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
+
+/// The body, or `Ok(Err(why))` once it is known to be longer than `cap` bytes (from its
+/// `Content-Length`, or while reading).
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Result<Vec<u8>, String>, reqwest::Error> {
+    let too_large = || format!("the answer is larger than {cap} bytes");
+    let announced = response.content_length().unwrap_or(0);
+    if announced > cap as u64 {
+        return Ok(Err(too_large()));
+    }
+    let mut bytes = Vec::with_capacity(announced as usize);
+    while let Some(chunk) = response.chunk().await? {
+        if bytes.len() + chunk.len() > cap {
+            return Ok(Err(too_large()));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Ok(bytes))
+}
+
 fn transport_failure(error: &reqwest::Error) -> Attempt {
     let kind = if error.is_timeout() {
         HttpErrorKind::Timeout
@@ -595,174 +628,4 @@ pub fn one_line(text: &str, max_chars: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_line_flattens_and_truncates() {
-        assert_eq!(one_line("a\n  b\tc", 10), "a b c");
-        assert_eq!(one_line("abcdef", 3), "abc…");
-    }
-
-    #[test]
-    fn error_text_prefers_message_and_masks() {
-        secret::register(&secret::Secret::new("leaky-token-998877"));
-        let reply = Reply {
-            status: 422,
-            headers: HeaderMap::new(),
-            body: serde_json::json!({"ok": false, "error": "invalid_request",
-                                     "message": "bad key leaky-token-998877"}),
-        };
-        assert_eq!(reply.error_text(), "bad key [REDACTED]");
-        let reply = Reply {
-            status: 404,
-            headers: HeaderMap::new(),
-            body: serde_json::json!({"ok": false, "error": "not_found"}),
-        };
-        assert_eq!(reply.error_text(), "not_found");
-    }
-
-    #[test]
-    fn request_debug_hides_header_values() {
-        let request = Request::get("http://x").header("authorization", "GenieKey hidden-123");
-        let printed = format!("{request:?}");
-        assert!(printed.contains("authorization") && !printed.contains("hidden-123"));
-    }
-
-    #[test]
-    fn a_request_failing_again_is_logged_as_a_warning_with_the_url_masked() {
-        use crate::logging::{subscriber, CaptureWriter, LogFormat, LogOptions};
-        secret::register(&secret::Secret::new("retry-log-secret-5151"));
-        // A port nothing listens on: every attempt is refused.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("free port")
-            .port();
-        let client = HttpClient::new(HttpOptions {
-            timeout: Duration::from_secs(5),
-            concurrency: 1,
-            retry: RetryPolicy::fast(3),
-            user_agent: "test".into(),
-            pacing: Pacing::Off,
-            kinds: RequestKinds::SINGLE,
-        })
-        .expect("client");
-        let capture = CaptureWriter::new();
-        let options = LogOptions {
-            level: "DEBUG".into(),
-            format: LogFormat::Json,
-        };
-        let error =
-            tracing::subscriber::with_default(subscriber(&options, capture.clone()), || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
-                let url = format!("http://127.0.0.1:{port}/v1/x?key=retry-log-secret-5151");
-                runtime.block_on(client.send(&Request::get(url)))
-            })
-            .expect_err("nothing listens");
-        assert_eq!((error.kind, error.attempts), (HttpErrorKind::Transport, 3));
-        let lines: Vec<serde_json::Value> = capture
-            .contents()
-            .lines()
-            .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("JSON line"))
-            .filter(|line| line["target"] == "opsgenie_port_runtime::http")
-            .collect();
-        let levels: Vec<&str> = lines.iter().filter_map(|l| l["level"].as_str()).collect();
-        // Two retries: the first is routine, the second means the trouble persists.
-        assert_eq!(levels, ["DEBUG", "WARN"], "{lines:?}");
-        assert_eq!(lines[1]["message"], "request still failing, retrying");
-        assert_eq!(lines[1]["attempt"], 2);
-        assert_eq!(lines[1]["max_attempts"], 3);
-        let text = capture.contents();
-        assert!(!text.contains("retry-log-secret-5151"), "{text}");
-        assert!(text.contains(&format!("127.0.0.1:{port}/v1/x")), "{text}");
-    }
-
-    #[test]
-    fn a_request_that_cannot_be_sent_is_not_retried() {
-        let client = HttpClient::new(HttpOptions {
-            timeout: Duration::from_secs(5),
-            concurrency: 1,
-            retry: RetryPolicy::fast(5),
-            user_agent: "test".into(),
-            pacing: Pacing::Off,
-            kinds: RequestKinds::SINGLE,
-        })
-        .expect("client");
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        // Not a URL: it would fail the same way on every attempt.
-        let error = runtime
-            .block_on(client.send(&Request::get("http://a host/v1/x".to_owned())))
-            .expect_err("cannot be sent");
-        assert_eq!(
-            (&error.kind, error.attempts),
-            (&HttpErrorKind::Request, 1),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn a_password_in_the_url_is_in_no_retry_warning_and_no_error() {
-        use crate::logging::{subscriber, CaptureWriter, LogFormat, LogOptions};
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("free port")
-            .port();
-        let client = HttpClient::new(HttpOptions {
-            timeout: Duration::from_secs(5),
-            concurrency: 1,
-            retry: RetryPolicy::fast(3),
-            user_agent: "test".into(),
-            pacing: Pacing::Off,
-            kinds: RequestKinds::SINGLE,
-        })
-        .expect("client");
-        let capture = CaptureWriter::new();
-        let options = LogOptions {
-            level: "DEBUG".into(),
-            format: LogFormat::Json,
-        };
-        // Never registered as a secret: only its place in the URL gives it away.
-        let url = format!("https://deploy:userinfo-pass-7272@127.0.0.1:{port}/v1/integration/x");
-        let request = Request::json(Method::PATCH, url, &serde_json::json!({})).retryable(true);
-        let error =
-            tracing::subscriber::with_default(subscriber(&options, capture.clone()), || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
-                runtime.block_on(client.send(&request))
-            })
-            .expect_err("nothing listens");
-        let logs = capture.contents();
-        assert!(logs.contains("request still failing, retrying"), "{logs}");
-        for text in [logs.as_str(), &error.to_string(), &format!("{request:?}")] {
-            assert!(!text.contains("userinfo-pass-7272"), "{text}");
-            assert!(!text.contains("deploy:"), "{text}");
-            assert!(
-                text.contains(&format!(
-                    "https://[REDACTED]@127.0.0.1:{port}/v1/integration/x"
-                )),
-                "{text}"
-            );
-        }
-    }
-
-    #[test]
-    fn only_post_and_patch_default_to_not_retryable() {
-        assert!(Request::get("http://x").retryable);
-        assert!(Request::new(Method::DELETE, "http://x").retryable);
-        assert!(!Request::new(Method::POST, "http://x").retryable);
-        assert!(!Request::new(Method::PATCH, "http://x").retryable);
-        assert!(
-            Request::new(Method::POST, "http://x")
-                .retryable(true)
-                .retryable
-        );
-    }
-}
+mod tests;

@@ -353,7 +353,7 @@ pub struct DatasourcePager {
 
 impl DatasourcePager {
     /// Page size. Ocean asks for 5000; each page arrives as whole entities parsed into one JSON
-    /// tree, so 1000 keeps the deletion phase's memory at a fifth for a few more requests.
+    /// tree, so 1000 keeps a resync's listing at a fifth of that memory for a few more requests.
     pub const LIMIT: u64 = 1000;
 
     /// The next page of entities, or `None` when done.
@@ -390,6 +390,11 @@ impl DatasourcePager {
             return Err(malformed(what, "no `entities` list"));
         };
         match reply.body.get_mut("next").map(Value::take) {
+            // The cursor just sent again would list the same page forever.
+            Some(next) if self.from.as_ref() == Some(&next) => {
+                self.done = true;
+                return Err(malformed(what, "`next` repeats the cursor it answered"));
+            }
             Some(next) if !next.is_null() && !entities.is_empty() => self.from = Some(next),
             _ => self.done = true,
         }

@@ -1,16 +1,20 @@
 //! Which mapped entities differ from what Port already holds (ocean-core.md §3.5).
 //!
-//! Before a page is written, the entities this integration owns are read back with a search
-//! limited to the fields the mapping sets; an entity whose title, team, properties and
-//! relations are equal is not written again. Ocean compares only batches of more than 10
-//! entities; this engine compares every page, so resyncing an unchanged account writes nothing
-//! and `plan` predicts exactly what a resync writes.
+//! One normalisation decides it ([`unchanged`], [`fingerprint`]): the title, team, properties
+//! and relations an entity sets, compared with Port's copy of those fields. A resync compares
+//! with fingerprints of its listing of Port's copies (`listing`); a plan, and a resync for what
+//! its listing cannot tell, read the entities back with a search limited to the fields the
+//! mapping sets ([`classify`]). Ocean compares only batches of more than 10 entities; this
+//! engine compares every entity, so resyncing an unchanged account writes nothing and `plan`
+//! predicts exactly what a resync writes.
 
 use super::SyncSettings;
 use crate::http::time::parse_rfc3339_millis;
 use crate::port::{PortClient, PortError};
 use serde_json::{json, Value};
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap};
+use std::hash::Hasher;
 
 /// Identifiers per search request (Ocean's chunk size).
 const SEARCH_CHUNK: usize = 50;
@@ -53,6 +57,7 @@ pub(super) async fn classify(
         Some(settings),
     )
     .await?;
+    // A page holds one entity per identifier (see `pending::last_per_identifier`).
     let mut changes: Vec<Change> = bodies
         .iter()
         .zip(&ids)
@@ -63,19 +68,6 @@ pub(super) async fn classify(
             None => Change::Create,
         })
         .collect();
-    // An identifier repeated in the page is written in order: each repeat compares with the
-    // occurrence before it, which is what Port holds by then.
-    let mut previous: HashMap<&str, &Value> = HashMap::new();
-    for ((body, id), change) in bodies.iter().zip(&ids).zip(changes.iter_mut()) {
-        let Some(id) = id else { continue };
-        if let Some(before) = previous.insert(id, body) {
-            *change = if same(before, body) {
-                Change::Unchanged
-            } else {
-                Change::Update
-            };
-        }
-    }
     if exact {
         let missing: Vec<&str> = ids
             .iter()
@@ -167,68 +159,215 @@ fn include_fields(bodies: &[Value]) -> Vec<String> {
     fields.into_iter().collect()
 }
 
+/// The fields a mapping sets on an entity: all that a comparison looks at. Port's copy may
+/// hold more (another resource's fields, calculated properties), and those are not ours.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub(super) struct FieldSet {
+    title: bool,
+    team: bool,
+    /// Sorted.
+    properties: Vec<String>,
+    /// Sorted.
+    relations: Vec<String>,
+}
+
+impl FieldSet {
+    /// The fields `body` (an entity as we write it) sets.
+    pub(super) fn of(body: &Value) -> FieldSet {
+        let keys = |group: &str| -> Vec<String> {
+            let mut keys: Vec<String> = match body.get(group) {
+                Some(Value::Object(values)) => values.keys().cloned().collect(),
+                _ => Vec::new(),
+            };
+            keys.sort();
+            keys
+        };
+        FieldSet {
+            title: body.get("title").is_some(),
+            team: body.get("team").is_some(),
+            properties: keys("properties"),
+            relations: keys("relations"),
+        }
+    }
+
+    /// The fields every entity of a resource sets: its mapping's keys.
+    pub(super) fn of_mapping(mapping: &crate::mapping::EntityMapping) -> FieldSet {
+        let sorted = |keys: Vec<String>| {
+            let mut keys = keys;
+            keys.sort();
+            keys.dedup();
+            keys
+        };
+        FieldSet {
+            title: mapping.title.is_some(),
+            team: mapping.team.is_some(),
+            properties: sorted(
+                mapping
+                    .properties
+                    .iter()
+                    .map(|(k, _)| k.to_string())
+                    .collect(),
+            ),
+            relations: sorted(
+                mapping
+                    .relations
+                    .iter()
+                    .map(|(k, _)| k.to_string())
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Whether `body` sets exactly these fields.
+    pub(super) fn matches(&self, body: &Value) -> bool {
+        let same_keys = |group: &str, keys: &[String]| match body.get(group) {
+            Some(Value::Object(values)) => {
+                values.len() == keys.len() && keys.iter().all(|key| values.contains_key(key))
+            }
+            _ => keys.is_empty(),
+        };
+        body.get("title").is_some() == self.title
+            && body.get("team").is_some() == self.team
+            && same_keys("properties", &self.properties)
+            && same_keys("relations", &self.relations)
+    }
+}
+
 /// Ocean's equality: title and team (order-insensitive) equal when we set them, and every
 /// property and relation we set equal to Port's — a `null` of ours matches an absent value.
-/// The icon is not compared.
+/// The icon is not compared. See [`normalise`].
 pub fn unchanged(ours: &Value, theirs: &Value) -> bool {
-    if let Some(title) = ours.get("title") {
-        if !same_or_absent(title, theirs.get("title")) {
-            return false;
-        }
-    }
-    if let Some(team) = ours.get("team") {
-        if team_set(Some(team)) != team_set(theirs.get("team")) {
-            return false;
-        }
-    }
-    ["properties", "relations"].into_iter().all(|group| {
-        let Some(Value::Object(values)) = ours.get(group) else {
-            return true;
-        };
-        let stored = theirs.get(group);
-        values
-            .iter()
-            .all(|(key, value)| same_or_absent(value, stored.and_then(|s| s.get(key))))
-    })
+    let fields = FieldSet::of(ours);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    normalise(ours, &fields, &mut a);
+    normalise(theirs, &fields, &mut b);
+    a == b
 }
 
-fn same_or_absent(ours: &Value, theirs: Option<&Value>) -> bool {
-    match theirs {
-        None => ours.is_null(),
-        Some(theirs) => same(ours, theirs),
-    }
+/// 128 bits of hash of an entity's normal form for `fields`: what a resync keeps of Port's
+/// copy of each entity it lists, to compare with what it would write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(super) struct Fingerprint(u64, u64);
+
+pub(super) fn fingerprint(entity: &Value, fields: &FieldSet) -> Fingerprint {
+    let mut sink = Fingerprinter(DefaultHasher::new(), DefaultHasher::new());
+    sink.1.write_u32(0x5eed);
+    normalise(entity, fields, &mut sink);
+    Fingerprint(sink.0.finish(), sink.1.finish())
 }
 
-/// JSON equality where numbers compare by value (`1` equals `1.0`) and timestamps by instant
-/// (`…T10:00:00Z` equals `…T10:00:00.000Z`, as Port may store a date-time property).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::String(x), Value::String(y)) => x == y || same_instant(x, y),
-        (Value::Number(x), Value::Number(y)) => {
-            x == y || matches!((x.as_f64(), y.as_f64()), (Some(x), Some(y)) if x == y)
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(key, value)| y.get(key).is_some_and(|other| same(value, other)))
-        }
-        _ => a == b,
+/// Where a normal form goes: kept whole (to compare two entities) or hashed.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+
+    fn len(&mut self, tag: u8, len: usize) {
+        self.put(&[tag]);
+        self.put(&(len as u64).to_le_bytes());
+    }
+
+    fn text(&mut self, text: &str) {
+        self.len(b's', text.len());
+        self.put(text.as_bytes());
     }
 }
 
-/// Both texts are RFC 3339 timestamps of the same millisecond.
-fn same_instant(x: &str, y: &str) -> bool {
-    let looks_like_timestamp = |t: &str| t.len() >= 20 && t.as_bytes().get(10) == Some(&b'T');
-    if !looks_like_timestamp(x) || !looks_like_timestamp(y) {
-        return false;
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
     }
-    match (parse_rfc3339_millis(x), parse_rfc3339_millis(y)) {
-        (Some(x), Some(y)) => x == y,
-        _ => false,
+}
+
+struct Fingerprinter(DefaultHasher, DefaultHasher);
+
+impl Sink for Fingerprinter {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.write(bytes);
+        self.1.write(bytes);
     }
+}
+
+/// The one normalisation of an entity for comparison, over the fields in `fields` (those we
+/// write): two entities are equal for a resync exactly when their normal forms are. An absent
+/// title, property or relation is `null` (Port drops nulls); a team is a sorted set of names
+/// (`"a"` = `["a"]`, `null` = `[]`); a relation without targets is `null` whether Port gives
+/// it as `null`, `[]` or not at all; numbers compare by value (`1` = `1.0`), timestamps by
+/// instant (`…T10:00:00Z` = `…T10:00:00.000Z`, as Port may store a date-time property); other
+/// values as JSON.
+fn normalise(entity: &Value, fields: &FieldSet, sink: &mut impl Sink) {
+    if fields.title {
+        sink.put(b"T");
+        value(entity.get("title"), sink);
+    }
+    if fields.team {
+        let names = team_set(entity.get("team"));
+        sink.len(b'M', names.len());
+        for name in &names {
+            sink.text(name);
+        }
+    }
+    for (tag, group, keys) in [
+        (b'P', "properties", &fields.properties),
+        (b'R', "relations", &fields.relations),
+    ] {
+        let stored = entity.get(group);
+        sink.len(tag, keys.len());
+        for key in keys {
+            sink.text(key);
+            let item = stored.and_then(|values| values.get(key));
+            match item {
+                Some(Value::Array(targets)) if tag == b'R' && targets.is_empty() => {
+                    value(None, sink)
+                }
+                _ => value(item, sink),
+            }
+        }
+    }
+}
+
+fn value(item: Option<&Value>, sink: &mut impl Sink) {
+    match item {
+        None | Some(Value::Null) => sink.put(b"n"),
+        Some(Value::Bool(true)) => sink.put(b"t"),
+        Some(Value::Bool(false)) => sink.put(b"f"),
+        Some(Value::Number(number)) => {
+            // As a double, as Port (JavaScript) holds it; -0 is 0.
+            let float = number.as_f64().unwrap_or(f64::NAN);
+            let float = if float == 0.0 { 0.0 } else { float };
+            sink.put(b"#");
+            sink.put(&float.to_bits().to_le_bytes());
+        }
+        Some(Value::String(text)) => match instant(text) {
+            Some(millis) => {
+                sink.put(b"@");
+                sink.put(&millis.to_le_bytes());
+            }
+            None => sink.text(text),
+        },
+        Some(Value::Array(items)) => {
+            sink.len(b'[', items.len());
+            for item in items {
+                value(Some(item), sink);
+            }
+        }
+        Some(Value::Object(entries)) => {
+            let mut keys: Vec<&String> = entries.keys().collect();
+            keys.sort();
+            sink.len(b'{', keys.len());
+            for key in keys {
+                sink.text(key);
+                value(entries.get(key), sink);
+            }
+        }
+    }
+}
+
+/// The millisecond of an RFC 3339 timestamp (`YYYY-MM-DDThh:mm:ss…` with a zone); other text
+/// is not a timestamp.
+fn instant(text: &str) -> Option<i64> {
+    let looks_like_timestamp = text.len() >= 20 && text.as_bytes().get(10) == Some(&b'T');
+    looks_like_timestamp
+        .then(|| parse_rfc3339_millis(text))
+        .flatten()
 }
 
 /// A team value as a sorted set of names (`"a"` and `["a"]` are the same team).
@@ -317,6 +456,57 @@ mod tests {
         let text =
             json!({"properties": {"at": "2024-05-01T10:00:00Z", "s": "2024-05-01t10:00:00Z"}});
         assert!(!unchanged(&ours, &text));
+    }
+
+    #[test]
+    fn a_relation_without_targets_is_null_however_port_gives_it() {
+        let ours = json!({"relations": {"many": null, "single": null, "gone": []}});
+        for theirs in [
+            json!({"relations": {"many": [], "single": null}}),
+            json!({"relations": {"many": null, "gone": null}}),
+            json!({}),
+        ] {
+            assert!(unchanged(&ours, &theirs), "{theirs}");
+        }
+        let related = json!({"relations": {"many": ["x"]}});
+        assert!(!unchanged(&ours, &related));
+        // Properties keep `[]` apart from null: an empty list is a value.
+        let ours = json!({"properties": {"tags": []}});
+        assert!(!unchanged(&ours, &json!({"properties": {}})));
+    }
+
+    #[test]
+    fn fingerprints_decide_as_the_comparison_does() {
+        let ours = json!({
+            "identifier": "a", "title": "A", "team": ["x", "y"],
+            "properties": {"n": 1, "at": "2024-05-01T10:00:00Z", "gone": null, "o": {"k": [1, "s"]}},
+            "relations": {"svc": "s1", "none": null}
+        });
+        let fields = FieldSet::of(&ours);
+        assert!(fields.matches(&ours));
+        assert!(!fields.matches(&json!({"title": "A", "properties": {}, "relations": {}})));
+        let theirs = [
+            json!({"title": "A", "team": ["y", "x", "x"], "icon": "I",
+                   "properties": {"n": 1.0, "at": "2024-05-01T10:00:00.000Z", "o": {"k": [1.0, "s"]}, "more": 2},
+                   "relations": {"svc": "s1", "none": [], "more": ["z"]}}),
+            json!({"title": "A", "team": ["x", "y"], "properties": {"n": 2, "at": "2024-05-01T10:00:00Z", "o": {"k": [1, "s"]}}, "relations": {"svc": "s1"}}),
+            json!({"title": "A", "team": ["x", "y"], "properties": {"n": 1, "at": "2024-05-01T10:00:00Z", "o": {"k": ["s", 1]}}, "relations": {"svc": "s1"}}),
+            json!({"title": "A", "team": ["x"], "properties": {"n": 1, "at": "2024-05-01T10:00:00Z", "o": {"k": [1, "s"]}}, "relations": {"svc": "s1"}}),
+            json!({"title": null, "team": ["x", "y"], "properties": {"n": 1, "at": "2024-05-01T10:00:00Z", "o": {"k": [1, "s"]}}, "relations": {"svc": "s1"}}),
+            json!({"title": "A", "team": ["x", "y"], "properties": {"n": 1, "at": "2024-05-01T10:00:00Z", "gone": 0, "o": {"k": [1, "s"]}}, "relations": {"svc": "s1"}}),
+            json!({"title": "A", "team": ["x", "y"], "properties": {"n": "1", "at": "2024-05-01T10:00:00Z", "o": {"k": [1, "s"]}}, "relations": {"svc": "s1"}}),
+        ];
+        let mut equal = 0;
+        for theirs in &theirs {
+            let same = unchanged(&ours, theirs);
+            equal += usize::from(same);
+            assert_eq!(
+                fingerprint(&ours, &fields) == fingerprint(theirs, &fields),
+                same,
+                "{theirs}"
+            );
+        }
+        assert_eq!(equal, 1, "only the first is Port's copy of ours");
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The resync engine: Port Ocean's `sync_raw_all` for Opsgenie (ocean-core.md §3).
 //!
-//! Resources run in mapping order. Each page of raw items is enriched, mapped with the compiled
-//! mapping and upserted before the next page is fetched, so memory follows the page size, not
-//! the account size. After all resources, stale entities owned by this integration are deleted
-//! — only when nothing at all went wrong (§3.7).
+//! The entities this integration owns are listed first (`listing`); then resources run in mapping
+//! order, each page of raw items enriched, mapped, compared with the listing and what differs
+//! upserted a few pages later at most (`pending`): memory follows the page size. After all
+//! resources, stale entities are deleted — only when nothing at all went wrong (§3.7).
 
 mod blueprints;
 mod decode;
@@ -11,6 +11,8 @@ mod diff;
 mod drift;
 mod enrich;
 mod fetch;
+mod listing;
+mod pending;
 mod plan;
 mod reconcile;
 mod retry;
@@ -600,35 +602,38 @@ impl Engine {
 
         let relation_targets = reconcile::relation_targets(&mapping.blueprints_json);
         let mut generated = reconcile::Generated::new(&relation_targets);
-        let pass = if fatal {
+        // Port's copies are listed before Opsgenie is read: what is compared is what Port holds
+        // (an entity changed by hand is written again), and the deletion phase needs them.
+        let (mut listing, mut aborted) = (None, false);
+        match listing::Listing::read_unless(fatal, self, &mapping, cancel).await {
+            Ok(listed) => listing = listed,
+            Err(SyncError::Aborted) => aborted = true,
+            Err(error) => {
+                errors.push(format!("cannot list this integration's entities: {error}"));
+                fatal = error.stops_the_run();
+            }
+        }
+        let pass = if fatal || aborted {
             Pass::default()
         } else {
-            self.run_resources(cancel, &selection, &mut generated, None, progress)
+            let run = fetch::Run::resync(listing.as_mut());
+            self.run_resources(cancel, &selection, &mut generated, run, progress)
                 .await
         };
         errors.extend(pass.errors);
         let mut kinds = pass.kinds;
-        let mut aborted = pass.aborted;
+        aborted |= pass.aborted || cancel.is_cancelled();
         fatal |= pass.fatal;
-        let deletion = if aborted || cancel.is_cancelled() {
-            aborted = true;
-            DeletionOutcome::Skipped("the resync was aborted".to_owned())
-        } else if !errors.is_empty() {
-            DeletionOutcome::Skipped(format!(
-                "{} during the resync; the current state is not known",
-                summary::count_of(errors.len(), "error")
-            ))
-        } else {
-            match reconcile::delete_stale(self, &generated, &start_iso, &mut kinds).await {
-                Ok(outcome) => outcome,
-                Err(error) => {
-                    errors.push(format!("reconciliation: {error}"));
-                    DeletionOutcome::Skipped(format!(
-                        "cannot list this integration's entities: {error}"
-                    ))
-                }
-            }
-        };
+        let deletion = reconcile::phase(
+            self,
+            &generated,
+            listing.as_ref(),
+            &start_iso,
+            &mut kinds,
+            &mut errors,
+            aborted,
+        )
+        .await;
         let status = if aborted {
             ResyncStatus::Aborted
         } else if errors.is_empty() {
@@ -674,7 +679,7 @@ impl Engine {
         cancel: &CancellationFlag,
         selection: &Selection,
         generated: &mut reconcile::Generated,
-        mut plan: Option<&mut plan::PlanBook>,
+        mut run: fetch::Run<'_>,
         progress: &dyn Progress,
     ) -> Pass {
         let mut enricher = enrich::Enricher::new(
@@ -694,7 +699,7 @@ impl Engine {
                 resource,
                 &mut enricher,
                 generated,
-                plan.as_deref_mut(),
+                run.reborrow(),
                 &mut refused,
                 progress,
             );
@@ -720,7 +725,8 @@ impl Engine {
             }
         }
         if !pass.aborted && !pass.fatal && !refused.is_empty() {
-            retry::upsert_refused(self, refused, &mut pass.kinds).await;
+            let listing = run.listing.as_deref_mut();
+            retry::upsert_refused(self, refused, &mut pass.kinds, listing).await;
         }
         // Resources that cannot run (Port's mapping cannot produce correct data for them, or
         // Port's blueprint cannot take their entities): nothing written for them, and their

@@ -357,7 +357,7 @@ impl Engine {
                 cancel,
                 &selection,
                 &mut generated,
-                Some(&mut book),
+                super::fetch::Run::plan(&mut book),
                 progress,
             )
             .await;
@@ -377,8 +377,7 @@ impl Engine {
             ))
         } else {
             let is_written = |blueprint: &str, id: &str| book.is_written(blueprint, id);
-            let found =
-                reconcile::find_stale(self, &generated, None, book.written(), &is_written).await;
+            let found = reconcile::find_stale(self, &generated, book.written(), &is_written).await;
             match found {
                 Ok(Ok(set)) => {
                     for (blueprint, identifier) in set.deletable {

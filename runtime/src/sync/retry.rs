@@ -3,6 +3,7 @@
 //! not in Port yet, which a later resource may create (e.g. alerts mapped before incidents).
 //! Blueprints go relation targets first; within a blueprint, in the order they were refused.
 
+use super::listing::Listing;
 use super::summary::KindSummary;
 use super::Engine;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,6 +21,7 @@ pub(super) async fn upsert_refused(
     engine: &Engine,
     refused: Vec<Refused>,
     kinds: &mut [KindSummary],
+    mut listing: Option<&mut Listing>,
 ) {
     let mut by_blueprint: BTreeMap<String, Vec<Refused>> = BTreeMap::new();
     for entity in refused {
@@ -53,6 +55,10 @@ pub(super) async fn upsert_refused(
                 continue;
             }
             recovered += 1;
+            // Written now: not a deletion candidate (as Ocean's `before`).
+            if let Some(listing) = listing.as_deref_mut() {
+                listing.wrote(&blueprint, &entity.body, None);
+            }
             if let Some(kind) = kinds.iter_mut().find(|k| k.index == entity.resource) {
                 kind.failed -= 1;
                 kind.upserted += 1;

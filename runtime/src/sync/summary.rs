@@ -49,6 +49,9 @@ pub struct KindSummary {
     pub updated: u64,
     /// Entities equal to what Port holds, not written (ocean-core.md §3.5).
     pub unchanged: u64,
+    /// Entities not written because a later entity of the resource has their identifier
+    /// (Port keeps the last one written).
+    pub superseded: u64,
     /// Stale entities of this resource's blueprint deleted at the end of the resync.
     pub deleted: u64,
     /// Requests sent to Opsgenie (retries included) while this resource ran.

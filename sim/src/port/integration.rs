@@ -459,6 +459,13 @@ pub(crate) async fn sim_state(State(app): State<Arc<App>>) -> Response {
     Json(state_json(&app.store())).into_response()
 }
 
+/// `GET /_sim/counters`: what the simulator has served ([`super::PortCounters`]), without the
+/// catalog that `/_sim/state` carries.
+pub(crate) async fn sim_counters(State(app): State<Arc<App>>) -> Response {
+    let counters = app.store().counters.clone();
+    Json(counters).into_response()
+}
+
 pub(crate) async fn sim_request_resync(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,

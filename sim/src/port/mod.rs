@@ -217,6 +217,7 @@ fn router(app: Arc<App>) -> Router {
     Router::new()
         .nest("/v1", v1)
         .route("/_sim/state", get(integration::sim_state))
+        .route("/_sim/counters", get(integration::sim_counters))
         .route(
             "/_sim/integration/{id}/resync-request",
             post(integration::sim_request_resync),

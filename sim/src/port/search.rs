@@ -577,18 +577,12 @@ pub(crate) async fn datasource_entities(State(app): State<Arc<App>>, body: Bytes
     let limit = page_limit(body.get("limit"), 5000, 10_000)?;
     let from = cursor_of(body.get("from"))?;
     let store = app.store();
-    let mut matched = store
-        .all_entities()
-        .filter(|(bp, e)| {
-            from.as_deref()
-                .is_none_or(|from| cursor_key(bp, &e.identifier).as_str() > from)
-        })
-        .filter(|(_, e)| {
-            e.datasource.starts_with(&prefix)
-                && e.datasource.ends_with(&suffix)
-                && e.datasource.len() >= prefix.len() + suffix.len()
-                && before.is_none_or(|before| e.updated_at < before)
-        });
+    let mut matched = after_cursor(&store, from.as_deref()).filter(|(_, e)| {
+        e.datasource.starts_with(&prefix)
+            && e.datasource.ends_with(&suffix)
+            && e.datasource.len() >= prefix.len() + suffix.len()
+            && before.is_none_or(|before| e.updated_at < before)
+    });
     let page: Vec<(&String, &StoredEntity)> = matched.by_ref().take(limit).collect();
     let next = match (matched.next(), page.last()) {
         (Some(_), Some((bp, last))) => Value::String(to_hex(&cursor_key(bp, &last.identifier))),
@@ -599,6 +593,31 @@ pub(crate) async fn datasource_entities(State(app): State<Arc<App>>, body: Bytes
         StatusCode::OK,
         json!({"entities": entities, "next": next}),
     ))
+}
+
+/// Every entity after the cursor `from` (a [`cursor_key`]), in the store's order, without
+/// scanning those before it: a listing of 100k entities in pages stays linear.
+fn after_cursor<'a>(
+    store: &'a Store,
+    from: Option<&'a str>,
+) -> impl Iterator<Item = (&'a String, &'a StoredEntity)> + 'a {
+    use std::ops::Bound::{Excluded, Unbounded};
+    let from = from.map(|from| from.split_once('\u{0}').unwrap_or((from, "")));
+    let blueprints = match from {
+        Some((blueprint, _)) => store
+            .entities
+            .range::<str, _>((std::ops::Bound::Included(blueprint), Unbounded)),
+        None => store.entities.range::<str, _>(..),
+    };
+    blueprints.flat_map(move |(bp, entities)| {
+        let rest = match from {
+            Some((blueprint, id)) if blueprint == bp => {
+                entities.range::<str, _>((Excluded(id), Unbounded))
+            }
+            _ => entities.range::<str, _>(..),
+        };
+        rest.map(move |(_, entity)| (bp, entity))
+    })
 }
 
 /// Sorts like the store's iteration order (blueprint, then identifier).
@@ -647,6 +666,22 @@ fn from_hex(hex: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn stored(identifier: &str, datasource: &str) -> StoredEntity {
+        StoredEntity {
+            identifier: identifier.to_owned(),
+            title: None,
+            icon: None,
+            team: Vec::new(),
+            properties: Map::new(),
+            relations: Map::new(),
+            created_at: 0,
+            created_by: "t".into(),
+            updated_at: 0,
+            updated_by: "t".into(),
+            datasource: datasource.to_owned(),
+        }
+    }
+
     #[test]
     fn index_lookups_find_what_a_scan_finds() {
         let mut store = Store::default();
@@ -654,22 +689,8 @@ mod tests {
             let entities = store.entities.entry(blueprint.to_owned()).or_default();
             for n in 0..6 {
                 let id = format!("{blueprint}-{n}");
-                entities.insert(
-                    id.clone(),
-                    StoredEntity {
-                        identifier: id,
-                        title: None,
-                        icon: None,
-                        team: Vec::new(),
-                        properties: Map::new(),
-                        relations: Map::new(),
-                        created_at: 0,
-                        created_by: "t".into(),
-                        updated_at: 0,
-                        updated_by: "t".into(),
-                        datasource: format!("port-ocean/opsgenie/1/{}/exporter", n % 2),
-                    },
-                );
+                let owner = format!("port-ocean/opsgenie/1/{}/exporter", n % 2);
+                entities.insert(id.clone(), stored(&id, &owner));
             }
         }
         let rule = |property: &str, operator: &str, value: Value| json!({"property": property, "operator": operator, "value": value});
@@ -704,6 +725,29 @@ mod tests {
             indexed.sort();
             assert_eq!(indexed, scanned, "{query}");
         }
+    }
+
+    #[test]
+    fn a_cursor_continues_where_a_scan_would() {
+        let mut store = Store::default();
+        for blueprint in ["a", "ab", "b"] {
+            let entities = store.entities.entry(blueprint.to_owned()).or_default();
+            for id in ["x", "x\u{1}", "y", "é"] {
+                entities.insert(id.to_owned(), stored(id, ""));
+            }
+        }
+        let all: Vec<String> = store
+            .all_entities()
+            .map(|(bp, e)| cursor_key(bp, &e.identifier))
+            .collect();
+        for (index, cursor) in all.iter().enumerate() {
+            let rest: Vec<String> = after_cursor(&store, Some(cursor))
+                .map(|(bp, e)| cursor_key(bp, &e.identifier))
+                .collect();
+            assert_eq!(rest, all[index + 1..], "after {cursor:?}");
+        }
+        assert_eq!(after_cursor(&store, None).count(), all.len());
+        assert_eq!(after_cursor(&store, Some("ab")).count(), 8);
     }
 
     #[test]

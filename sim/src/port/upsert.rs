@@ -148,6 +148,9 @@ pub fn upsert(
     // Null properties are "unset": Port does not keep them.
     merged_properties.retain(|_, v| !v.is_null());
     check_properties(&blueprint, &merged_properties).map_err(invalid)?;
+    merged_properties
+        .values_mut()
+        .for_each(as_javascript_numbers);
 
     let definitions = blueprint
         .get("relations")
@@ -396,6 +399,28 @@ fn relation_value(
     }
 }
 
+/// Port is a JavaScript service: every number it keeps is a double, so it returns `1.0` as `1`
+/// and 12345678901234567891 as 12345678901234567000 (inferred from the platform; the numbers a
+/// writer sent are not echoed back). A comparison with Port's copy must see these forms.
+pub(crate) fn as_javascript_numbers(value: &mut Value) {
+    match value {
+        Value::Number(number) => {
+            let Some(float) = number.as_f64() else {
+                return;
+            };
+            // Integral doubles print without a fraction, as `JSON.stringify` does.
+            *value = if float.fract() == 0.0 && float.abs() < 9_007_199_254_740_992.0 {
+                Value::from(float as i64)
+            } else {
+                Value::from(float)
+            };
+        }
+        Value::Array(items) => items.iter_mut().for_each(as_javascript_numbers),
+        Value::Object(entries) => entries.values_mut().for_each(as_javascript_numbers),
+        _ => {}
+    }
+}
+
 fn ids_of(value: &Value) -> Vec<String> {
     match value {
         Value::String(id) => vec![id.clone()],
@@ -405,5 +430,22 @@ fn ids_of(value: &Value) -> Vec<String> {
             .map(str::to_string)
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_come_back_as_javascript_doubles() {
+        let mut value = json!({"a": 1.0, "b": 12345678901234567891u64, "c": [2.5, -0.0, 3],
+            "d": {"e": 1e300}, "f": "1.0"});
+        as_javascript_numbers(&mut value);
+        assert_eq!(
+            value.to_string(),
+            r#"{"a":1,"b":1.2345678901234567e+19,"c":[2.5,0,3],"d":{"e":1e+300},"f":"1.0"}"#
+        );
     }
 }
