@@ -6,6 +6,7 @@
 //! resources, stale entities are deleted — only when nothing at all went wrong (§3.7).
 
 mod blueprints;
+mod cancel;
 mod decode;
 mod diff;
 mod drift;
@@ -21,6 +22,7 @@ mod summary;
 mod time;
 
 pub use blueprints::{BlueprintUpdate, BlueprintUpdates, UpdateStatus};
+pub use cancel::CancellationFlag;
 pub use decode::project;
 pub use enrich::supported as supported_enrichments;
 pub use plan::{BlueprintPlan, PlanReport, PlannedDeletion};
@@ -41,7 +43,7 @@ use crate::secret;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -99,59 +101,6 @@ impl SyncSettings {
             mapping_source: config.mapping_source,
             update_blueprints: config.update_blueprints,
             initialize_port_resources: config.initialize_port_resources,
-        }
-    }
-}
-
-/// Set to stop a running resync: the request in flight is dropped and the run ends `aborted`
-/// with nothing deleted.
-#[derive(Clone, Debug, Default)]
-pub struct CancellationFlag(Arc<CancelState>);
-
-#[derive(Debug, Default)]
-struct CancelState {
-    cancelled: AtomicBool,
-    notify: tokio::sync::Notify,
-}
-
-impl CancellationFlag {
-    pub fn new() -> Self {
-        CancellationFlag::default()
-    }
-
-    pub fn cancel(&self) {
-        self.0.cancelled.store(true, Ordering::SeqCst);
-        self.0.notify.notify_waiters();
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.0.cancelled.load(Ordering::SeqCst)
-    }
-
-    /// Completes once [`CancellationFlag::cancel`] has been called.
-    pub async fn cancelled(&self) {
-        let notified = self.0.notify.notified();
-        tokio::pin!(notified);
-        // Registered before the check, so a cancel in between is not missed.
-        notified.as_mut().enable();
-        if self.is_cancelled() {
-            return;
-        }
-        notified.await;
-    }
-
-    /// Runs `work` unless the flag is set first: `Err(Aborted)` then, and `work` is dropped.
-    pub async fn guard<T, E>(
-        &self,
-        work: impl std::future::Future<Output = Result<T, E>>,
-    ) -> Result<T, SyncError>
-    where
-        SyncError: From<E>,
-    {
-        tokio::select! {
-            biased;
-            _ = self.cancelled() => Err(SyncError::Aborted),
-            result = work => result.map_err(SyncError::from),
         }
     }
 }
