@@ -1,5 +1,26 @@
 use super::*;
 
+/// A client with one request in flight, unpaced, making at most `attempts` attempts at once.
+fn test_client(attempts: u32) -> HttpClient {
+    HttpClient::new(HttpOptions {
+        timeout: Duration::from_secs(5),
+        concurrency: 1,
+        retry: RetryPolicy::fast(attempts),
+        user_agent: "test".into(),
+        pacing: Pacing::Off,
+        kinds: RequestKinds::SINGLE,
+    })
+    .expect("client")
+}
+
+/// A loopback port nothing listens on: every connection is refused.
+fn refused_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("free port")
+        .port()
+}
+
 #[test]
 fn one_line_flattens_and_truncates() {
     assert_eq!(one_line("a\n  b\tc", 10), "a b c");
@@ -36,19 +57,8 @@ fn a_request_failing_again_is_logged_as_a_warning_with_the_url_masked() {
     use crate::logging::{subscriber, CaptureWriter, LogFormat, LogOptions};
     secret::register(&secret::Secret::new("retry-log-secret-5151"));
     // A port nothing listens on: every attempt is refused.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("free port")
-        .port();
-    let client = HttpClient::new(HttpOptions {
-        timeout: Duration::from_secs(5),
-        concurrency: 1,
-        retry: RetryPolicy::fast(3),
-        user_agent: "test".into(),
-        pacing: Pacing::Off,
-        kinds: RequestKinds::SINGLE,
-    })
-    .expect("client");
+    let port = refused_port();
+    let client = test_client(3);
     let capture = CaptureWriter::new();
     let options = LogOptions {
         level: "DEBUG".into(),
@@ -119,15 +129,7 @@ fn answers_longer_than_the_cap_are_not_read() {
         .enable_all()
         .build()
         .expect("runtime");
-    let client = HttpClient::new(HttpOptions {
-        timeout: Duration::from_secs(5),
-        concurrency: 1,
-        retry: RetryPolicy::fast(1),
-        user_agent: "test".into(),
-        pacing: Pacing::Off,
-        kinds: RequestKinds::SINGLE,
-    })
-    .expect("client");
+    let client = test_client(1);
     let url = format!("http://127.0.0.1:{port}/v1/x");
     let error = runtime
         .block_on(client.send(&Request::get(url.clone())))
@@ -143,15 +145,7 @@ fn answers_longer_than_the_cap_are_not_read() {
 
 #[test]
 fn a_request_that_cannot_be_sent_is_not_retried() {
-    let client = HttpClient::new(HttpOptions {
-        timeout: Duration::from_secs(5),
-        concurrency: 1,
-        retry: RetryPolicy::fast(5),
-        user_agent: "test".into(),
-        pacing: Pacing::Off,
-        kinds: RequestKinds::SINGLE,
-    })
-    .expect("client");
+    let client = test_client(5);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -170,19 +164,8 @@ fn a_request_that_cannot_be_sent_is_not_retried() {
 #[test]
 fn a_password_in_the_url_is_in_no_retry_warning_and_no_error() {
     use crate::logging::{subscriber, CaptureWriter, LogFormat, LogOptions};
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("free port")
-        .port();
-    let client = HttpClient::new(HttpOptions {
-        timeout: Duration::from_secs(5),
-        concurrency: 1,
-        retry: RetryPolicy::fast(3),
-        user_agent: "test".into(),
-        pacing: Pacing::Off,
-        kinds: RequestKinds::SINGLE,
-    })
-    .expect("client");
+    let port = refused_port();
+    let client = test_client(3);
     let capture = CaptureWriter::new();
     let options = LogOptions {
         level: "DEBUG".into(),
